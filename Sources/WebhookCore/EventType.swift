@@ -1,0 +1,54 @@
+/// One of the nine events EngageLab pushes to a webhook, with its wire code and name.
+public struct EventType: Sendable, Hashable, Comparable {
+    public let code: Int
+    public let name: String
+    public let trigger: String
+    /// Position in `all`: the bit this event takes in an `EventSet`.
+    let bit: Int
+
+    public static func < (a: EventType, b: EventType) -> Bool { a.code < b.code }
+
+    /// The table of the API page, in code order.
+    public static let all: [EventType] = [
+        (1, "deliver", "Email sent successfully"),
+        (3, "report_spam", "User report email"),
+        (4, "invalid", "The message was not sent successfully"),
+        (5, "soft_bounce", "The recipient rejects the message"),
+        (10, "click", "User clicks link"),
+        (11, "open", "User open mail"),
+        (12, "unsubscribe", "User unsubscribe email"),
+        (18, "request", "Mail request succeeded"),
+        (32, "sent", "Mail sent succeeded"),
+    ].enumerated().map { EventType(code: $1.0, name: $1.1, trigger: $1.2, bit: $0) }
+
+    public static func withCode(_ code: Int) -> EventType? { all.first { $0.code == code } }
+
+    /// Looks an event up by name, ignoring case (`open`, `Open`).
+    public static func named(_ name: String) -> EventType? {
+        let lowered = name.lowercased()
+        return all.first { $0.name == lowered }
+    }
+
+    /// "1 deliver, 3 report_spam, ...": the list an error message offers.
+    public static var catalogue: String { all.map { "\($0.code) \($0.name)" }.joined(separator: ", ") }
+}
+
+/// A set of event types, as a webhook subscribes to them. Codes come out ascending and unique,
+/// which is how the API returns `event`.
+public struct EventSet: Sendable, Hashable {
+    /// One bit per entry of `EventType.all`; this is also how the store keeps the set.
+    public let mask: Int
+
+    public init(mask: Int) { self.mask = mask & EventSet.allMask }
+    public init(_ events: some Sequence<EventType>) {
+        self.init(mask: events.reduce(0) { $0 | 1 << $1.bit })
+    }
+
+    static let allMask = (1 << EventType.all.count) - 1
+    public static let all = EventSet(mask: allMask)
+
+    public var isEmpty: Bool { mask == 0 }
+    public var events: [EventType] { EventType.all.filter { mask & (1 << $0.bit) != 0 } }
+    public var codes: [Int] { events.map(\.code) }
+    public func contains(_ event: EventType) -> Bool { mask & (1 << event.bit) != 0 }
+}

@@ -1,0 +1,86 @@
+import Synchronization
+import WebhookCore
+
+/// A throwaway store in memory (`whs --memory`, `whs check`, tests and fuzzing). Same rules as
+/// the SQLite store; the conformance suite holds both to them.
+public final class MemoryStore: Sendable {
+    struct State {
+        var lastID = 0
+        /// Per account, in ascending id order (ids only grow, so appending keeps the order).
+        var webhooks: [String: [Webhook]] = [:]
+    }
+    let state = Mutex(State())
+
+    public init() {}
+
+    public func account(_ name: String = "local", apiUsers: APIUserPolicy = .anyWellFormed) -> MemoryAccount {
+        MemoryAccount(store: self, account: name, policy: apiUsers)
+    }
+}
+
+public final class MemoryAccount: WebhookService, Sendable {
+    let store: MemoryStore
+    public let account: String
+    public let policy: APIUserPolicy
+
+    init(store: MemoryStore, account: String, policy: APIUserPolicy) {
+        self.store = store
+        self.account = account
+        self.policy = policy
+    }
+
+    public var backendDescription: String { "memory" }
+
+    public func list(_ query: WebhookQuery) throws(WebhookError) -> Page {
+        store.state.withLock { state in
+            let all = state.webhooks[account, default: []]
+            let matching = query.apiUser.map { user in all.filter { $0.apiUser == user } } ?? all
+            let start = min(query.offset, matching.count)
+            let end = min(start + query.limit, matching.count)
+            return Page(webhooks: Array(matching[start..<end]), total: matching.count)
+        }
+    }
+
+    public func add(_ draft: WebhookDraft) throws(WebhookError) -> Webhook {
+        try policy.check(draft.apiUser)
+        return try store.state.withLock { state throws(WebhookError) -> Webhook in
+            if let existing = state.webhooks[account]?.first(where: { $0.apiUser == draft.apiUser && $0.url == draft.url }) {
+                throw .duplicate(existingID: existing.id)
+            }
+            state.lastID += 1
+            let webhook = Webhook(id: state.lastID, url: draft.url, events: draft.events, apiUser: draft.apiUser)
+            state.webhooks[account, default: []].append(webhook)
+            return webhook
+        }
+    }
+
+    public func modify(id: Int, _ patch: WebhookPatch) throws(WebhookError) -> Int {
+        if let apiUser = patch.apiUser { try policy.check(apiUser) }
+        return try store.state.withLock { state throws(WebhookError) -> Int in
+            guard let index = state.webhooks[account]?.firstIndex(where: { $0.id == id }) else { return 0 }
+            var changed = state.webhooks[account]![index]
+            if let url = patch.url { changed.url = url }
+            if let events = patch.events { changed.events = events }
+            if let apiUser = patch.apiUser { changed.apiUser = apiUser }
+            if let clash = state.webhooks[account]!.first(where: { $0.id != id && $0.apiUser == changed.apiUser && $0.url == changed.url }) {
+                throw .duplicate(existingID: clash.id)
+            }
+            state.webhooks[account]![index] = changed
+            return 1
+        }
+    }
+
+    public func delete(id: Int) throws(WebhookError) -> Int {
+        store.state.withLock { state in
+            guard let index = state.webhooks[account]?.firstIndex(where: { $0.id == id }) else { return 0 }
+            state.webhooks[account]!.remove(at: index)
+            return 1
+        }
+    }
+
+    public func get(id: Int) throws(WebhookError) -> Webhook {
+        let found = store.state.withLock { state in state.webhooks[account]?.first { $0.id == id } }
+        guard let found else { throw .webhookNotFound(id: id) }
+        return found
+    }
+}

@@ -1,0 +1,115 @@
+import CSQLite
+import WebhookCore
+
+/// A thin, owned handle on one SQLite connection: open, run SQL, prepare statements.
+/// Every SQLite failure becomes `WebhookError.storage` with SQLite's own words.
+final class SQLiteConnection {
+    let handle: OpaquePointer
+
+    init(path: String) throws(WebhookError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &db, flags, nil)
+        guard status == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw .storage("\(path): \(message)")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+
+    func execute(_ sql: String) throws(WebhookError) {
+        var error: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(handle, sql, nil, nil, &error) != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? lastError
+            sqlite3_free(error)
+            throw .storage(message)
+        }
+    }
+
+    func prepare(_ sql: String) throws(WebhookError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
+              let statement else {
+            throw .storage("\(lastError) in: \(sql)")
+        }
+        return SQLiteStatement(handle: statement, connection: self)
+    }
+
+    /// An integer that a one-row, one-column query returns (a PRAGMA, a count).
+    func integer(_ sql: String) throws(WebhookError) -> Int {
+        let statement = try prepare(sql)
+        guard try statement.step() else { throw .storage("no row for: \(sql)") }
+        return statement.int(0)
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
+}
+
+/// A prepared statement, kept for reuse: bind, step through rows, reset.
+final class SQLiteStatement {
+    let handle: OpaquePointer
+    unowned let connection: SQLiteConnection
+
+    init(handle: OpaquePointer, connection: SQLiteConnection) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Clears earlier bindings and binds `values` to ?1, ?2, ...
+    @discardableResult
+    func bind(_ values: SQLiteValue...) -> SQLiteStatement {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let position = Int32(offset + 1)
+            switch value {
+            case .integer(let number): sqlite3_bind_int64(handle, position, Int64(number))
+            case .text(let text): sqlite3_bind_text(handle, position, text, -1, csqlite_transient())
+            case .null: sqlite3_bind_null(handle, position)
+            }
+        }
+        return self
+    }
+
+    /// Advances to the next row: true if there is one. A constraint failure is returned as
+    /// `SQLiteConstraint` so callers can turn it into the API's own error.
+    func step() throws(WebhookError) -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: sqlite3_reset(handle); return false
+        case let status:
+            let message = connection.lastError
+            sqlite3_reset(handle)
+            if status & 0xFF == SQLITE_CONSTRAINT { throw .storage("constraint: \(message)") }
+            throw .storage(message)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws(WebhookError) { while try step() {} }
+
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(handle, column) else { return "" }
+        return String(cString: bytes)
+    }
+    func isConstraintFailure(_ error: WebhookError) -> Bool {
+        if case .storage(let message) = error { return message.hasPrefix("constraint: ") }
+        return false
+    }
+}
+
+enum SQLiteValue {
+    case integer(Int)
+    case text(String)
+    case null
+}

@@ -1,0 +1,175 @@
+import CSQLite
+import Glibc
+import Synchronization
+import WebhookCore
+
+/// The embedded store: one SQLite file in WAL mode. Several processes may write it at once
+/// (each write waits up to `busyTimeout` for the lock); one process may share it across
+/// threads (every operation holds `lock`).
+public final class SQLiteStore: @unchecked Sendable {
+    public let path: String
+    let connection: SQLiteConnection
+    let statements: Statements
+    let lock = Mutex(())
+
+    public static let busyTimeoutMilliseconds = 5000
+
+    /// Opens the store at `path`, creating the file (mode 0600) and its schema on first use.
+    public init(path: String) throws(WebhookError) {
+        self.path = path
+        try SQLiteStore.createPrivately(path)
+        connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA busy_timeout = \(SQLiteStore.busyTimeoutMilliseconds)")
+        try connection.execute("PRAGMA journal_mode = WAL")
+        // NORMAL in WAL mode: a commit survives the process being killed; only a power loss
+        // can take back the last transactions. That is the trade sqlite3 users make too.
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        try Schema.migrate(connection)
+        statements = try Statements(connection)
+    }
+
+    /// Creates an empty file readable by its owner only, unless it exists already: the store
+    /// will hold account keys (hashed) and it is nobody else's business which URLs it lists.
+    static func createPrivately(_ path: String) throws(WebhookError) {
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .storage("\(path): \(String(cString: strerror(errno)))") }
+        close(descriptor)
+    }
+
+    /// The webhooks of one account, as a `WebhookService`.
+    public func account(_ name: String = "local", apiUsers: APIUserPolicy = .anyWellFormed) -> SQLiteAccount {
+        SQLiteAccount(store: self, account: name, policy: apiUsers)
+    }
+
+    /// Runs `body` with the connection to itself.
+    func withLock<T>(_ body: () throws(WebhookError) -> T) throws(WebhookError) -> T {
+        try lock.withLock { _ throws(WebhookError) in try body() }
+    }
+
+    /// The prepared statements of every operation, compiled once per open store.
+    final class Statements {
+        let insert, select, selectForUser, count, countForUser, byID, byOwnerURL, update, delete: SQLiteStatement
+
+        init(_ c: SQLiteConnection) throws(WebhookError) {
+            insert = try c.prepare("INSERT INTO webhooks(account, api_user, url, events) VALUES (?1, ?2, ?3, ?4)")
+            select = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 ORDER BY id LIMIT ?2 OFFSET ?3")
+            selectForUser = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 AND api_user = ?4 ORDER BY id LIMIT ?2 OFFSET ?3")
+            count = try c.prepare("SELECT count(*) FROM webhooks WHERE account = ?1")
+            countForUser = try c.prepare("SELECT count(*) FROM webhooks WHERE account = ?1 AND api_user = ?2")
+            byID = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 AND id = ?2")
+            byOwnerURL = try c.prepare("SELECT id FROM webhooks WHERE account = ?1 AND api_user = ?2 AND url = ?3")
+            update = try c.prepare("""
+                UPDATE webhooks SET url = coalesce(?3, url), events = coalesce(?4, events), api_user = coalesce(?5, api_user)
+                WHERE account = ?1 AND id = ?2
+                """)
+            delete = try c.prepare("DELETE FROM webhooks WHERE account = ?1 AND id = ?2")
+        }
+    }
+}
+
+/// One account of a `SQLiteStore`: what the shell and the server talk to.
+public final class SQLiteAccount: WebhookService, @unchecked Sendable {
+    let store: SQLiteStore
+    public let account: String
+    public let policy: APIUserPolicy
+
+    init(store: SQLiteStore, account: String, policy: APIUserPolicy) {
+        self.store = store
+        self.account = account
+        self.policy = policy
+    }
+
+    public var backendDescription: String { "store \(store.path)" }
+
+    public func list(_ query: WebhookQuery) throws(WebhookError) -> Page {
+        try store.withLock { () throws(WebhookError) -> Page in
+            let s = store.statements
+            let rows: SQLiteStatement
+            let counter: SQLiteStatement
+            if let apiUser = query.apiUser {
+                rows = s.selectForUser.bind(.text(account), .integer(query.limit), .integer(query.offset), .text(apiUser))
+                counter = s.countForUser.bind(.text(account), .text(apiUser))
+            } else {
+                rows = s.select.bind(.text(account), .integer(query.limit), .integer(query.offset))
+                counter = s.count.bind(.text(account))
+            }
+            var webhooks: [Webhook] = []
+            webhooks.reserveCapacity(query.limit)
+            while try rows.step() { webhooks.append(webhook(from: rows)) }
+            guard try counter.step() else { throw .storage("count returned no row") }
+            let total = counter.int(0)
+            _ = try counter.step()
+            return Page(webhooks: webhooks, total: total)
+        }
+    }
+
+    public func add(_ draft: WebhookDraft) throws(WebhookError) -> Webhook {
+        try policy.check(draft.apiUser)
+        return try store.withLock { () throws(WebhookError) -> Webhook in
+            let s = store.statements
+            do throws(WebhookError) {
+                try s.insert.bind(.text(account), .text(draft.apiUser), .text(draft.url), .integer(draft.events.mask)).run()
+            } catch {
+                if s.insert.isConstraintFailure(error) { throw try duplicate(apiUser: draft.apiUser, url: draft.url) }
+                throw error
+            }
+            return Webhook(id: store.connection.lastInsertRowID, url: draft.url, events: draft.events, apiUser: draft.apiUser)
+        }
+    }
+
+    public func modify(id: Int, _ patch: WebhookPatch) throws(WebhookError) -> Int {
+        if let apiUser = patch.apiUser { try policy.check(apiUser) }
+        return try store.withLock { () throws(WebhookError) -> Int in
+            let s = store.statements
+            // SQLite counts a matched row as changed even when the values stay the same, so an
+            // empty patch still answers 1 for an existing id, as API.md asks.
+            do throws(WebhookError) {
+                try s.update.bind(
+                    .text(account), .integer(id),
+                    patch.url.map { .text($0) } ?? .null,
+                    patch.events.map { .integer($0.mask) } ?? .null,
+                    patch.apiUser.map { .text($0) } ?? .null
+                ).run()
+            } catch {
+                guard s.update.isConstraintFailure(error) else { throw error }
+                let current = try row(id: id)
+                throw try duplicate(apiUser: patch.apiUser ?? current?.apiUser ?? "", url: patch.url ?? current?.url ?? "")
+            }
+            return store.connection.changes
+        }
+    }
+
+    public func delete(id: Int) throws(WebhookError) -> Int {
+        try store.withLock { () throws(WebhookError) -> Int in
+            try store.statements.delete.bind(.text(account), .integer(id)).run()
+            return store.connection.changes
+        }
+    }
+
+    public func get(id: Int) throws(WebhookError) -> Webhook {
+        try store.withLock { () throws(WebhookError) -> Webhook in
+            guard let found = try row(id: id) else { throw .webhookNotFound(id: id) }
+            return found
+        }
+    }
+
+    private func row(id: Int) throws(WebhookError) -> Webhook? {
+        let statement = store.statements.byID.bind(.text(account), .integer(id))
+        guard try statement.step() else { return nil }
+        let found = webhook(from: statement)
+        _ = try statement.step()
+        return found
+    }
+
+    private func duplicate(apiUser: String, url: String) throws(WebhookError) -> WebhookError {
+        let statement = store.statements.byOwnerURL.bind(.text(account), .text(apiUser), .text(url))
+        guard try statement.step() else { return .storage("constraint failed: \(store.connection.lastError)") }
+        let id = statement.int(0)
+        _ = try statement.step()
+        return .duplicate(existingID: id)
+    }
+
+    private func webhook(from row: SQLiteStatement) -> Webhook {
+        Webhook(id: row.int(0), url: row.text(1), events: EventSet(mask: row.int(2)), apiUser: row.text(3))
+    }
+}

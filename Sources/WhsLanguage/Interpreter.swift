@@ -1,0 +1,183 @@
+/// Runs statements. One interpreter is one session: its variables live as long as it does and
+/// every statement, from a file, `-c`, a pipe or the prompt, sees the same ones.
+public final class Interpreter {
+    let symbols = SymbolTable()
+    /// Indexed by symbol slot; nil is "not set".
+    var slots: [Value?] = []
+    public private(set) var commands: [String: CommandSpec] = [:]
+    public private(set) var functions: [String: Function] = [:]
+
+    /// Shows the value of a statement that is not an assignment (the host renders it).
+    public var show: (Value) throws -> Void = { _ in }
+    /// Polled between loop iterations and statements: true stops the run (Ctrl-C).
+    public var isInterrupted: () -> Bool = { false }
+    /// Set when a statement touched a secret: the shell keeps such statements out of history.
+    public var touchedSecret = false
+
+    public init() {
+        for function in Builtins.all { functions[function.name] = function }
+        set("error", .null)
+        set("args", .list([]))
+    }
+
+    public func install(_ command: CommandSpec) { commands[command.name] = command }
+    public func install(_ function: Function) { functions[function.name] = function }
+
+    // MARK: variables
+
+    public func value(of name: String) -> Value? {
+        guard let slot = symbols.existingSlot(for: name), slot < slots.count else { return nil }
+        return slots[slot]
+    }
+
+    public func set(_ name: String, _ value: Value?) { store(symbols.slot(for: name), value) }
+
+    /// Every variable that has a value, in the order they were first named.
+    public var variables: [(name: String, value: Value)] {
+        symbols.names.enumerated().compactMap { slot, name in
+            guard slot < slots.count, let value = slots[slot] else { return nil }
+            return (name, value)
+        }
+    }
+
+    @inline(__always) func store(_ slot: Int, _ value: Value?) {
+        if slot >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot - slots.count + 1)) }
+        slots[slot] = value
+    }
+
+    // MARK: parsing
+
+    var parserContext: ParserContext { ParserContext(symbols: symbols, commands: commands, functions: functions) }
+
+    /// Parses a whole source. A syntax error anywhere gives one diagnostic and no statements.
+    public func parse(_ source: SourceFile) throws(ParseFailure) -> [Statement] {
+        var parser = Parser(source: source, context: parserContext)
+        return try parser.parseScript()
+    }
+
+    // MARK: running
+
+    /// Runs one top-level statement: sets `$_` to its value, or `$error` to its message when it
+    /// fails. A failed statement assigns nothing.
+    public func run(_ statement: Statement) throws(RuntimeError) {
+        do {
+            let value = try execute(statement)
+            if case .normal(let result) = value { store(SymbolTable.last, result) }
+        } catch {
+            if let diagnostic = error.diagnostic { store(SymbolTable.error, .string(diagnostic.message)) }
+            throw error
+        }
+    }
+
+    enum Flow {
+        case normal(Value)
+        case breakLoop
+        case continueLoop
+    }
+
+    func execute(_ statement: Statement) throws(RuntimeError) -> Flow {
+        do {
+            return try executeUnchecked(statement)
+        } catch let error as EvaluationError {
+            throw .failed(Diagnostic(error.message, in: statement.source, at: error.at))
+        } catch let error as RuntimeError {
+            throw error
+        } catch {
+            throw .failed(Diagnostic(String(describing: error), in: statement.source, at: statement.range.lowerBound))
+        }
+    }
+
+    private func executeUnchecked(_ statement: Statement) throws -> Flow {
+        switch statement.kind {
+        case .expression(let expression):
+            let value = try evaluate(expression, in: statement)
+            if case .null = value {} else { try show(value) }
+            return .normal(value)
+        case .command(let call):
+            let value = try runCommand(call, in: statement)
+            if case .null = value {} else { try show(value) }
+            return .normal(value)
+        case .assign(let slot, let expression):
+            let value = try evaluate(expression, in: statement)
+            store(slot, value)
+            return .normal(.null)
+        case .ifChain(let branches, let otherwise):
+            for branch in branches where try evaluate(branch.condition, in: statement).isTruthy {
+                return try executeBlock(branch.body)
+            }
+            if let otherwise { return try executeBlock(otherwise) }
+            return .normal(.null)
+        case .forLoop(let slot, let sequenceExpression, let body):
+            let sequence = try evaluate(sequenceExpression, in: statement)
+            let items: [Value]
+            switch sequence {
+            case .list(let list): items = list
+            case .object(let object): items = object.keys.map { .string($0) }
+            default:
+                throw EvaluationError(message: "for needs a list or an object to loop over, got \(sequence.typeName)", at: statement.range.lowerBound)
+            }
+            for item in items {
+                try checkInterrupt(statement)
+                store(slot, item)
+                if case .breakLoop = try executeBlock(body) { break }
+            }
+            return .normal(.null)
+        case .whileLoop(let condition, let body):
+            while try evaluate(condition, in: statement).isTruthy {
+                try checkInterrupt(statement)
+                if case .breakLoop = try executeBlock(body) { break }
+            }
+            return .normal(.null)
+        case .breakLoop:
+            return .breakLoop
+        case .continueLoop:
+            return .continueLoop
+        case .assertion(let condition, let conditionText, let messageExpression):
+            guard try !evaluate(condition, in: statement).isTruthy else { return .normal(.null) }
+            var message = "assertion failed: \(conditionText)"
+            if let messageExpression { message += ": " + (try evaluate(messageExpression, in: statement).plainText) }
+            throw RuntimeError.assertion(Diagnostic(message, in: statement.source, at: statement.range.lowerBound))
+        }
+    }
+
+    /// Runs a block; `break` and `continue` travel up to the loop that holds it.
+    private func executeBlock(_ body: [Statement]) throws(RuntimeError) -> Flow {
+        for statement in body {
+            switch try execute(statement) {
+            case .normal: continue
+            case .breakLoop: return .breakLoop
+            case .continueLoop: return .continueLoop
+            }
+        }
+        return .normal(.null)
+    }
+
+    private func checkInterrupt(_ statement: Statement) throws(RuntimeError) {
+        if isInterrupted() {
+            throw .interrupted(Diagnostic("interrupted", in: statement.source, at: statement.range.lowerBound))
+        }
+    }
+
+    /// Evaluates the arguments and runs the command's handler. Its failures are reported as
+    /// `name: message` at the command.
+    func runCommand(_ call: CommandCall, in statement: Statement) throws -> Value {
+        var positional: [Value] = []
+        var named: [(name: String, value: Value)] = []
+        for argument in call.arguments {
+            let value = try evaluate(argument.value, in: statement)
+            if let name = argument.name { named.append((name, value)) } else { positional.append(value) }
+        }
+        let invocation = CommandInvocation(name: call.spec.name, positional: positional, named: named, interpreter: self)
+        do {
+            return try call.spec.run(invocation)
+        } catch let error as RuntimeError {
+            throw error
+        } catch let error as ExitRequest {
+            throw RuntimeError.exit(error.code)
+        } catch let error as EvaluationError {
+            throw error
+        } catch {
+            throw EvaluationError(message: "\(call.spec.name): \(error)", at: call.at)
+        }
+    }
+}

@@ -1,0 +1,652 @@
+import WhsSupport
+
+/// Why a source did not parse: a real mistake, or input that stops inside an open bracket,
+/// string or `\` continuation, which the prompt answers by reading another line (Lua's
+/// `incomplete()`).
+public enum ParseFailure: Error {
+    case syntax(Diagnostic)
+    case incomplete(Diagnostic)
+
+    public var diagnostic: Diagnostic {
+        switch self {
+        case .syntax(let d), .incomplete(let d): d
+        }
+    }
+}
+
+/// What the parser resolves names against: variables to slots, commands and functions to
+/// their table entries, so that a typo fails before anything runs.
+struct ParserContext {
+    let symbols: SymbolTable
+    let commands: [String: CommandSpec]
+    let functions: [String: Function]
+}
+
+/// Recursive descent over the grammar of docs/LANGUAGE.md; each function carries its rule.
+/// The parser drives the scanner and tells it whether a value or an operator comes next.
+struct Parser {
+    let source: SourceFile
+    let scanner: Scanner
+    let context: ParserContext
+    /// Where the next token starts looking.
+    var position: Int
+    /// End of the last token taken: the end of the statement being parsed.
+    var lastEnd: Int
+    /// Open `(`, `[` and object `{`: inside them newlines do not end anything.
+    var grouping = 0
+    /// Every open bracket, for "expected ']' to close '[' at 3:9" and for "incomplete".
+    var open: [(closer: String, opener: String, at: Int)] = []
+    var loopDepth = 0
+    var recursion = 0
+    /// Inside `${...}` a leading name is a variable: `${hook.id}` reads `$hook`.
+    var leadingNameIsVariable = false
+
+    static let maxRecursion = 200
+
+    init(source: SourceFile, context: ParserContext, range: Range<Int>? = nil) {
+        self.source = source
+        self.context = context
+        if let range {
+            scanner = Scanner(bytes: Array(source.bytes[0..<range.upperBound]))
+            position = range.lowerBound
+        } else {
+            scanner = Scanner(bytes: source.bytes)
+            position = 0
+        }
+        lastEnd = position
+    }
+
+    // MARK: tokens
+
+    func fail(_ message: String, at offset: Int) -> ParseFailure {
+        .syntax(Diagnostic(message, in: source, at: offset))
+    }
+
+    /// A failure at `token`: "incomplete" when the input ends while something is still open.
+    func fail(_ message: String, at token: Token) -> ParseFailure {
+        if token.kind == .end, !open.isEmpty { return .incomplete(Diagnostic(message, in: source, at: token.start)) }
+        return fail(message, at: token.start)
+    }
+
+    mutating func peek(_ mode: Scanner.Mode) throws(ParseFailure) -> Token {
+        while true {
+            let token: Token
+            do { token = try scanner.scan(at: position, mode: mode) } catch {
+                switch error {
+                case .syntax(let message, let at): throw fail(message, at: at)
+                case .incomplete(let message, let at): throw .incomplete(Diagnostic(message, in: source, at: at))
+                }
+            }
+            if grouping > 0, token.kind == .newline { position = token.end; continue }
+            return token
+        }
+    }
+
+    mutating func take(_ token: Token) {
+        position = token.end
+        lastEnd = token.end
+    }
+
+    /// Takes the closing bracket of the innermost open one, or says which was left open.
+    mutating func close(_ kind: Token.Kind) throws(ParseFailure) {
+        let token = try peek(.operator)
+        let opened = open.last!
+        guard token.kind == kind else {
+            let place = source.location(of: opened.at)
+            throw fail("expected \(opened.closer) to close \(opened.opener) at \(place.line):\(place.column), found \(token.kind.display)", at: token)
+        }
+        take(token)
+        open.removeLast()
+    }
+
+    mutating func openBracket(_ token: Token, closer: String, grouping isGrouping: Bool) {
+        take(token)
+        open.append((closer, token.kind.display, token.start))
+        if isGrouping { grouping += 1 }
+    }
+
+    mutating func enter(at offset: Int) throws(ParseFailure) {
+        recursion += 1
+        if recursion > Parser.maxRecursion { throw fail("too deeply nested (more than \(Parser.maxRecursion) levels)", at: offset) }
+    }
+
+    func byte(_ offset: Int) -> UInt8? { scanner.byte(offset) }
+
+    /// A name directly followed by `(` calls a function.
+    func isCall(_ token: Token) -> Bool {
+        if case .name = token.kind { return byte(token.end) == UInt8(ascii: "(") }
+        return false
+    }
+
+    // MARK: statements
+
+    /// script = { statement ( NEWLINE | ";" ) } ;
+    mutating func parseScript() throws(ParseFailure) -> [Statement] {
+        try parseStatements(inBlock: false)
+    }
+
+    /// block = "{" { statement ( NEWLINE | ";" ) } "}" ;  (the part inside the braces)
+    mutating func parseStatements(inBlock: Bool) throws(ParseFailure) -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            var token = try peek(.value)
+            while token.kind == .newline || token.kind == .semicolon {
+                take(token)
+                token = try peek(.value)
+            }
+            if token.kind == .end {
+                if inBlock { try close(.closeBrace) }
+                return statements
+            }
+            if inBlock, token.kind == .closeBrace { return statements }
+            statements.append(try parseStatement())
+            let after = try peek(.operator)
+            switch after.kind {
+            case .newline, .semicolon: take(after)
+            case .end: continue
+            case .closeBrace where inBlock: continue
+            default: throw fail("expected end of statement (a newline or ';'), found \(after.kind.display)", at: after)
+            }
+        }
+    }
+
+    /// statement = assignment | if | for | while | "break" | "continue" | assert | command | expr ;
+    mutating func parseStatement() throws(ParseFailure) -> Statement {
+        let token = try peek(.value)
+        try enter(at: token.start)
+        defer { recursion -= 1 }
+        let start = token.start
+        let kind: StatementKind
+        switch token.kind {
+        case .keyword(.if): kind = try parseIf()
+        case .keyword(.for): kind = try parseFor()
+        case .keyword(.while): kind = try parseWhile()
+        case .keyword(.break), .keyword(.continue):
+            guard loopDepth > 0 else { throw fail("'\(token.kind == .keyword(.break) ? "break" : "continue")' outside a loop", at: token) }
+            take(token)
+            kind = token.kind == .keyword(.break) ? .breakLoop : .continueLoop
+        case .keyword(.assert): kind = try parseAssert()
+        case .keyword(.elif), .keyword(.else):
+            throw fail("'\(token.kind == .keyword(.elif) ? "elif" : "else")' without 'if' (it goes on the line of the '}' before it)", at: token)
+        case .variable(let name):
+            let after = try scanAfter(token)
+            if after.kind == .assign {
+                take(token)
+                take(after)
+                kind = .assign(slot: context.symbols.slot(for: name), try parseCommandOrExpression())
+            } else {
+                kind = .expression(try parseExpression())
+            }
+        case .name where !isCall(token):
+            kind = .command(try parseCommand())
+        default:
+            kind = .expression(try parseExpression())
+        }
+        return Statement(kind: kind, range: start..<lastEnd, source: source)
+    }
+
+    mutating func scanAfter(_ token: Token) throws(ParseFailure) -> Token {
+        let saved = position
+        position = token.end
+        defer { position = saved }
+        return try peek(.operator)
+    }
+
+    /// The right side of an assignment and the inside of `( )`: a command when it starts with
+    /// a name that is not a call, else an expression.
+    mutating func parseCommandOrExpression() throws(ParseFailure) -> Expression {
+        let token = try peek(.value)
+        if case .name = token.kind, !isCall(token) { return .command(try parseCommand()) }
+        return try parseExpression()
+    }
+
+    /// if = "if" expr block { "elif" expr block } [ "else" block ] ;
+    mutating func parseIf() throws(ParseFailure) -> StatementKind {
+        take(try peek(.value))
+        var branches: [(Expression, [Statement])] = []
+        var otherwise: [Statement]?
+        branches.append((try parseExpression(), try parseBlock(after: "if condition")))
+        while true {
+            let next = try peek(.operator)
+            if next.kind == .keyword(.elif) {
+                take(next)
+                branches.append((try parseExpression(), try parseBlock(after: "elif condition")))
+            } else if next.kind == .keyword(.else) {
+                take(next)
+                otherwise = try parseBlock(after: "else")
+                break
+            } else {
+                break
+            }
+        }
+        return .ifChain(branches.map { (condition: $0.0, body: $0.1) }, otherwise: otherwise)
+    }
+
+    /// for = "for" VAR "in" expr block ;
+    mutating func parseFor() throws(ParseFailure) -> StatementKind {
+        take(try peek(.value))
+        let variable = try peek(.value)
+        guard case .variable(let name) = variable.kind else {
+            throw fail("expected a variable after 'for' (for $x in ...), found \(variable.kind.display)", at: variable)
+        }
+        take(variable)
+        let keyword = try peek(.operator)
+        guard keyword.kind == .keyword(.in) else { throw fail("expected 'in' after 'for $\(name)', found \(keyword.kind.display)", at: keyword) }
+        take(keyword)
+        let sequence = try parseExpression()
+        loopDepth += 1
+        defer { loopDepth -= 1 }
+        let body = try parseBlock(after: "for ... in")
+        return .forLoop(slot: context.symbols.slot(for: name), sequence: sequence, body: body)
+    }
+
+    /// while = "while" expr block ;
+    mutating func parseWhile() throws(ParseFailure) -> StatementKind {
+        take(try peek(.value))
+        let condition = try parseExpression()
+        loopDepth += 1
+        defer { loopDepth -= 1 }
+        return .whileLoop(condition: condition, body: try parseBlock(after: "while condition"))
+    }
+
+    /// assert = "assert" expr [ "," expr ] ;
+    mutating func parseAssert() throws(ParseFailure) -> StatementKind {
+        take(try peek(.value))
+        let conditionStart = try peek(.value).start
+        let condition = try parseExpression()
+        let conditionText = source.slice(conditionStart..<lastEnd)
+        var message: Expression?
+        let comma = try peek(.operator)
+        if comma.kind == .comma {
+            take(comma)
+            message = try parseExpression()
+        }
+        return .assertion(condition: condition, conditionText: conditionText, message: message)
+    }
+
+    /// block = "{" { statement ( NEWLINE | ";" ) } "}" ;
+    mutating func parseBlock(after what: String) throws(ParseFailure) -> [Statement] {
+        let brace = try peek(.operator)
+        guard brace.kind == .openBrace else {
+            throw fail("expected '{' after \(what), found \(brace.kind.display)", at: brace)
+        }
+        let savedGrouping = grouping
+        openBracket(brace, closer: "'}'", grouping: false)
+        grouping = 0
+        let body = try parseStatements(inBlock: true)
+        try close(.closeBrace)
+        grouping = savedGrouping
+        return body
+    }
+
+    /// command  = NAME { argument } ;
+    /// argument = [ NAME "=" ] value ;   (no white space around this "=")
+    mutating func parseCommand() throws(ParseFailure) -> CommandCall {
+        let nameToken = try peek(.value)
+        guard case .name(let name) = nameToken.kind else { throw fail("expected a command", at: nameToken) }
+        guard let spec = context.commands[name] else {
+            throw fail("unknown command \"\(name)\"\(Suggestion.hint(for: name, in: context.commands.keys))", at: nameToken)
+        }
+        take(nameToken)
+        var arguments: [CommandArgument] = []
+        var positionalCount = 0
+        while true {
+            let token = try peek(.value)
+            switch token.kind {
+            case .newline, .semicolon, .end, .closeBrace, .closeParen: return CommandCall(spec: spec, arguments: arguments, at: nameToken.start)
+            case .assign:
+                throw fail("\(name): '=' needs a name right before it and a value right after it, with no spaces (name=value)", at: token)
+            default: break
+            }
+            if case .name(let argument) = token.kind, byte(token.end) == UInt8(ascii: "="), byte(token.end + 1) != UInt8(ascii: "=") {
+                guard let canonical = spec.canonicalArgument(argument) else {
+                    let known = spec.arguments.flatMap { [$0.name] + $0.aliases }
+                    let hint = Suggestion.hint(for: argument, in: known)
+                    let list = known.isEmpty ? "it takes no name=value arguments" : "it takes \(spec.arguments.map { $0.name + "=" }.joined(separator: " "))"
+                    throw fail("\(name): unknown argument \"\(argument)\"\(hint.isEmpty ? " (\(list))" : hint)", at: token)
+                }
+                if arguments.contains(where: { $0.name == canonical }) {
+                    throw fail("\(name): argument '\(canonical)' given twice", at: token)
+                }
+                take(token)
+                position += 1  // the "="
+                lastEnd = position
+                if let next = byte(position), next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || next == UInt8(ascii: "\n") || next == UInt8(ascii: ";") {
+                    throw fail("\(name): '\(argument)=' needs a value right after '=', with no space", at: position)
+                }
+                if byte(position) == nil { throw fail("\(name): '\(argument)=' needs a value after '='", at: position) }
+                arguments.append(CommandArgument(name: canonical, value: try parseValue(), at: token.start))
+            } else {
+                if !spec.variadic, positionalCount >= spec.positionals.count {
+                    let takes = spec.positionals.isEmpty ? "no positional arguments" : "\(spec.positionals.count) positional argument\(spec.positionals.count == 1 ? "" : "s")"
+                    throw fail("\(name): too many arguments (it takes \(takes); usage: \(spec.usage))", at: token)
+                }
+                let mapped = spec.variadic ? nil : spec.positionals[positionalCount]
+                if let mapped, arguments.contains(where: { $0.name == mapped }) {
+                    throw fail("\(name): argument '\(mapped)' given twice", at: token)
+                }
+                positionalCount += 1
+                if spec.takesVariableNames, case .variable(let variable) = token.kind {
+                    take(token)
+                    arguments.append(CommandArgument(name: mapped, value: .literal(.string(variable)), at: token.start))
+                    continue
+                }
+                arguments.append(CommandArgument(name: mapped, value: try parseValue(), at: token.start))
+            }
+        }
+    }
+
+    /// value = expr { "," expr } ;   (two or more: a list)
+    mutating func parseValue() throws(ParseFailure) -> Expression {
+        let first = try parseExpression()
+        var comma = try peek(.operator)
+        guard comma.kind == .comma else { return first }
+        var items = [first]
+        while comma.kind == .comma {
+            take(comma)
+            items.append(try parseExpression())
+            comma = try peek(.operator)
+        }
+        return .list(items)
+    }
+
+    // MARK: expressions
+
+    /// expr = and { "or" and } ;
+    mutating func parseExpression() throws(ParseFailure) -> Expression {
+        try enter(at: position)
+        defer { recursion -= 1 }
+        var left = try parseAnd()
+        while true {
+            let token = try peek(.operator)
+            guard token.kind == .keyword(.or) else { return left }
+            take(token)
+            left = .or(left, try parseAnd())
+        }
+    }
+
+    /// and = not { "and" not } ;
+    mutating func parseAnd() throws(ParseFailure) -> Expression {
+        var left = try parseNot()
+        while true {
+            let token = try peek(.operator)
+            guard token.kind == .keyword(.and) else { return left }
+            take(token)
+            left = .and(left, try parseNot())
+        }
+    }
+
+    /// not = "not" not | compare ;
+    mutating func parseNot() throws(ParseFailure) -> Expression {
+        let token = try peek(.value)
+        if token.kind == .keyword(.not) {
+            take(token)
+            try enter(at: token.start)
+            defer { recursion -= 1 }
+            return .not(try parseNot())
+        }
+        return try parseCompare()
+    }
+
+    /// compare = sum [ ( "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" ) sum ] ;
+    mutating func parseCompare() throws(ParseFailure) -> Expression {
+        let left = try parseSum()
+        let token = try peek(.operator)
+        guard let op = comparison(token.kind) else { return left }
+        take(token)
+        let right = try parseSum()
+        let next = try peek(.operator)
+        if comparison(next.kind) != nil {
+            throw fail("comparisons cannot be chained: use 'and' (a < b and b < c)", at: next)
+        }
+        return .binary(op, left, right, at: token.start)
+    }
+
+    func comparison(_ kind: Token.Kind) -> BinaryOperator? {
+        switch kind {
+        case .equal: .equal
+        case .notEqual: .notEqual
+        case .less: .less
+        case .lessEqual: .lessEqual
+        case .greater: .greater
+        case .greaterEqual: .greaterEqual
+        case .keyword(.in): .contains
+        default: nil
+        }
+    }
+
+    /// sum = term { ( "+" | "-" ) term } ;
+    mutating func parseSum() throws(ParseFailure) -> Expression {
+        var left = try parseTerm()
+        while true {
+            let token = try peek(.operator)
+            let op: BinaryOperator
+            switch token.kind {
+            case .plus: op = .add
+            case .minus: op = .subtract
+            default: return left
+            }
+            take(token)
+            left = .binary(op, left, try parseTerm(), at: token.start)
+        }
+    }
+
+    /// term = unary { ( "*" | "/" | "%" ) unary } ;
+    mutating func parseTerm() throws(ParseFailure) -> Expression {
+        var left = try parseUnary()
+        while true {
+            let token = try peek(.operator)
+            let op: BinaryOperator
+            switch token.kind {
+            case .star: op = .multiply
+            case .slash: op = .divide
+            case .percent: op = .remainder
+            default: return left
+            }
+            take(token)
+            left = .binary(op, left, try parseUnary(), at: token.start)
+        }
+    }
+
+    /// unary = "-" unary | postfix ;
+    mutating func parseUnary() throws(ParseFailure) -> Expression {
+        let token = try peek(.value)
+        guard token.kind == .minus else { return try parsePostfix() }
+        take(token)
+        try enter(at: token.start)
+        defer { recursion -= 1 }
+        let operand = try parseUnary()
+        switch operand {
+        case .literal(.int(let number)): return .literal(.int(-number))
+        case .literal(.double(let number)): return .literal(.double(-number))
+        default: return .negate(operand, at: token.start)
+        }
+    }
+
+    /// postfix = primary { "." NAME | "[" expr "]" } ;  (no white space before "." or "[")
+    mutating func parsePostfix() throws(ParseFailure) -> Expression {
+        var value = try parsePrimary()
+        while true {
+            let token = try peek(.operator)
+            if token.spaceBefore { return value }
+            switch token.kind {
+            case .dot:
+                take(token)
+                let member = try peek(.operator)
+                let name: String
+                switch member.kind {
+                case .name(let text) where !member.spaceBefore: name = text
+                case .keyword(let keyword) where !member.spaceBefore: name = keyword.rawValue
+                default: throw fail("expected a field name after '.', found \(member.kind.display)", at: member)
+                }
+                take(member)
+                value = .member(value, name, at: token.start)
+            case .openBracket:
+                openBracket(token, closer: "']'", grouping: true)
+                let index = try parseExpression()
+                try close(.closeBracket)
+                grouping -= 1
+                value = .index(value, index, at: token.start)
+            default:
+                return value
+            }
+        }
+    }
+
+    /// primary = NUMBER | STRING | "true" | "false" | "null" | VAR | NAME "(" [ expr { "," expr } ] ")"
+    ///         | "(" ( command | expr ) ")" | list | object | BAREWORD ;
+    mutating func parsePrimary() throws(ParseFailure) -> Expression {
+        if leadingNameIsVariable, let variable = leadingVariable() { return variable }
+        let token = try peek(.value)
+        switch token.kind {
+        case .integer(let number): take(token); return .literal(.int(number))
+        case .decimal(let number): take(token); return .literal(.double(number))
+        case .keyword(.true): take(token); return .literal(.bool(true))
+        case .keyword(.false): take(token); return .literal(.bool(false))
+        case .keyword(.null): take(token); return .literal(.null)
+        case .variable(let name): take(token); return .variable(slot: context.symbols.slot(for: name), at: token.start)
+        case .string(let pieces): take(token); return try interpolation(pieces)
+        case .name(let name):
+            if isCall(token) { return try parseCall(name, token) }
+            take(token)
+            return .literal(.string(name))
+        case .bareword(let word):
+            if word.first!.isNumber, word.allSatisfy(\.isNumber) {
+                throw fail("number \(word) is too large (integers are 64-bit)", at: token)
+            }
+            take(token)
+            return .literal(.string(word))
+        case .openParen:
+            openBracket(token, closer: "')'", grouping: true)
+            let inner = try parseCommandOrExpression()
+            try close(.closeParen)
+            grouping -= 1
+            return inner
+        case .openBracket: return try parseList(token)
+        case .openBrace: return try parseObject(token)
+        default:
+            throw fail("expected a value, found \(token.kind.display)", at: token)
+        }
+    }
+
+    /// `${hook.id}`: the name at the start of an interpolation is a variable.
+    mutating func leadingVariable() -> Expression? {
+        leadingNameIsVariable = false
+        var index = position
+        while let b = byte(index), b == UInt8(ascii: " ") { index += 1 }
+        guard let first = byte(index), scanner.isNameStart(first) else { return nil }
+        var end = index
+        while let b = byte(end), scanner.isNameByte(b) { end += 1 }
+        if byte(end) == UInt8(ascii: "(") { return nil }
+        let name = String(decoding: source.bytes[index..<end], as: UTF8.self)
+        if Keyword(rawValue: name) != nil { return nil }
+        position = end
+        lastEnd = end
+        return .variable(slot: context.symbols.slot(for: name), at: index)
+    }
+
+    /// NAME "(" [ expr { "," expr } ] ")"
+    mutating func parseCall(_ name: String, _ token: Token) throws(ParseFailure) -> Expression {
+        guard let function = context.functions[name] else {
+            let hint = Suggestion.hint(for: name, in: context.functions.keys)
+            let asCommand = context.commands[name] != nil ? " ('\(name)' is a command: write (\(name) ...) to use its value)" : ""
+            throw fail("unknown function \"\(name)\"\(hint)\(asCommand)", at: token)
+        }
+        take(token)
+        let paren = try peek(.operator)
+        openBracket(paren, closer: "')'", grouping: true)
+        var arguments: [Expression] = []
+        if try peek(.value).kind != .closeParen {
+            while true {
+                arguments.append(try parseExpression())
+                let comma = try peek(.operator)
+                guard comma.kind == .comma else { break }
+                take(comma)
+                if try peek(.value).kind == .closeParen { break }
+            }
+        }
+        try close(.closeParen)
+        grouping -= 1
+        guard function.arity.contains(arguments.count) else {
+            let wanted = function.arity.lowerBound == function.arity.upperBound ? "\(function.arity.lowerBound)" : "\(function.arity.lowerBound) to \(function.arity.upperBound)"
+            throw fail("\(name)() takes \(wanted) argument\(function.arity.upperBound == 1 ? "" : "s"), got \(arguments.count) (\(function.signature))", at: token)
+        }
+        return .call(function, arguments, at: token.start)
+    }
+
+    /// list = "[" [ expr { "," expr } ] [ "," ] "]" ;
+    mutating func parseList(_ token: Token) throws(ParseFailure) -> Expression {
+        openBracket(token, closer: "']'", grouping: true)
+        var items: [Expression] = []
+        while try peek(.value).kind != .closeBracket {
+            items.append(try parseExpression())
+            let comma = try peek(.operator)
+            guard comma.kind == .comma else { break }
+            take(comma)
+        }
+        try close(.closeBracket)
+        grouping -= 1
+        return .list(items)
+    }
+
+    /// object = "{" [ key ":" expr { "," key ":" expr } ] [ "," ] "}" ;
+    mutating func parseObject(_ token: Token) throws(ParseFailure) -> Expression {
+        openBracket(token, closer: "'}'", grouping: true)
+        var members: [(key: String, value: Expression)] = []
+        while true {
+            let keyToken = try peek(.value)
+            let key: String
+            if keyToken.kind == .closeBrace { break }
+            switch keyToken.kind {
+            case .name(let name): key = name
+            case .keyword(let keyword): key = keyword.rawValue
+            case .string(let pieces):
+                guard pieces.allSatisfy({ if case .text = $0 { true } else { false } }) else {
+                    throw fail("an object key cannot interpolate", at: keyToken)
+                }
+                key = pieces.map { if case .text(let t) = $0 { t } else { "" } }.joined()
+            default:
+                throw fail("expected a key (a name or a string) in object, found \(keyToken.kind.display)", at: keyToken)
+            }
+            take(keyToken)
+            let colon = try peek(.operator)
+            guard colon.kind == .colon else { throw fail("expected ':' after key \"\(key)\", found \(colon.kind.display)", at: colon) }
+            take(colon)
+            members.append((key, try parseExpression()))
+            let comma = try peek(.operator)
+            guard comma.kind == .comma else { break }
+            take(comma)
+        }
+        try close(.closeBrace)
+        grouping -= 1
+        return .object(members)
+    }
+
+    /// A string literal: plain text, or parts to join with interpolated values.
+    mutating func interpolation(_ pieces: [StringPiece]) throws(ParseFailure) -> Expression {
+        var parts: [InterpolationPart] = []
+        for piece in pieces {
+            switch piece {
+            case .text(let text): parts.append(.text(text))
+            case .code(let range, let variableName):
+                if variableName {
+                    let name = String(decoding: source.bytes[range], as: UTF8.self)
+                    parts.append(.value(.variable(slot: context.symbols.slot(for: name), at: range.lowerBound - 1)))
+                    continue
+                }
+                var inner = Parser(source: source, context: context, range: range)
+                inner.leadingNameIsVariable = true
+                inner.recursion = recursion
+                let expression = try inner.parseExpression()
+                let rest = try inner.peek(.operator)
+                guard rest.kind == .end else {
+                    throw inner.fail("unexpected \(rest.kind.display) in ${...}", at: rest.start)
+                }
+                parts.append(.value(expression))
+            }
+        }
+        if parts.isEmpty { return .literal(.string("")) }
+        if parts.count == 1, case .text(let text) = parts[0] { return .literal(.string(text)) }
+        return .interpolation(parts)
+    }
+}

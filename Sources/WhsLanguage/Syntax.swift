@@ -1,0 +1,66 @@
+/// The syntax tree. Every node that can fail at run time keeps the byte offset of its place so
+/// the error can point at it. Variables are resolved to slots while parsing (a script has one
+/// set of variables, like a shell), so reading one is an array access, not a dictionary lookup.
+indirect enum Expression {
+    case literal(Value)
+    case variable(slot: Int, at: Int)
+    case interpolation([InterpolationPart])
+    case list([Expression])
+    case object([(key: String, value: Expression)])
+    case negate(Expression, at: Int)
+    case not(Expression)
+    case and(Expression, Expression)
+    case or(Expression, Expression)
+    case binary(BinaryOperator, Expression, Expression, at: Int)
+    case member(Expression, String, at: Int)
+    case index(Expression, Expression, at: Int)
+    case call(Function, [Expression], at: Int)
+    case command(CommandCall)
+}
+
+enum InterpolationPart {
+    case text(String)
+    case value(Expression)
+}
+
+enum BinaryOperator: String {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%"
+    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case contains = "in"
+}
+
+/// `name arg...` with its arguments as written; `spec` is the table entry it resolved to.
+struct CommandCall {
+    let spec: CommandSpec
+    let arguments: [CommandArgument]
+    let at: Int
+}
+
+struct CommandArgument {
+    /// nil for a positional argument.
+    let name: String?
+    let value: Expression
+    let at: Int
+}
+
+/// A statement with its place and its source text (for `-x`, history and assertion messages).
+public struct Statement {
+    let kind: StatementKind
+    public let range: Range<Int>
+    public let source: SourceFile
+
+    /// The statement as written.
+    public var text: String { source.slice(range) }
+}
+
+indirect enum StatementKind {
+    case expression(Expression)
+    case command(CommandCall)
+    case assign(slot: Int, Expression)
+    case ifChain([(condition: Expression, body: [Statement])], otherwise: [Statement]?)
+    case forLoop(slot: Int, sequence: Expression, body: [Statement])
+    case whileLoop(condition: Expression, body: [Statement])
+    case breakLoop
+    case continueLoop
+    case assertion(condition: Expression, conditionText: String, message: Expression?)
+}

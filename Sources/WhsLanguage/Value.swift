@@ -1,0 +1,127 @@
+import WhsSupport
+
+/// A value of the whs language.
+public enum Value: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case list([Value])
+    case object(Object)
+    /// A string that every output shows as `••••••`; only `reveal()` gives its text back.
+    case secret(String)
+
+    public static let mask = "••••••"
+
+    /// null, false, 0, "", [] and {} are false; everything else is true.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: false
+        case .bool(let flag): flag
+        case .int(let number): number != 0
+        case .double(let number): number != 0
+        case .string(let text): !text.isEmpty
+        case .list(let items): !items.isEmpty
+        case .object(let object): !object.isEmpty
+        case .secret(let text): !text.isEmpty
+        }
+    }
+
+    /// The name `type()` returns: null, bool, int, decimal, string, list, object, secret.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "bool"
+        case .int: "int"
+        case .double: "decimal"
+        case .string: "string"
+        case .list: "list"
+        case .object: "object"
+        case .secret: "secret"
+        }
+    }
+
+    /// True when this value is or holds a secret anywhere inside.
+    public var holdsSecret: Bool {
+        switch self {
+        case .secret: true
+        case .list(let items): items.contains { $0.holdsSecret }
+        case .object(let object): object.values.contains { $0.holdsSecret }
+        default: false
+        }
+    }
+
+    /// `==`: equal values of the same type; an int and a decimal compare as numbers.
+    public static func == (a: Value, b: Value) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case let (.bool(x), .bool(y)): x == y
+        case let (.int(x), .int(y)): x == y
+        case let (.double(x), .double(y)): x == y
+        case let (.int(x), .double(y)), let (.double(y), .int(x)): Double(x) == y
+        case let (.string(x), .string(y)), let (.secret(x), .secret(y)), let (.string(x), .secret(y)), let (.secret(x), .string(y)): x == y
+        case let (.list(x), .list(y)): x == y
+        case let (.object(x), .object(y)): x == y
+        default: false
+        }
+    }
+}
+
+/// An object: keys keep the order they were written in, like the API's JSON.
+public struct Object: Sendable, Equatable {
+    public private(set) var keys: [String] = []
+    private var storage: [String: Value] = [:]
+
+    public init() {}
+    public init(_ pairs: [(String, Value)]) {
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    public subscript(key: String) -> Value? {
+        get { storage[key] }
+        set {
+            if let newValue {
+                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { keys.count }
+    public var values: [Value] { keys.map { storage[$0]! } }
+    public var pairs: [(key: String, value: Value)] { keys.map { ($0, storage[$0]!) } }
+
+    /// Equal when the same keys hold equal values; order does not matter for equality.
+    public static func == (a: Object, b: Object) -> Bool { a.storage == b.storage }
+}
+
+extension Value {
+    /// The value as JSON; a secret becomes the mask unless `revealSecrets` is set.
+    public func json(revealSecrets: Bool = false) -> JSON {
+        switch self {
+        case .null: .null
+        case .bool(let flag): .bool(flag)
+        case .int(let number): .int(number)
+        case .double(let number): .double(number)
+        case .string(let text): .string(text)
+        case .secret(let text): .string(revealSecrets ? text : Value.mask)
+        case .list(let items): .array(items.map { $0.json(revealSecrets: revealSecrets) })
+        case .object(let object): .object(object.pairs.map { ($0.key, $0.value.json(revealSecrets: revealSecrets)) })
+        }
+    }
+
+    public init(_ json: JSON) {
+        switch json {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .int(let number): self = .int(number)
+        case .double(let number): self = .double(number)
+        case .string(let text): self = .string(text)
+        case .array(let items): self = .list(items.map(Value.init))
+        case .object(let members): self = .object(Object(members.map { ($0.key, Value($0.value)) }))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import WhsLanguage
+import WhsSupport
+
+/// `help`: written from the same command table that dispatches and completes, so it cannot
+/// fall behind.
+enum Help {
+    static func text(for topic: String?, in interpreter: Interpreter) -> String {
+        guard let topic else { return overview(interpreter) }
+        if topic == "functions" {
+            return interpreter.functions.values.sorted { $0.name < $1.name }.map { "  " + $0.signature }.joined(separator: "\n")
+        }
+        guard let command = interpreter.commands[topic] else {
+            let hint = Suggestion.hint(for: topic, in: interpreter.commands.keys)
+            return "no command '\(topic)'\(hint) (help lists them)"
+        }
+        var lines = ["usage: \(command.usage)", "", command.summary]
+        if !command.arguments.isEmpty {
+            lines.append("")
+            let width = command.arguments.map { $0.name.count }.max()!
+            for argument in command.arguments {
+                let aliases = argument.aliases.isEmpty ? "" : " (also \(argument.aliases.map { $0 + "=" }.joined(separator: ", ")))"
+                lines.append("  \(argument.name)=\(String(repeating: " ", count: width - argument.name.count))  \(argument.summary)\(aliases)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func overview(_ interpreter: Interpreter) -> String {
+        let commands = interpreter.commands.values.sorted { $0.name < $1.name }
+        let width = commands.map(\.usage.count).max() ?? 0
+        var lines = ["Commands:"]
+        for command in commands {
+            lines.append("  \(command.usage)\(String(repeating: " ", count: width - command.usage.count))  \(command.summary)")
+        }
+        lines.append("")
+        lines.append("Statements: $x = ..., if/elif/else, for $x in ..., while, break, continue, assert COND[, MESSAGE]")
+        lines.append("help COMMAND explains one command; help functions lists the functions.")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,50 @@
+import Glibc
+
+/// Buffered output to a file descriptor. A script that prints 10,000 webhooks makes a few
+/// dozen write(2) calls instead of 10,000. The shell flushes stdout before it writes to stderr,
+/// so the two stay in order on a terminal.
+public final class OutputSink {
+    let descriptor: Int32
+    private var buffer: [UInt8] = []
+    /// Tests capture output here instead of writing to the descriptor.
+    public private(set) var captured: String?
+
+    public init(descriptor: Int32) {
+        self.descriptor = descriptor
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    /// An in-memory sink for tests.
+    public init(capturing: Void) {
+        descriptor = -1
+        captured = ""
+    }
+
+    public var isTerminal: Bool { descriptor >= 0 && isatty(descriptor) == 1 }
+
+    public func write(_ text: String) {
+        if captured != nil { captured! += text; return }
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public func line(_ text: String) { write(text); write("\n") }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    break  // EPIPE and friends: the reader went away; drop the output.
+                }
+                offset += written
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit { flush() }
+}

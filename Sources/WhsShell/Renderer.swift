@@ -1,0 +1,97 @@
+import WebhookCore
+import WhsLanguage
+import WhsSupport
+
+/// Turns shown values into text: aligned tables and `key: value` lines for people, one JSON
+/// document per value for programs (`--json`, `set format json`).
+public struct Renderer {
+    public var format: Settings.Format
+    public var color: Bool
+
+    public init(format: Settings.Format, color: Bool) {
+        self.format = format
+        self.color = color
+    }
+
+    public func render(_ value: Value) -> String {
+        if format == .json { return value.json().text }
+        switch value {
+        case .string(let text): return text
+        case .list(let items):
+            if let table = table(items) { return table }
+            return value.literal
+        case .object(let object):
+            if let page = pageTable(object) { return page }
+            return keyValueLines(object)
+        default:
+            return value.literal
+        }
+    }
+
+    /// `{result, count, total}`: a table of the result and a footer with the counts.
+    func pageTable(_ object: Object) -> String? {
+        guard object.keys == ["result", "count", "total"], case .list(let items)? = object["result"],
+              case .int(let count)? = object["count"], case .int(let total)? = object["total"] else { return nil }
+        let footer = dim("(\(count) of \(total) webhook\(total == 1 ? "" : "s"))")
+        if items.isEmpty { return footer }
+        guard let body = table(items) else { return nil }
+        return body + "\n" + footer
+    }
+
+    /// A list of objects as a table: one column per key (in first-seen order, `id` first).
+    func table(_ items: [Value]) -> String? {
+        var rows: [Object] = []
+        var columns: [String] = []
+        for item in items {
+            guard case .object(let object) = item else { return nil }
+            rows.append(object)
+            for key in object.keys where !columns.contains(key) { columns.append(key) }
+        }
+        guard !rows.isEmpty else { return nil }
+        if let id = columns.firstIndex(of: "id") { columns.insert(columns.remove(at: id), at: 0) }
+        else if let code = columns.firstIndex(of: "code") { columns.insert(columns.remove(at: code), at: 0) }
+        let cells = rows.map { row in columns.map { key in row[key].map { cell(key, $0) } ?? "" } }
+        var widths = columns.map(\.count)
+        for row in cells { for (index, text) in row.enumerated() { widths[index] = max(widths[index], text.count) } }
+        func line(_ texts: [String]) -> String {
+            var out = ""
+            for (index, text) in texts.enumerated() {
+                if index == texts.count - 1 { out += text; break }
+                out += text + String(repeating: " ", count: widths[index] - text.count + 2)
+            }
+            return out
+        }
+        var lines = [bold(line(columns)), dim(line(widths.map { String(repeating: "-", count: $0) }))]
+        lines += cells.map(line)
+        return lines.joined(separator: "\n")
+    }
+
+    /// `key: value` lines with the values aligned.
+    func keyValueLines(_ object: Object) -> String {
+        if object.isEmpty { return "{}" }
+        let width = object.keys.map(\.count).max() ?? 0
+        var pairs = object.pairs
+        // A webhook reads best id first; its JSON keeps the wire order.
+        if let id = pairs.firstIndex(where: { $0.key == "id" }) { pairs.insert(pairs.remove(at: id), at: 0) }
+        return pairs.map { pair in
+            bold(pair.key + ":") + String(repeating: " ", count: width - pair.key.count + 1) + cell(pair.key, pair.value)
+        }.joined(separator: "\n")
+    }
+
+    /// One value inside a table or a `key: value` line. A webhook's `event` list reads as
+    /// names (`deliver, open`) for people; JSON keeps the codes.
+    func cell(_ key: String, _ value: Value) -> String {
+        if key == "event", case .list(let items) = value {
+            let names = items.compactMap { item -> String? in
+                guard case .int(let code) = item else { return nil }
+                return EventType.withCode(code)?.name
+            }
+            if names.count == items.count, !names.isEmpty { return names.joined(separator: ", ") }
+        }
+        if key == "api_user", value == .string("") { return dim("(all)") }
+        return value.plainText
+    }
+
+    func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+}

@@ -1,0 +1,57 @@
+import WhsLanguage
+import WhsSupport
+
+/// What `set NAME VALUE` changes. Each setting has a fixed list of values, which `set` lists
+/// and completion offers.
+public struct Settings {
+    public enum Format: String, CaseIterable { case table, json }
+    public enum OnError: String, CaseIterable { case stop, `continue` }
+    public enum Color: String, CaseIterable { case auto, on, off }
+
+    public var format: Format = .table
+    public var onError: OnError = .stop
+    public var echo = false
+    public var timing = false
+    public var color: Color = .auto
+
+    public init() {}
+
+    /// Names and allowed values, in the order `set` lists them.
+    public static let choices: [(name: String, values: [String])] = [
+        ("format", Format.allCases.map(\.rawValue)),
+        ("on_error", OnError.allCases.map(\.rawValue)),
+        ("echo", ["on", "off"]),
+        ("timing", ["on", "off"]),
+        ("color", Color.allCases.map(\.rawValue)),
+    ]
+
+    public func value(of name: String) -> String? {
+        switch name {
+        case "format": format.rawValue
+        case "on_error": onError.rawValue
+        case "echo": echo ? "on" : "off"
+        case "timing": timing ? "on" : "off"
+        case "color": color.rawValue
+        default: nil
+        }
+    }
+
+    /// Sets `name` to `value`, or says what is allowed.
+    public mutating func set(_ name: String, _ value: String) throws {
+        guard let choice = Settings.choices.first(where: { $0.name == name }) else {
+            let known = Settings.choices.map(\.name)
+            let hint = Suggestion.hint(for: name, in: known)
+            throw CommandFailure("unknown setting '\(name)'\(hint.isEmpty ? " (settings: \(known.joined(separator: ", ")))" : hint)")
+        }
+        guard choice.values.contains(value) else {
+            throw CommandFailure("\(name) must be \(choice.values.joined(separator: " or ")), got '\(value)'")
+        }
+        switch name {
+        case "format": format = Format(rawValue: value)!
+        case "on_error": onError = OnError(rawValue: value)!
+        case "echo": echo = value == "on"
+        case "timing": timing = value == "on"
+        default: color = Color(rawValue: value)!
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import WebhookCore
+import WhsLanguage
+import WhsSupport
+
+/// The one read-eval-print loop behind every way of running whs: a script file, `-c`, piped
+/// stdin, `source`, and (with a terminal line reader) the prompt. Like psql's mainloop it is
+/// re-entrant: `source` runs a file through the same code.
+public final class Shell {
+    public let interpreter = Interpreter()
+    /// The backend every webhook command talks to.
+    public var service: WebhookService
+    public var settings = Settings()
+    public let out: OutputSink
+    public let err: OutputSink
+    /// Scripts report errors and go on (`--keep-going`); the prompt always does.
+    public var keepGoing = false
+    var sourceDepth = 0
+    static let maxSourceDepth = 16
+
+    public init(service: WebhookService, out: OutputSink, err: OutputSink) {
+        self.service = service
+        self.out = out
+        self.err = err
+        for command in WebhookCommands.all(self) + ShellCommands.all(self) { interpreter.install(command) }
+        for function in WebhookCommands.functions { interpreter.install(function) }
+        interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
+    }
+
+    var renderer: Renderer {
+        let color = switch settings.color {
+        case .on: true
+        case .off: false
+        case .auto: out.isTerminal && Environment.get("NO_COLOR") == nil
+        }
+        return Renderer(format: settings.format, color: color)
+    }
+
+    // MARK: entry points
+
+    /// Runs a script file whole: nothing runs if any of it fails to parse.
+    public func runFile(_ path: String, arguments: [String] = []) -> Int32 {
+        interpreter.set("args", .list(arguments.map { .string($0) }))
+        let text: String
+        do { text = try FileIO.read(path) } catch {
+            report("error: cannot read script \(error)")
+            return 2
+        }
+        return runText(text, name: path)
+    }
+
+    /// Runs a text (a file's or `-c`'s) whole: parsed first, then statement by statement.
+    public func runText(_ text: String, name: String) -> Int32 {
+        let statements: [Statement]
+        do {
+            statements = try interpreter.parse(SourceFile(name: name, text: text))
+        } catch {
+            report(error.diagnostic.rendered)
+            return 2
+        }
+        return finish(run(statements, stopOnError: !keepGoing && settings.onError == .stop))
+    }
+
+    /// Runs a stream (piped stdin) a statement at a time: each is read until it is complete,
+    /// then parsed and run, so a long pipe needs no more memory than one statement.
+    public func runStream(_ reader: LineReader, name: String) -> Int32 {
+        var pending = ""
+        var firstLine = 1
+        var lineNumber = 0
+        var firstFailure: Int32?
+        while let line = reader.readLine(continuation: !pending.isEmpty) {
+            lineNumber += 1
+            if pending.isEmpty { firstLine = lineNumber }
+            pending += pending.isEmpty ? line : "\n" + line
+            let statements: [Statement]
+            do {
+                statements = try interpreter.parse(SourceFile(name: name, text: pending, firstLine: firstLine))
+            } catch {
+                if case .incomplete = error { continue }
+                report(error.diagnostic.rendered)
+                return finish(2)
+            }
+            pending = ""
+            switch run(statements, stopOnError: !keepGoing && settings.onError == .stop) {
+            case .finished: continue
+            case .failed(let status): firstFailure = firstFailure ?? status
+            case .stopped(let status): return finish(status)
+            }
+        }
+        if !pending.isEmpty {
+            // The input ended inside an open bracket or string: say what was left open.
+            do { _ = try interpreter.parse(SourceFile(name: name, text: pending, firstLine: firstLine)) } catch {
+                report(error.diagnostic.rendered)
+            }
+            return finish(2)
+        }
+        return finish(firstFailure.map(Outcome.failed) ?? .finished)
+    }
+
+    // MARK: running statements
+
+    enum Outcome {
+        /// Everything ran.
+        case finished
+        /// Something failed, the run went on (`--keep-going`, `on_error continue`).
+        case failed(Int32)
+        /// The run stopped with this status (an error, an assertion, `exit`).
+        case stopped(Int32)
+    }
+
+    func run(_ statements: [Statement], stopOnError: Bool) -> Outcome {
+        var firstFailure: Int32?
+        for statement in statements {
+            if settings.echo { out.line("whs> " + statement.text) }
+            let started = settings.timing ? FileIO.monotonicSeconds() : 0
+            do {
+                try interpreter.run(statement)
+            } catch {
+                if case .exit(let code) = error { return .stopped(code) }
+                report(error.diagnostic!.rendered)
+                let status = Shell.status(of: error)
+                if stopOnError || status == 130 { return .stopped(status) }
+                firstFailure = firstFailure ?? status
+            }
+            if settings.timing {
+                let micros = Int(((FileIO.monotonicSeconds() - started) * 1e6).rounded())
+                report("Time: \(micros / 1000).\(String(micros % 1000).leftPadded(3)) ms")
+            }
+        }
+        return firstFailure.map(Outcome.failed) ?? .finished
+    }
+
+    /// The exit status of a failure: 1 a statement failed, 2 a syntax error, 3 an assertion,
+    /// 130 an interrupt (128 + SIGINT, as shells do).
+    static func status(of error: RuntimeError) -> Int32 {
+        switch error {
+        case .failed: 1
+        case .syntax: 2
+        case .assertion: 3
+        case .interrupted: 130
+        case .exit(let code): code
+        }
+    }
+
+    func finish(_ outcome: Outcome) -> Int32 {
+        out.flush()
+        err.flush()
+        switch outcome {
+        case .finished: return 0
+        case .failed(let status), .stopped(let status): return status
+        }
+    }
+
+    func finish(_ status: Int32) -> Int32 { finish(status == 0 ? .finished : .stopped(status)) }
+
+    /// Writes a message to stderr, after whatever stdout holds so far.
+    public func report(_ message: String) {
+        out.flush()
+        err.line(message)
+        err.flush()
+    }
+
+    /// `source FILE`: runs a file in this session, through the same interpreter.
+    func source(_ path: String) throws {
+        guard sourceDepth < Shell.maxSourceDepth else {
+            throw CommandFailure("files source each other more than \(Shell.maxSourceDepth) deep")
+        }
+        let text: String
+        do { text = try FileIO.read(path) } catch { throw CommandFailure("cannot read \(error)") }
+        let statements: [Statement]
+        do { statements = try interpreter.parse(SourceFile(name: path, text: text)) } catch {
+            throw RuntimeError.syntax(error.diagnostic)
+        }
+        sourceDepth += 1
+        defer { sourceDepth -= 1 }
+        for statement in statements { try interpreter.run(statement) }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

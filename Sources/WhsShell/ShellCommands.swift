@@ -1,0 +1,83 @@
+import WhsLanguage
+import WhsSupport
+
+/// The shell's own commands: printing, settings, variables, sourcing, help, exit.
+enum ShellCommands {
+    static func all(_ shell: Shell) -> [CommandSpec] {
+        [
+            CommandSpec(
+                name: "print", summary: "print values separated by spaces (strings without quotes)",
+                usage: "print VALUE...", variadic: true
+            ) { call in
+                shell.out.line(call.positional.map(\.plainText).joined(separator: " "))
+                return .null
+            },
+            CommandSpec(
+                name: "source", summary: "run a .whs file in this session",
+                usage: "source FILE", positionals: ["file"],
+                arguments: [ArgumentSpec("file", "the script to run", completion: .files)]
+            ) { call in
+                guard case .string(let path)? = call.argument("file") else { throw CommandFailure("needs a file name") }
+                try shell.source(path)
+                return .null
+            },
+            CommandSpec(
+                name: "set", summary: "change a setting; alone, list the settings",
+                usage: "set [NAME VALUE]", positionals: ["name", "value"],
+                arguments: [
+                    ArgumentSpec("name", "the setting", completion: .settings),
+                    ArgumentSpec("value", "its new value", completion: .settings),
+                ]
+            ) { call in
+                let name = call.argument("name"), value = call.argument("value")
+                if name == nil, value == nil {
+                    return .object(Object(Settings.choices.map { ($0.name, .string(shell.settings.value(of: $0.name)!)) }))
+                }
+                guard case .string(let setting)? = name else { throw CommandFailure("usage: set NAME VALUE") }
+                guard let value else {
+                    guard let current = shell.settings.value(of: setting) else {
+                        try shell.settings.set(setting, "")
+                        return .null
+                    }
+                    return .string(current)
+                }
+                let text = switch value {
+                case .bool(let flag): flag ? "on" : "off"
+                default: value.plainText
+                }
+                try shell.settings.set(setting, text)
+                return .null
+            },
+            CommandSpec(name: "vars", summary: "list the variables that are set (secrets masked)", usage: "vars") { _ in
+                let shown = shell.interpreter.variables.filter { !($0.name == "error" && $0.value == .null) }
+                return .object(Object(shown.map { ("$" + $0.name, .string($0.value.literal)) }))
+            },
+            CommandSpec(
+                name: "unset", summary: "remove variables", usage: "unset $NAME...", variadic: true, takesVariableNames: true
+            ) { call in
+                for value in call.positional {
+                    guard case .string(let name) = value else { throw CommandFailure("needs variable names, got \(value.typeName)") }
+                    let bare = name.hasPrefix("$") ? String(name.dropFirst()) : name
+                    guard shell.interpreter.value(of: bare) != nil else { throw CommandFailure("$\(bare) is not set") }
+                    shell.interpreter.set(bare, nil)
+                }
+                return .null
+            },
+            CommandSpec(
+                name: "help", summary: "list commands, or explain one", usage: "help [COMMAND | functions]",
+                positionals: ["topic"], arguments: [ArgumentSpec("topic", "a command name, or functions")]
+            ) { call in
+                shell.out.line(Help.text(for: call.argument("topic")?.plainText, in: shell.interpreter))
+                return .null
+            },
+            CommandSpec(
+                name: "exit", summary: "leave whs with a status (default 0)", usage: "exit [CODE]",
+                positionals: ["code"], arguments: [ArgumentSpec("code", "the exit status, 0 to 255")]
+            ) { call in
+                let code = try ArgumentValues.integer(call.argument("code"), "code") ?? 0
+                guard (0...255).contains(code) else { throw CommandFailure("code must be 0 to 255, got \(code)") }
+                throw ExitRequest(code: Int32(code))
+            },
+        ]
+    }
+}

@@ -1,0 +1,72 @@
+import WebhookCore
+import WhsLanguage
+
+/// Webhook types as language values, in the API's own shapes and key order, and back.
+extension Webhook {
+    var value: Value { Value(json) }
+}
+
+extension Page {
+    var value: Value { Value(json) }
+}
+
+func countValue(_ count: Int) -> Value { .object(Object([("count", .int(count))])) }
+
+/// Reading command arguments as the types the API wants, with messages that name the argument.
+enum ArgumentValues {
+    static func string(_ value: Value?, _ name: String) throws -> String? {
+        guard let value else { return nil }
+        switch value {
+        case .null: return nil
+        case .string(let text): return text
+        case .int(let number): return String(number)
+        case .secret: throw CommandFailure("\(name) cannot be a secret")
+        default: throw CommandFailure("\(name) must be a string, got \(value.typeName) \(value.literal)")
+        }
+    }
+
+    static func integer(_ value: Value?, _ name: String) throws -> Int? {
+        guard let value else { return nil }
+        switch value {
+        case .null: return nil
+        case .int(let number): return number
+        case .string(let text):
+            guard let number = Int(text) else { throw CommandFailure("\(name) must be an integer, got \(value.literal)") }
+            return number
+        default: throw CommandFailure("\(name) must be an integer, got \(value.typeName) \(value.literal)")
+        }
+    }
+
+    /// A webhook id: a positive integer (or its digits as text, e.g. from `$args`).
+    static func id(_ value: Value?) throws -> Int {
+        guard let number = try integer(value, "id") else { throw CommandFailure("id is required") }
+        return try Validation.id(number)
+    }
+
+    /// `events=deliver,open`, `events=[deliver, 11]`, `events=open`, or "deliver,open" as text.
+    static func events(_ value: Value?) throws -> [EventInput]? {
+        guard let value else { return nil }
+        func item(_ value: Value) throws -> [EventInput] {
+            switch value {
+            case .int(let code): return [.code(code)]
+            case .string(let text):
+                return text.split(separator: ",").map { .name(String($0).trimmingCharacters(in: " ")) }
+            default: throw CommandFailure("events must be event names or codes, got \(value.typeName) \(value.literal)")
+            }
+        }
+        switch value {
+        case .null: return nil
+        case .list(let items): return try items.flatMap(item)
+        default: return try item(value)
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var text = Substring(self)
+        while text.first == set { text.removeFirst() }
+        while text.last == set { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,123 @@
+import WhsSupport
+
+/// The command line of docs/CLI.md, parsed by hand: it is small, and a hand parser keeps
+/// swift-argument-parser's start-up cost (about 8 ms here) off every `whs -c` in a CI loop.
+struct CommandLineOptions: Equatable {
+    enum Backend: Equatable {
+        case defaultStore
+        case store(String)
+        case memory
+    }
+
+    enum Action: Equatable {
+        /// The prompt (or piped stdin when stdin is not a terminal).
+        case shell
+        case file(String, arguments: [String])
+        case command(String)
+        case help(topic: String?)
+        case version
+    }
+
+    var backend = Backend.defaultStore
+    var json = false
+    var keepGoing = false
+    var echo = false
+    var noInit = false
+    var quiet = false
+    var action = Action.shell
+
+    struct UsageError: Error, Equatable {
+        let message: String
+    }
+
+    static let usage = """
+        usage: whs [OPTIONS]                     interactive shell (reads a script from stdin when piped)
+               whs [OPTIONS] FILE.whs [ARG...]   run a script; ARGs are $args
+               whs [OPTIONS] -c 'STATEMENTS'     run statements
+               whs help [COMMAND]                the commands, or one command
+               whs --version
+
+        options:
+          --store PATH      the SQLite store (default: $WHS_STORE, else $XDG_DATA_HOME/whs/store.sqlite,
+                            else ~/.local/share/whs/store.sqlite); created on first use
+          --memory          a throwaway in-memory store
+          --json            JSON output: one document per shown value
+          --keep-going      in scripts, report errors and go on (the exit status is the first failure's)
+          -x, --echo        print each statement before its output
+          --no-init         skip the init script ($XDG_CONFIG_HOME/whs/init.whs)
+          -q, --quiet       no banner at the prompt
+          -h, --help        this text
+
+        exit status: 0 success, 1 a statement failed, 2 a syntax error or bad command line,
+        3 an assertion failed, or the code given to exit.
+        """
+
+    /// Options come first; the first word that is not an option is the script, and every word
+    /// after it belongs to the script (`$args`), as with `sh script.sh -x`.
+    static func parse(_ words: [String]) throws(UsageError) -> CommandLineOptions {
+        var options = CommandLineOptions()
+        var index = 0
+        func value(for flag: String) throws(UsageError) -> String {
+            index += 1
+            guard index < words.count else { throw UsageError(message: "\(flag) needs a value") }
+            return words[index]
+        }
+        var sawBackend: String?
+        func setBackend(_ backend: Backend, _ flag: String) throws(UsageError) {
+            if let earlier = sawBackend, earlier != flag { throw UsageError(message: "\(earlier) and \(flag) cannot be used together") }
+            sawBackend = flag
+            options.backend = backend
+        }
+        while index < words.count {
+            var word = words[index]
+            var inlineValue: String?
+            if word.hasPrefix("--"), let equals = word.firstIndex(of: "=") {
+                inlineValue = String(word[word.index(after: equals)...])
+                word = String(word[..<equals])
+            }
+            func argument() throws(UsageError) -> String {
+                if let inlineValue { return inlineValue }
+                return try value(for: word)
+            }
+            switch word {
+            case "--store": try setBackend(.store(try argument()), "--store")
+            case "--memory": try setBackend(.memory, "--memory")
+            case "--json": options.json = true
+            case "--keep-going": options.keepGoing = true
+            case "-x", "--echo": options.echo = true
+            case "--no-init": options.noInit = true
+            case "-q", "--quiet": options.quiet = true
+            case "-h", "--help": options.action = .help(topic: nil); return options
+            case "--version": options.action = .version; return options
+            case "-c":
+                options.action = .command(try value(for: "-c"))
+                if index + 1 < words.count {
+                    throw UsageError(message: "unexpected '\(words[index + 1])' after -c 'STATEMENTS' (options go before -c)")
+                }
+                return options
+            case "--":
+                if index + 1 < words.count {
+                    options.action = .file(words[index + 1], arguments: Array(words[(index + 2)...]))
+                }
+                return options
+            default:
+                if word.hasPrefix("-"), word != "-" {
+                    let known = ["--store", "--memory", "--json", "--keep-going", "--echo", "--no-init", "--quiet", "--help", "--version"]
+                    let hint = Suggestion.hint(for: word, in: known)
+                    throw UsageError(message: "unknown option '\(word)'\(hint)")
+                }
+                if index == 0 || options.action == .shell, word == "help", sawBackend == nil {
+                    options.action = .help(topic: index + 1 < words.count ? words[index + 1] : nil)
+                    return options
+                }
+                options.action = .file(word, arguments: Array(words[(index + 1)...]))
+                return options
+            }
+            if inlineValue != nil, !["--store"].contains(word) {
+                throw UsageError(message: "\(word) takes no value")
+            }
+            index += 1
+        }
+        return options
+    }
+}

@@ -1,0 +1,68 @@
+import Glibc
+import WebhookCore
+import WebhookStore
+import WhsShell
+import WhsSupport
+
+/// whs: choose what to run and on which backend, run it, exit with its status.
+/// Everything else lives in the libraries.
+let version = "0.1.0"
+
+func openBackend(_ backend: CommandLineOptions.Backend) throws -> WebhookService {
+    switch backend {
+    case .memory:
+        return MemoryStore().account()
+    case .store(let path):
+        return try SQLiteStore(path: path).account()
+    case .defaultStore:
+        let path = StorePaths.defaultStore
+        let directory = StorePaths.directory(of: path)
+        if !directory.isEmpty { try FileIO.makeDirectories(directory) }
+        return try SQLiteStore(path: path).account()
+    }
+}
+
+func fail(_ message: String, status: Int32) -> Never {
+    let err = OutputSink(descriptor: 2)
+    err.line("whs: \(message)")
+    err.flush()
+    exit(status)
+}
+
+func main() -> Int32 {
+    let options: CommandLineOptions
+    do {
+        options = try CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst()))
+    } catch {
+        fail("\(error.message)\nTry 'whs --help'.", status: 2)
+    }
+    let out = OutputSink(descriptor: 1)
+    switch options.action {
+    case .version:
+        out.line("whs \(version)")
+        return 0
+    case .help(nil):
+        out.line(CommandLineOptions.usage)
+        return 0
+    default:
+        break
+    }
+    let service: WebhookService
+    do { service = try openBackend(options.backend) } catch { fail("\(error)", status: 1) }
+    let shell = Shell(service: service, out: out, err: OutputSink(descriptor: 2))
+    shell.keepGoing = options.keepGoing
+    shell.settings.echo = options.echo
+    if options.json { shell.settings.format = .json }
+    switch options.action {
+    case .help(let topic?):
+        return shell.runText("help \(topic)", name: "help")
+    case .file(let path, let arguments):
+        return shell.runFile(path, arguments: arguments)
+    case .command(let text):
+        return shell.runText(text, name: "-c")
+    default:
+        return shell.runStream(StreamLineReader(descriptor: 0), name: "<stdin>")
+    }
+}
+
+exit(main())

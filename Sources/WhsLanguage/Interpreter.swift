@@ -100,7 +100,7 @@ public final class Interpreter {
         case .assign(let slot, let expression):
             let value = try evaluate(expression, in: statement)
             store(slot, value)
-            return .normal(.null)
+            return .normal(value)
         case .ifChain(let branches, let otherwise):
             for branch in branches where try evaluate(branch.condition, in: statement).isTruthy {
                 return try executeBlock(branch.body)

@@ -40,6 +40,8 @@ struct Parser {
     var recursion = 0
     /// Inside `${...}` a leading name is a variable: `${hook.id}` reads `$hook`.
     var leadingNameIsVariable = false
+    /// The grouping level of the command whose arguments are being parsed, if any.
+    var argumentGrouping: Int?
 
     static let maxRecursion = 200
 
@@ -288,6 +290,9 @@ struct Parser {
             throw fail("unknown command \"\(name)\"\(Suggestion.hint(for: name, in: context.commands.keys))", at: nameToken)
         }
         take(nameToken)
+        let savedArgumentGrouping = argumentGrouping
+        argumentGrouping = grouping
+        defer { argumentGrouping = savedArgumentGrouping }
         var arguments: [CommandArgument] = []
         var positionalCount = 0
         while true {
@@ -317,6 +322,10 @@ struct Parser {
                 if byte(position) == nil { throw fail("\(name): '\(argument)=' needs a value after '='", at: position) }
                 arguments.append(CommandArgument(name: canonical, value: try parseValue(), at: token.start))
             } else {
+                if case .name = token.kind, try scanAfter(token).kind == .assign {
+                    let equals = try scanAfter(token)
+                    throw fail("\(name): '=' needs a name right before it and a value right after it, with no spaces (name=value)", at: equals)
+                }
                 if !spec.variadic, positionalCount >= spec.positionals.count {
                     let takes = spec.positionals.isEmpty ? "no positional arguments" : "\(spec.positionals.count) positional argument\(spec.positionals.count == 1 ? "" : "s")"
                     throw fail("\(name): too many arguments (it takes \(takes); usage: \(spec.usage))", at: token)
@@ -423,12 +432,19 @@ struct Parser {
             let op: BinaryOperator
             switch token.kind {
             case .plus: op = .add
-            case .minus: op = .subtract
+            case .minus where !startsArgument(token): op = .subtract
             default: return left
             }
             take(token)
             left = .binary(op, left, try parseTerm(), at: token.start)
         }
+    }
+
+    /// Among a command's arguments, `-` or `/` with white space before and none after starts
+    /// the next argument, as in a shell: `print $a -1` is two values, `print $x /tmp/f` too.
+    func startsArgument(_ token: Token) -> Bool {
+        guard let argumentGrouping, argumentGrouping == grouping, token.spaceBefore, let next = byte(token.end) else { return false }
+        return next != UInt8(ascii: " ") && next != UInt8(ascii: "\t") && next != UInt8(ascii: "\n")
     }
 
     /// term = unary { ( "*" | "/" | "%" ) unary } ;
@@ -439,7 +455,7 @@ struct Parser {
             let op: BinaryOperator
             switch token.kind {
             case .star: op = .multiply
-            case .slash: op = .divide
+            case .slash where !startsArgument(token): op = .divide
             case .percent: op = .remainder
             default: return left
             }
@@ -510,6 +526,10 @@ struct Parser {
             if isCall(token) { return try parseCall(name, token) }
             take(token)
             return .literal(.string(name))
+        case .keyword(let keyword) where keyword != .not:
+            // Where a value is expected, a statement keyword is just a word: `set on_error continue`.
+            take(token)
+            return .literal(.string(keyword.rawValue))
         case .bareword(let word):
             if word.first!.isNumber, word.allSatisfy(\.isNumber) {
                 throw fail("number \(word) is too large (integers are 64-bit)", at: token)

@@ -57,7 +57,7 @@ public final class Shell {
             report(error.diagnostic.rendered)
             return 2
         }
-        return finish(run(statements, stopOnError: !keepGoing && settings.onError == .stop))
+        return finish(run(statements))
     }
 
     /// Runs a stream (piped stdin) a statement at a time: each is read until it is complete,
@@ -80,7 +80,7 @@ public final class Shell {
                 return finish(2)
             }
             pending = ""
-            switch run(statements, stopOnError: !keepGoing && settings.onError == .stop) {
+            switch run(statements) {
             case .finished: continue
             case .failed(let status): firstFailure = firstFailure ?? status
             case .stopped(let status): return finish(status)
@@ -107,7 +107,9 @@ public final class Shell {
         case stopped(Int32)
     }
 
-    func run(_ statements: [Statement], stopOnError: Bool) -> Outcome {
+    /// Runs statements in order. A failure stops the run unless the shell keeps going
+    /// (`--keep-going`, `set on_error continue`, which a statement may change mid-run).
+    func run(_ statements: [Statement]) -> Outcome {
         var firstFailure: Int32?
         for statement in statements {
             if settings.echo { out.line("whs> " + statement.text) }
@@ -118,6 +120,7 @@ public final class Shell {
                 if case .exit(let code) = error { return .stopped(code) }
                 report(error.diagnostic!.rendered)
                 let status = Shell.status(of: error)
+                let stopOnError = !keepGoing && settings.onError == .stop
                 if stopOnError || status == 130 { return .stopped(status) }
                 firstFailure = firstFailure ?? status
             }

@@ -106,7 +106,7 @@ struct CommandLineOptions: Equatable {
                     let hint = Suggestion.hint(for: word, in: known)
                     throw UsageError(message: "unknown option '\(word)'\(hint)")
                 }
-                if index == 0 || options.action == .shell, word == "help", sawBackend == nil {
+                if word == "help" {  // a script named help runs as ./help or after --
                     options.action = .help(topic: index + 1 < words.count ? words[index + 1] : nil)
                     return options
                 }

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WhsTestSupport
+@testable import whs
+
+@Suite struct CommandLineTests {
+    @Test(arguments: [
+        ([], CommandLineOptions()),
+        (["--memory", "--json", "-c", "list"], { var o = CommandLineOptions(); o.backend = .memory; o.json = true; o.action = .command("list"); return o }()),
+        (["--store=/tmp/s", "x.whs", "--json", "a"], { var o = CommandLineOptions(); o.backend = .store("/tmp/s"); o.action = .file("x.whs", arguments: ["--json", "a"]); return o }()),
+        (["-x", "--keep-going", "--no-init", "-q", "--", "-odd.whs"], { var o = CommandLineOptions(); o.echo = true; o.keepGoing = true; o.noInit = true; o.quiet = true; o.action = .file("-odd.whs", arguments: []); return o }()),
+        (["help", "add"], { var o = CommandLineOptions(); o.action = .help(topic: "add"); return o }()),
+        (["--version"], { var o = CommandLineOptions(); o.action = .version; return o }()),
+    ] as [([String], CommandLineOptions)])
+    func parses(_ words: [String], _ expected: CommandLineOptions) throws {
+        #expect(try CommandLineOptions.parse(words) == expected)
+    }
+
+    @Test(arguments: [
+        (["--stor", "x"], "unknown option '--stor'; did you mean \"--store\"?"),
+        (["--store"], "--store needs a value"),
+        (["--memory", "--store", "x"], "--memory and --store cannot be used together"),
+        (["-c", "list", "extra"], "unexpected 'extra' after -c 'STATEMENTS' (options go before -c)"),
+        (["--json=yes"], "--json takes no value"),
+    ])
+    func refuses(_ words: [String], _ message: String) {
+        #expect(throws: CommandLineOptions.UsageError(message: message)) { try CommandLineOptions.parse(words) }
+    }
+
+    @Test func badCommandLineExitsTwo() throws {
+        let result = try WhsBinary.run(["--bogus"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "whs: unknown option '--bogus'\nTry 'whs --help'.\n")
+    }
+
+    @Test func versionAndHelp() throws {
+        #expect(try WhsBinary.run(["--version"]).stdout.hasPrefix("whs "))
+        let help = try WhsBinary.run(["--help"])
+        #expect(help.status == 0 && help.stdout.contains("whs [OPTIONS] -c 'STATEMENTS'"))
+        let command = try WhsBinary.run(["--memory", "help", "modify"])
+        #expect(command.stdout.hasPrefix("usage: modify ID [url=URL] [api_user=NAME] [events=LIST]\n"))
+    }
+
+    @Test func missingScriptIsABadCommandLine() throws {
+        let result = try WhsBinary.run(["--memory", "/nonexistent/x.whs"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: cannot read script /nonexistent/x.whs: No such file or directory\n")
+    }
+
+    @Test func jsonOutputPipesIntoJq() throws {
+        let result = try WhsBinary.run(["--memory", "--json", "-c", "add https://a.example/1; add https://a.example/2; list"])
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[2] == #"{"result":[{"url":"https://a.example/1","event":[1,3,4,5,10,11,12,18,32],"api_user":"","id":1},{"url":"https://a.example/2","event":[1,3,4,5,10,11,12,18,32],"api_user":"","id":2}],"count":2,"total":2}"#)
+    }
+
+    @Test func shebangScriptsRun() throws {
+        let directory = try TemporaryDirectory()
+        let script = directory.path + "/hello.whs"
+        try "#!\(WhsBinary.path) --memory\nprint \"hello\" $args[0]\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = ["world"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "hello world\n")
+    }
+}

@@ -7,54 +7,95 @@ public enum Validation {
     public static let maxAPIUserLength = 64
 
     /// An absolute http or https URL with a host, at most 2048 bytes, no white space or control
-    /// characters, no user:password part. Returns the URL as given.
+    /// characters, no user:password part. Returns the URL as given. Works on the UTF-8 bytes:
+    /// it runs for every add, and Character-level string work costs more than the insert.
     public static func url(_ text: String) throws(WebhookError) -> String {
         func reject(_ why: String) -> WebhookError {
             .invalidParameter("url must be an absolute http(s) URL, got \(quoted(text)): \(why)")
         }
         if text.utf8.count > maxURLBytes { throw .invalidParameter("url is longer than \(maxURLBytes) bytes") }
-        guard let schemeEnd = text.firstRange(of: "://") else { throw reject("no http:// or https:// scheme") }
-        let scheme = text[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else { throw reject("scheme must be http or https") }
-        if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            throw reject("it contains white space or a control character")
+        var contiguous = text
+        let failure: WebhookError? = contiguous.withUTF8 { bytes in
+            do throws(WebhookError) { try checkURL(bytes, reject) } catch { return error }
+            return nil
         }
-        let rest = text[schemeEnd.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if authority.contains("@") { throw reject("a user:password part is not allowed") }
-        var host = Substring(authority)
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { throw reject("unclosed IPv6 address") }
-            let after = host[host.index(after: close)...]
-            if !after.isEmpty { try port(after.dropFirst(after.hasPrefix(":") ? 1 : 0), whole: after, reject) }
-            host = host[host.index(after: host.startIndex)..<close]
-            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
-                throw reject("invalid IPv6 address")
-            }
-            return text
-        }
-        if let colon = host.lastIndex(of: ":") {
-            try port(host[host.index(after: colon)...], whole: host[colon...], reject)
-            host = host[..<colon]
-        }
-        guard !host.isEmpty else { throw reject("it has no host") }
-        guard host.unicodeScalars.allSatisfy({ isHostScalar($0) }), !host.hasPrefix("."), !host.contains("..") else {
-            throw reject("invalid host \(quoted(String(host)))")
-        }
+        if let failure { throw failure }
         return text
     }
 
-    private static func port(_ digits: Substring, whole: Substring, _ reject: (String) -> WebhookError) throws(WebhookError) {
-        guard whole.hasPrefix(":"), !digits.isEmpty, digits.allSatisfy(\.isASCIIDigitCharacter),
-              let number = Int(digits), (1...65535).contains(number) else {
-            throw reject("invalid port \(quoted(String(whole.dropFirst())))")
+    private static func checkURL(_ bytes: UnsafeBufferPointer<UInt8>, _ reject: (String) -> WebhookError) throws(WebhookError) {
+        // The scheme: "http://" or "https://", in any case.
+        var schemeEnd = 0
+        while schemeEnd < bytes.count, bytes[schemeEnd] != UInt8(ascii: ":") { schemeEnd += 1 }
+        guard schemeEnd + 2 < bytes.count, bytes[schemeEnd + 1] == UInt8(ascii: "/"), bytes[schemeEnd + 2] == UInt8(ascii: "/") else {
+            throw reject("no http:// or https:// scheme")
+        }
+        let scheme = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<schemeEnd]), as: UTF8.self).lowercased()
+        guard scheme == "http" || scheme == "https" else { throw reject("scheme must be http or https") }
+        if bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) || containsUnicodeSpace(bytes) {
+            throw reject("it contains white space or a control character")
+        }
+        let authorityStart = schemeEnd + 3
+        var authorityEnd = authorityStart
+        while authorityEnd < bytes.count {
+            let byte = bytes[authorityEnd]
+            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+            authorityEnd += 1
+        }
+        let authority = bytes[authorityStart..<authorityEnd]
+        if authority.contains(UInt8(ascii: "@")) { throw reject("a user:password part is not allowed") }
+        var hostEnd = authorityEnd
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { throw reject("unclosed IPv6 address") }
+            if close + 1 < authorityEnd { try port(bytes[(close + 1)..<authorityEnd], reject) }
+            let address = bytes[(authorityStart + 1)..<close]
+            guard !address.isEmpty, address.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else {
+                throw reject("invalid IPv6 address")
+            }
+            return
+        }
+        if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
+            try port(bytes[colon..<authorityEnd], reject)
+            hostEnd = colon
+        }
+        let host = bytes[authorityStart..<hostEnd]
+        guard !host.isEmpty else { throw reject("it has no host") }
+        guard host.allSatisfy(isHostByte), host.first != UInt8(ascii: "."),
+              !zip(host, host.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }) else {
+            throw reject("invalid host \(quoted(String(decoding: UnsafeBufferPointer(rebasing: host), as: UTF8.self)))")
         }
     }
 
-    private static func isHostScalar(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_", "~", "%": return true
-        default: return scalar.value > 0x7F  // internationalised names are passed on as typed
+    /// `:digits` with a value from 1 to 65535.
+    private static func port(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ reject: (String) -> WebhookError) throws(WebhookError) {
+        let digits = part.dropFirst()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: digits), as: UTF8.self)
+        guard part.first == UInt8(ascii: ":"), !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let number = Int(text), (1...65535).contains(number) else {
+            throw reject("invalid port \(quoted(text))")
+        }
+    }
+
+    /// Non-ASCII white space (no-break space, line separator...) hides in pasted URLs too.
+    private static func containsUnicodeSpace(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return false }
+        return String(decoding: bytes, as: UTF8.self).unicodeScalars.contains {
+            $0.properties.isWhitespace || $0.properties.generalCategory == .control
+        }
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
+    }
+
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"):
+            return true
+        default:
+            return byte >= 0x80  // internationalised names are passed on as typed
         }
     }
 
@@ -62,19 +103,23 @@ public enum Validation {
     /// `_ . @ -`.
     public static func apiUser(_ name: String?) throws(WebhookError) -> String {
         guard let name, !name.isEmpty else { return "" }
-        guard name.count <= maxAPIUserLength else {
-            throw .invalidParameter("api_user must be at most \(maxAPIUserLength) characters, got \(name.count)")
-        }
-        guard name.unicodeScalars.allSatisfy(isAPIUserScalar) else {
+        // Every allowed character is ASCII, so bytes are characters once the check passes.
+        guard name.utf8.allSatisfy(isAPIUserByte) else {
             throw .invalidParameter("api_user may hold only letters, digits and _ . @ -, got \(quoted(name))")
+        }
+        guard name.utf8.count <= maxAPIUserLength else {
+            throw .invalidParameter("api_user must be at most \(maxAPIUserLength) characters, got \(name.utf8.count)")
         }
         return name
     }
 
-    static func isAPIUserScalar(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "@", "-": return true
-        default: return false
+    static func isAPIUserByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "@"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
         }
     }
 
@@ -115,6 +160,3 @@ public enum Validation {
     }
 }
 
-extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
-}

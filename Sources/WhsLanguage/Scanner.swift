@@ -126,9 +126,10 @@ struct Scanner {
     private func scanName(from start: Int, spaced: Bool, mode: Mode) -> Token {
         var end = start
         while let b = byte(end), isNameByte(b) { end += 1 }
-        let text = String(decoding: bytes[start..<end], as: UTF8.self)
         let makeName = {
-            Token(kind: Keyword(rawValue: text).map { .keyword($0) } ?? .name(text), start: start, end: end, spaceBefore: spaced)
+            let kind: Token.Kind = Keyword.lookup(bytes[start..<end]).map { .keyword($0) }
+                ?? .name(String(decoding: bytes[start..<end], as: UTF8.self))
+            return Token(kind: kind, start: start, end: end, spaceBefore: spaced)
         }
         guard mode == .value, let next = byte(end), isWordByte(next) else { return makeName() }
         switch next {

@@ -40,6 +40,20 @@ enum StringPiece: Equatable {
 
 enum Keyword: String, CaseIterable {
     case `if`, elif, `else`, `for`, `in`, `while`, `break`, `continue`, assert, and, or, not, `true`, `false`, null
+
+    private static let spellings: [(keyword: Keyword, bytes: [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
+
+    /// The keyword spelled by these bytes, if any. The scanner asks for every name it reads,
+    /// before making a String of it; comparing lengths first rules out most names at once.
+    static func lookup(_ bytes: ArraySlice<UInt8>) -> Keyword? {
+        guard bytes.count >= 2, bytes.count <= 8 else { return nil }
+        for spelling in spellings where spelling.bytes.count == bytes.count && spelling.bytes.elementsEqual(bytes) {
+            return spelling.keyword
+        }
+        return nil
+    }
+
+    static func lookup(_ word: String) -> Keyword? { lookup(ArraySlice(word.utf8)) }
 }
 
 extension Token.Kind {

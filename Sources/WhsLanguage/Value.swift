@@ -68,34 +68,57 @@ public enum Value: Sendable, Equatable {
     }
 }
 
-/// An object: keys keep the order they were written in, like the API's JSON.
+/// An object: keys keep the order they were written in, like the API's JSON. Small objects
+/// (a webhook has four keys) are a plain array searched in order; a hash index is added once
+/// an object grows past `indexThreshold` keys.
 public struct Object: Sendable, Equatable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: Value] = [:]
+    public private(set) var pairs: [(key: String, value: Value)] = []
+    private var index: [String: Int]?
+    static let indexThreshold = 12
 
     public init() {}
     public init(_ pairs: [(String, Value)]) {
+        self.pairs.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return pairs.firstIndex { $0.key == key }
+    }
+
     public subscript(key: String) -> Value? {
-        get { storage[key] }
+        get { position(of: key).map { pairs[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let found = position(of: key) {
+                if let newValue {
+                    pairs[found].value = newValue
+                } else {
+                    pairs.remove(at: found)
+                    index = nil
+                    rebuildIndexIfLarge()
+                }
+            } else if let newValue {
+                pairs.append((key, newValue))
+                if index != nil { index![key] = pairs.count - 1 } else { rebuildIndexIfLarge() }
             }
         }
     }
 
-    public var isEmpty: Bool { keys.isEmpty }
-    public var count: Int { keys.count }
-    public var values: [Value] { keys.map { storage[$0]! } }
-    public var pairs: [(key: String, value: Value)] { keys.map { ($0, storage[$0]!) } }
+    private mutating func rebuildIndexIfLarge() {
+        guard pairs.count > Object.indexThreshold, index == nil else { return }
+        index = Dictionary(pairs.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public var keys: [String] { pairs.map(\.key) }
+    public var isEmpty: Bool { pairs.isEmpty }
+    public var count: Int { pairs.count }
+    public var values: [Value] { pairs.map(\.value) }
 
     /// Equal when the same keys hold equal values; order does not matter for equality.
-    public static func == (a: Object, b: Object) -> Bool { a.storage == b.storage }
+    public static func == (a: Object, b: Object) -> Bool {
+        a.count == b.count && a.pairs.allSatisfy { pair in b[pair.key] == pair.value }
+    }
 }
 
 extension Value {

@@ -20,11 +20,14 @@ public final class OutputSink {
         captured = ""
     }
 
-    public var isTerminal: Bool { descriptor >= 0 && isatty(descriptor) == 1 }
+    /// Asked once: the shell consults it for every value it shows.
+    public private(set) lazy var isTerminal: Bool = descriptor >= 0 && isatty(descriptor) == 1
 
     public func write(_ text: String) {
         if captured != nil { captured! += text; return }
-        buffer.append(contentsOf: text.utf8)
+        var text = text
+        // Appending the contiguous UTF-8 in one go; `append(contentsOf: text.utf8)` goes byte by byte.
+        text.withUTF8 { buffer.append(contentsOf: $0) }
         if buffer.count >= 1 << 16 { flush() }
     }
 

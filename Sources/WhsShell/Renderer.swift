@@ -66,30 +66,49 @@ public struct Renderer {
         return lines.joined(separator: "\n")
     }
 
-    /// `key: value` lines with the values aligned.
+    /// `key: value` lines with the values aligned, `id` first (a webhook reads best that way;
+    /// its JSON keeps the wire order). Built as bytes: this runs for every webhook shown.
     func keyValueLines(_ object: Object) -> String {
         if object.isEmpty { return "{}" }
-        let width = object.keys.map(\.count).max() ?? 0
-        var pairs = object.pairs
-        // A webhook reads best id first; its JSON keeps the wire order.
-        if let id = pairs.firstIndex(where: { $0.key == "id" }) { pairs.insert(pairs.remove(at: id), at: 0) }
-        return pairs.map { pair in
-            bold(pair.key + ":") + String(repeating: " ", count: width - pair.key.count + 1) + cell(pair.key, pair.value)
-        }.joined(separator: "\n")
+        var width = 0
+        for pair in object.pairs { width = max(width, displayWidth(pair.key)) }
+        var out: [UInt8] = []
+        out.reserveCapacity(object.count * (width + 32))
+        func append(_ text: String) {
+            var text = text
+            text.withUTF8 { out.append(contentsOf: $0) }
+        }
+        func line(_ pair: (key: String, value: Value)) {
+            if !out.isEmpty { out.append(UInt8(ascii: "\n")) }
+            append(bold(pair.key + ":"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - displayWidth(pair.key) + 1))
+            append(cell(pair.key, pair.value))
+        }
+        let id = object.pairs.firstIndex { $0.key == "id" }
+        if let id { line(object.pairs[id]) }
+        for (position, pair) in object.pairs.enumerated() where position != id { line(pair) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One value inside a table or a `key: value` line. A webhook's `event` list reads as
     /// names (`deliver, open`) for people; JSON keeps the codes.
     func cell(_ key: String, _ value: Value) -> String {
         if key == "event", case .list(let items) = value {
-            let names = items.compactMap { item -> String? in
-                guard case .int(let code) = item else { return nil }
-                return EventType.withCode(code)?.name
+            var names = ""
+            for item in items {
+                guard case .int(let code) = item, let event = EventType.withCode(code) else { return value.plainText }
+                if !names.isEmpty { names += ", " }
+                names += event.name
             }
-            if names.count == items.count, !names.isEmpty { return names.joined(separator: ", ") }
+            if !names.isEmpty { return names }
         }
         if key == "api_user", value == .string("") { return dim("(all)") }
         return value.plainText
+    }
+
+    /// Columns a text takes: its characters, counted the cheap way when it is ASCII.
+    func displayWidth(_ text: String) -> Int {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
     }
 
     func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }

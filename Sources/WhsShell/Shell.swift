@@ -15,6 +15,11 @@ public final class Shell {
     /// Scripts report errors and go on (`--keep-going`); the prompt always does.
     public var keepGoing = false
     var sourceDepth = 0
+    /// The statements of the file or `-c` text being run. Kept after the run so that a large
+    /// script's syntax tree is not torn down node by node just before the process exits.
+    var program: [Statement] = []
+    /// NO_COLOR (no-color.org): set to anything, no colours.
+    static let noColor = Environment.get("NO_COLOR") != nil
     static let maxSourceDepth = 16
 
     public init(service: WebhookService, out: OutputSink, err: OutputSink) {
@@ -30,7 +35,7 @@ public final class Shell {
         let color = switch settings.color {
         case .on: true
         case .off: false
-        case .auto: out.isTerminal && Environment.get("NO_COLOR") == nil
+        case .auto: out.isTerminal && !Shell.noColor
         }
         return Renderer(format: settings.format, color: color)
     }
@@ -57,6 +62,7 @@ public final class Shell {
             report(error.diagnostic.rendered)
             return 2
         }
+        program = statements
         return finish(run(statements))
     }
 

@@ -3,11 +3,21 @@ import WhsLanguage
 
 /// Webhook types as language values, in the API's own shapes and key order, and back.
 extension Webhook {
-    var value: Value { Value(json) }
+    /// `{url, event, api_user, id}`, built directly (this runs for every webhook shown).
+    var value: Value {
+        .object(Object([
+            ("url", .string(url)),
+            ("event", .list(events.codes.map { .int($0) })),
+            ("api_user", .string(apiUser)),
+            ("id", .int(id)),
+        ]))
+    }
 }
 
 extension Page {
-    var value: Value { Value(json) }
+    var value: Value {
+        .object(Object([("result", .list(webhooks.map(\.value))), ("count", .int(count)), ("total", .int(total))]))
+    }
 }
 
 func countValue(_ count: Int) -> Value { .object(Object([("count", .int(count))])) }
@@ -50,6 +60,7 @@ enum ArgumentValues {
             switch value {
             case .int(let code): return [.code(code)]
             case .string(let text):
+                guard text.utf8.contains(UInt8(ascii: ",")) else { return [.name(text)] }
                 return text.split(separator: ",").map { .name(String($0).trimmingCharacters(in: " ")) }
             default: throw CommandFailure("events must be event names or codes, got \(value.typeName) \(value.literal)")
             }

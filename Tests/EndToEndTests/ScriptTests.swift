@@ -75,3 +75,18 @@ import WhsTestSupport
         #expect(ScriptTests.scripts.count >= 10)
     }
 }
+
+/// The examples a new user runs first must stay green.
+@Suite struct ExampleTests {
+    @Test func onboardingRunsGreenOnAFreshStoreAndLeavesItEmpty() throws {
+        let directory = try TemporaryDirectory()
+        let store = directory.path + "/s.sqlite"
+        let example = WhsBinary.packageRoot.appendingPathComponent("scripts/examples/onboarding.whs").path
+        for _ in 0..<2 {
+            let result = try WhsBinary.run(["--store", store, example])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.hasSuffix("tour done\n"))
+        }
+        #expect(try WhsBinary.run(["--store", store, "--json", "-c", "(list).total"]).stdout == "0\n")
+    }
+}

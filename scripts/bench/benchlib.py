@@ -1,0 +1,48 @@
+"""Shared helpers for the benchmark scripts: build whs, time commands, report medians.
+
+Each benchmark measures whs and a named baseline in the same run, alternating them so that
+machine noise falls on both, and prints medians and their ratio.
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def build_release():
+    """Builds the release binary and returns its path."""
+    subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "whs", "--package-path", ROOT],
+                   check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(ROOT, ".build", "release", "whs")
+
+
+def timed(command, prepare=None, stdin=None):
+    """Seconds one run of `command` takes, after `prepare()` (not timed)."""
+    if prepare:
+        prepare()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stdin=stdin)
+    return time.perf_counter() - start
+
+
+def compare(name, candidate, baseline, runs):
+    """Runs candidate and baseline alternately `runs` times each; prints and returns the ratio
+    of the medians. `candidate` and `baseline` are (label, zero-argument function giving seconds)."""
+    samples = {candidate[0]: [], baseline[0]: []}
+    for _ in range(runs):
+        samples[candidate[0]].append(candidate[1]())
+        samples[baseline[0]].append(baseline[1]())
+    ours = statistics.median(samples[candidate[0]])
+    theirs = statistics.median(samples[baseline[0]])
+    ratio = ours / theirs
+    print(f"{name}: {candidate[0]} median {ours * 1000:.1f} ms, {baseline[0]} median {theirs * 1000:.1f} ms "
+          f"({runs} runs each); ratio {ratio:.2f}")
+    return ratio
+
+
+def runs_from_argv(default):
+    return int(sys.argv[1]) if len(sys.argv) > 1 else default

@@ -25,6 +25,7 @@ public struct EventType: Sendable, Hashable, Comparable {
 
     /// Looks an event up by name, ignoring case (`open`, `Open`).
     public static func named(_ name: String) -> EventType? {
+        if let exact = all.first(where: { $0.name == name }) { return exact }
         let lowered = name.lowercased()
         return all.first { $0.name == lowered }
     }
@@ -37,7 +38,7 @@ public struct EventType: Sendable, Hashable, Comparable {
 /// which is how the API returns `event`.
 public struct EventSet: Sendable, Hashable {
     /// One bit per entry of `EventType.all`; this is also how the store keeps the set.
-    public let mask: Int
+    public private(set) var mask: Int
 
     public init(mask: Int) { self.mask = mask & EventSet.allMask }
     public init(_ events: some Sequence<EventType>) {
@@ -48,6 +49,7 @@ public struct EventSet: Sendable, Hashable {
     public static let all = EventSet(mask: allMask)
 
     public var isEmpty: Bool { mask == 0 }
+    public mutating func insert(_ event: EventType) { mask |= 1 << event.bit }
     public var events: [EventType] { EventType.all.filter { mask & (1 << $0.bit) != 0 } }
     public var codes: [Int] { events.map(\.code) }
     public func contains(_ event: EventType) -> Bool { mask & (1 << event.bit) != 0 }

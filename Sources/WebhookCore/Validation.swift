@@ -30,8 +30,11 @@ public enum Validation {
         guard schemeEnd + 2 < bytes.count, bytes[schemeEnd + 1] == UInt8(ascii: "/"), bytes[schemeEnd + 2] == UInt8(ascii: "/") else {
             throw reject("no http:// or https:// scheme")
         }
-        let scheme = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<schemeEnd]), as: UTF8.self).lowercased()
-        guard scheme == "http" || scheme == "https" else { throw reject("scheme must be http or https") }
+        // ASCII case folding: `| 0x20` lowers a letter and leaves the bytes compared here alone.
+        let scheme = bytes[0..<schemeEnd].map { $0 | 0x20 }
+        guard scheme.elementsEqual("http".utf8) || scheme.elementsEqual("https".utf8) else {
+            throw reject("scheme must be http or https")
+        }
         if bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) || containsUnicodeSpace(bytes) {
             throw reject("it contains white space or a control character")
         }
@@ -126,26 +129,26 @@ public enum Validation {
     /// A non-empty list of known event codes or names; duplicates collapse.
     public static func events(_ items: [EventInput]) throws(WebhookError) -> EventSet {
         guard !items.isEmpty else { throw .invalidParameter("event must not be empty: name at least one event (\(EventType.catalogue))") }
-        var events: [EventType] = []
+        var events = EventSet(mask: 0)
         for item in items {
             switch item {
             case .code(let code):
                 guard let event = EventType.withCode(code) else {
                     throw .invalidParameter("unknown event code \(code) (known: \(EventType.catalogue))")
                 }
-                events.append(event)
+                events.insert(event)
             case .name(let name):
-                if let code = Int(name), let event = EventType.withCode(code) {
-                    events.append(event)
-                } else if let event = EventType.named(name) {
-                    events.append(event)
+                if let event = EventType.named(name) {
+                    events.insert(event)
+                } else if let code = Int(name), let event = EventType.withCode(code) {
+                    events.insert(event)
                 } else {
                     let hint = Suggestion.hint(for: name, in: EventType.all.map(\.name))
                     throw .invalidParameter("unknown event \(quoted(name))\(hint.isEmpty ? " (known: \(EventType.catalogue))" : hint)")
                 }
             }
         }
-        return EventSet(events)
+        return events
     }
 
     /// A webhook id from a path or an argument: a positive integer.

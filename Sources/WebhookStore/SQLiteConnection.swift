@@ -64,20 +64,25 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Clears earlier bindings and binds `values` to ?1, ?2, ...
+    /// Binds `values` to ?1, ?2, ... (up to four: no statement here needs more, and a fixed
+    /// count keeps an array allocation off every insert).
     @discardableResult
-    func bind(_ values: SQLiteValue...) -> SQLiteStatement {
+    func bind(_ a: SQLiteValue, _ b: SQLiteValue? = nil, _ c: SQLiteValue? = nil, _ d: SQLiteValue? = nil, _ e: SQLiteValue? = nil) -> SQLiteStatement {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        for (offset, value) in values.enumerated() {
-            let position = Int32(offset + 1)
-            switch value {
-            case .integer(let number): sqlite3_bind_int64(handle, position, Int64(number))
-            case .text(let text): sqlite3_bind_text(handle, position, text, -1, csqlite_transient())
-            case .null: sqlite3_bind_null(handle, position)
-            }
-        }
+        bind(a, at: 1)
+        if let b { bind(b, at: 2) }
+        if let c { bind(c, at: 3) }
+        if let d { bind(d, at: 4) }
+        if let e { bind(e, at: 5) }
         return self
+    }
+
+    private func bind(_ value: SQLiteValue, at position: Int32) {
+        switch value {
+        case .integer(let number): sqlite3_bind_int64(handle, position, Int64(number))
+        case .text(let text): sqlite3_bind_text(handle, position, text, -1, csqlite_transient())
+        case .null: sqlite3_bind_null(handle, position)
+        }
     }
 
     /// Advances to the next row: true if there is one. A constraint failure is returned as

@@ -75,7 +75,8 @@ struct Parser {
     var lastPeek: (position: Int, mode: Scanner.Mode, token: Token)?
 
     mutating func peek(_ mode: Scanner.Mode) throws(ParseFailure) -> Token {
-        if let lastPeek, lastPeek.position == position, lastPeek.mode == mode, grouping == 0 || lastPeek.token.kind != .newline {
+        if let lastPeek, lastPeek.position == position, lastPeek.mode == mode || scanner.sameInBothModes(lastPeek.token),
+           grouping == 0 || lastPeek.token.kind != .newline {
             return lastPeek.token
         }
         let start = position
@@ -400,7 +401,8 @@ struct Parser {
         case .integer(let number): value = .int(number)
         case .decimal(let number): value = .double(number)
         case .name(let word) where !isCall(token): value = .string(word)
-        case .bareword(let word) where !(word.first?.isNumber ?? true): value = .string(word)
+        case .bareword(let word) where !(word.utf8.first.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? true):
+            value = .string(word)
         case .string(let pieces):
             guard pieces.count <= 1 else { return nil }
             guard case .text(let text)? = pieces.first else {

@@ -16,6 +16,18 @@ struct Scanner {
 
     func byte(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
+    /// True when scanning at the token's place in the other mode would give the same token:
+    /// the modes differ only on `/`, `.` and words that run on into a bareword.
+    func sameInBothModes(_ token: Token) -> Bool {
+        switch token.kind {
+        case .slash, .dot, .unexpected, .bareword: return false
+        case .name, .keyword, .integer, .decimal:
+            guard let next = byte(token.end) else { return true }
+            return !isWordByte(next)
+        default: return true
+        }
+    }
+
     /// Scans the token that starts at or after `offset` (after white space and comments).
     func scan(at offset: Int, mode: Mode) throws(Failure) -> Token {
         var index = offset

@@ -41,16 +41,29 @@ enum StringPiece: Equatable {
 enum Keyword: String, CaseIterable {
     case `if`, elif, `else`, `for`, `in`, `while`, `break`, `continue`, assert, and, or, not, `true`, `false`, null
 
-    private static let spellings: [(keyword: Keyword, bytes: [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
-
     /// The keyword spelled by these bytes, if any. The scanner asks for every name it reads,
-    /// before making a String of it; comparing lengths first rules out most names at once.
+    /// before making a String of it, so the first byte and the length rule most names out.
     static func lookup(_ bytes: ArraySlice<UInt8>) -> Keyword? {
-        guard bytes.count >= 2, bytes.count <= 8 else { return nil }
-        for spelling in spellings where spelling.bytes.count == bytes.count && spelling.bytes.elementsEqual(bytes) {
-            return spelling.keyword
+        guard bytes.count >= 2, bytes.count <= 8, let first = bytes.first else { return nil }
+        let candidate: Keyword?
+        switch (first, bytes.count) {
+        case (UInt8(ascii: "i"), 2): candidate = bytes.last == UInt8(ascii: "f") ? .if : .in
+        case (UInt8(ascii: "e"), 4): candidate = bytes[bytes.startIndex + 1] == UInt8(ascii: "l") && bytes.last == UInt8(ascii: "f") ? .elif : .else
+        case (UInt8(ascii: "f"), 3): candidate = .for
+        case (UInt8(ascii: "f"), 5): candidate = .false
+        case (UInt8(ascii: "w"), 5): candidate = .while
+        case (UInt8(ascii: "b"), 5): candidate = .break
+        case (UInt8(ascii: "c"), 8): candidate = .continue
+        case (UInt8(ascii: "a"), 6): candidate = .assert
+        case (UInt8(ascii: "a"), 3): candidate = .and
+        case (UInt8(ascii: "o"), 2): candidate = .or
+        case (UInt8(ascii: "n"), 3): candidate = .not
+        case (UInt8(ascii: "n"), 4): candidate = .null
+        case (UInt8(ascii: "t"), 4): candidate = .true
+        default: candidate = nil
         }
-        return nil
+        guard let candidate, candidate.rawValue.utf8.elementsEqual(bytes) else { return nil }
+        return candidate
     }
 
     static func lookup(_ word: String) -> Keyword? { lookup(ArraySlice(word.utf8)) }

@@ -77,6 +77,12 @@ public struct Object: Sendable, Equatable {
     static let indexThreshold = 12
 
     public init() {}
+    /// An object from pairs whose keys the caller knows to be different (a webhook's fields).
+    public init(uniqueKeys pairs: [(key: String, value: Value)]) {
+        self.pairs = pairs
+        rebuildIndexIfLarge()
+    }
+
     public init(_ pairs: [(String, Value)]) {
         self.pairs.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }

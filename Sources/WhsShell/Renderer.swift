@@ -30,7 +30,7 @@ public struct Renderer {
 
     /// `{result, count, total}`: a table of the result and a footer with the counts.
     func pageTable(_ object: Object) -> String? {
-        guard object.keys == ["result", "count", "total"], case .list(let items)? = object["result"],
+        guard object.count == 3, object.pairs[0].key == "result", case .list(let items)? = object["result"],
               case .int(let count)? = object["count"], case .int(let total)? = object["total"] else { return nil }
         let footer = dim("(\(count) of \(total) webhook\(total == 1 ? "" : "s"))")
         if items.isEmpty { return footer }

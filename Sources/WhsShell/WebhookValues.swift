@@ -5,7 +5,7 @@ import WhsLanguage
 extension Webhook {
     /// `{url, event, api_user, id}`, built directly (this runs for every webhook shown).
     var value: Value {
-        .object(Object([
+        .object(Object(uniqueKeys: [
             ("url", .string(url)),
             ("event", .list(events.codes.map { .int($0) })),
             ("api_user", .string(apiUser)),
@@ -16,11 +16,11 @@ extension Webhook {
 
 extension Page {
     var value: Value {
-        .object(Object([("result", .list(webhooks.map(\.value))), ("count", .int(count)), ("total", .int(total))]))
+        .object(Object(uniqueKeys: [("result", .list(webhooks.map(\.value))), ("count", .int(count)), ("total", .int(total))]))
     }
 }
 
-func countValue(_ count: Int) -> Value { .object(Object([("count", .int(count))])) }
+func countValue(_ count: Int) -> Value { .object(Object(uniqueKeys: [("count", .int(count))])) }
 
 /// Reading command arguments as the types the API wants, with messages that name the argument.
 enum ArgumentValues {

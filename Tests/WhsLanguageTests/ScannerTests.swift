@@ -53,6 +53,13 @@ import Testing
         #expect(pieces == [.text("id "), .code(6..<13, variableName: false), .text(" of "), .code(19..<23, variableName: true), .text("!")])
     }
 
+    @Test func keywordLookupAgreesWithTheSpelling() {
+        for keyword in Keyword.allCases { #expect(Keyword.lookup(keyword.rawValue) == keyword) }
+        for word in ["i", "iff", "elses", "fo", "fals", "whilst", "brake", "continues", "asserts", "an", "ore", "nut", "nul", "tru", "add", "list", "api_user", "e1if"] {
+            #expect(Keyword.lookup(word) == nil, "\(word)")
+        }
+    }
+
     @Test func marksSpaceBefore() throws {
         let scanner = Scanner(bytes: Array("$a [0]".utf8))
         let first = try scanner.scan(at: 0, mode: .value)

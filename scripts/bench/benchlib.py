@@ -15,7 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def build_release():
     """Builds the release binary and returns its path."""
     subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "whs", "--package-path", ROOT],
+    # The Swift runtime linked in statically: no dynamic symbol binding at start-up.
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "whs", "--package-path", ROOT],
                    check=True, stdout=subprocess.DEVNULL)
     return os.path.join(ROOT, ".build", "release", "whs")
 

@@ -15,11 +15,17 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // libedit's native API (Debian: libedit-dev), for the interactive line editor.
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(name: "WhsSupport"),
         .target(name: "WebhookCore", dependencies: ["WhsSupport"]),
         .target(name: "WebhookStore", dependencies: ["WebhookCore", "CSQLite"]),
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),
-        .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport"]),
+        .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport", "CEditLine"]),
         .executableTarget(
             name: "whs",
             dependencies: ["WhsShell", "WebhookStore", "WebhookCore"]
@@ -29,7 +35,7 @@ let package = Package(
         .testTarget(name: "WebhookCoreTests", dependencies: ["WebhookCore"]),
         .testTarget(name: "WebhookStoreTests", dependencies: ["WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "WhsLanguageTests", dependencies: ["WhsLanguage"]),
-        .testTarget(name: "WhsShellTests", dependencies: ["WhsShell", "WebhookStore"]),
+        .testTarget(name: "WhsShellTests", dependencies: ["WhsShell", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
     ]
 )

@@ -45,8 +45,10 @@ public struct ArgumentSpec: Sendable {
     /// What the shell offers when completing this argument's value.
     public let completion: Completion
 
-    public enum Completion: Sendable {
-        case none, events, files, settings, variables
+    public enum Completion: Sendable, Equatable {
+        case none, events, files, variables, commands
+        /// Setting names; the values of the setting named before.
+        case settings, settingValues
         /// A fixed set of words.
         case words([String])
     }

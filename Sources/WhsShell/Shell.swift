@@ -15,6 +15,8 @@ public final class Shell {
     /// Scripts report errors and go on (`--keep-going`); the prompt always does.
     public var keepGoing = false
     var sourceDepth = 0
+    /// The prompt's history; nil when not interactive (`history` then says so).
+    public var history: History?
     /// The statements of the file or `-c` text being run. Kept after the run so that a large
     /// script's syntax tree is not torn down node by node just before the process exits.
     var program: [Statement] = []
@@ -26,7 +28,7 @@ public final class Shell {
         self.service = service
         self.out = out
         self.err = err
-        for command in WebhookCommands.all(self) + ShellCommands.all(self) { interpreter.install(command) }
+        for command in WebhookCommands.all(self) + ShellCommands.all(self) + [HistoryCommand.spec(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
     }
@@ -73,7 +75,7 @@ public final class Shell {
         var firstLine = 1
         var lineNumber = 0
         var firstFailure: Int32?
-        while let line = reader.readLine(continuation: !pending.isEmpty) {
+        while case .line(let line) = reader.read(continuation: !pending.isEmpty) {
             lineNumber += 1
             if pending.isEmpty { firstLine = lineNumber }
             pending += pending.isEmpty ? line : "\n" + line
@@ -89,7 +91,7 @@ public final class Shell {
             switch run(statements) {
             case .finished: continue
             case .failed(let status): firstFailure = firstFailure ?? status
-            case .stopped(let status): return finish(status)
+            case .stopped(let status), .exited(let status): return finish(status)
             }
         }
         if !pending.isEmpty {
@@ -109,8 +111,10 @@ public final class Shell {
         case finished
         /// Something failed, the run went on (`--keep-going`, `on_error continue`).
         case failed(Int32)
-        /// The run stopped with this status (an error, an assertion, `exit`).
+        /// The run stopped with this status (an error, an assertion, an interrupt).
         case stopped(Int32)
+        /// `exit CODE`.
+        case exited(Int32)
     }
 
     /// Runs statements in order. A failure stops the run unless the shell keeps going
@@ -123,7 +127,11 @@ public final class Shell {
             do {
                 try interpreter.run(statement)
             } catch {
-                if case .exit(let code) = error { return .stopped(code) }
+                if case .exit(let code) = error { return .exited(code) }
+                if case .interrupted = error {
+                    report("interrupted")
+                    return .stopped(130)
+                }
                 report(error.diagnostic!.rendered)
                 let status = Shell.status(of: error)
                 let stopOnError = !keepGoing && settings.onError == .stop
@@ -155,7 +163,7 @@ public final class Shell {
         err.flush()
         switch outcome {
         case .finished: return 0
-        case .failed(let status), .stopped(let status): return status
+        case .failed(let status), .stopped(let status), .exited(let status): return status
         }
     }
 

@@ -26,7 +26,7 @@ enum ShellCommands {
                 usage: "set [NAME VALUE]", positionals: ["name", "value"],
                 arguments: [
                     ArgumentSpec("name", "the setting", completion: .settings),
-                    ArgumentSpec("value", "its new value", completion: .settings),
+                    ArgumentSpec("value", "its new value", completion: .settingValues),
                 ]
             ) { call in
                 let name = call.argument("name"), value = call.argument("value")
@@ -65,7 +65,7 @@ enum ShellCommands {
             },
             CommandSpec(
                 name: "help", summary: "list commands, or explain one", usage: "help [COMMAND | functions]",
-                positionals: ["topic"], arguments: [ArgumentSpec("topic", "a command name, or functions")]
+                positionals: ["topic"], arguments: [ArgumentSpec("topic", "a command name, or functions", completion: .commands)]
             ) { call in
                 shell.out.line(Help.text(for: call.argument("topic")?.plainText, in: shell.interpreter))
                 return .null
@@ -79,5 +79,38 @@ enum ShellCommands {
                 throw ExitRequest(code: Int32(code))
             },
         ]
+    }
+}
+
+/// `history [N]` and `history save FILE`.
+enum HistoryCommand {
+    static func spec(_ shell: Shell) -> CommandSpec {
+        CommandSpec(
+            name: "history", summary: "the last N statements typed; history save FILE writes this session's successful ones as a script",
+            usage: "history [N] | history save FILE", positionals: ["what", "file"],
+            arguments: [
+                ArgumentSpec("what", "how many entries, or save", completion: .words(["save"])),
+                ArgumentSpec("file", "where history save writes", completion: .files),
+            ]
+        ) { call in
+            guard let history = shell.history else { throw CommandFailure("history is kept only at the interactive prompt") }
+            let what = call.argument("what")
+            if case .string("save")? = what {
+                guard case .string(let path)? = call.argument("file") else { throw CommandFailure("usage: history save FILE") }
+                let script = "#!/usr/bin/env whs\n# Saved from a whs session: the statements that ran without error.\n"
+                    + history.successful.map { $0 + "\n" }.joined()
+                do { try FileIO.write(script, to: path) } catch { throw CommandFailure("cannot write \(error)") }
+                shell.out.line("saved \(history.successful.count) statement\(history.successful.count == 1 ? "" : "s") to \(path)")
+                return .null
+            }
+            let count = try ArgumentValues.integer(what, "N") ?? history.entries.count
+            guard count >= 0 else { throw CommandFailure("N must be 0 or more, got \(count)") }
+            let first = max(0, history.entries.count - count)
+            for index in first..<history.entries.count {
+                let lines = history.entries[index].split(separator: "\n", omittingEmptySubsequences: false)
+                shell.out.line(String(index + 1).leftPadded(5, with: " ") + "  " + lines.joined(separator: "\n       "))
+            }
+            return .null
+        }
     }
 }

@@ -1,12 +1,5 @@
 import Glibc
 
-/// Where the shell's lines come from: the terminal (libedit) or a stream (a pipe, a file).
-public protocol LineReader: AnyObject {
-    /// The next line without its newline, or nil at end of input. `continuation` is true while a
-    /// statement is still open (the prompt shows `...> `).
-    func readLine(continuation: Bool) -> String?
-}
-
 /// Lines from a file descriptor, read in large blocks: libedit reads a pipe one byte per
 /// read(2), which costs seconds on a long script.
 public final class StreamLineReader: LineReader {
@@ -17,7 +10,11 @@ public final class StreamLineReader: LineReader {
 
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
-    public func readLine(continuation: Bool) -> String? {
+    public func read(continuation: Bool) -> LineInput {
+        readLine().map(LineInput.line) ?? .end
+    }
+
+    func readLine() -> String? {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
@@ -43,7 +40,7 @@ public final class StreamLineReader: LineReader {
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
             if count <= 0 { atEnd = true; return }
             buffer.append(contentsOf: chunk[0..<count])

@@ -61,8 +61,30 @@ func main() -> Int32 {
     case .command(let text):
         return shell.runText(text, name: "-c")
     default:
+        if let interactive = interactiveSession(shell, options) { return interactive }
         return shell.runStream(StreamLineReader(descriptor: 0), name: "<stdin>")
     }
+}
+
+/// The prompt, when stdin and stdout are both terminals; nil otherwise (piped input runs as a
+/// script, with no prompt and no history, so transcripts are the same on every machine).
+func interactiveSession(_ shell: Shell, _ options: CommandLineOptions) -> Int32? {
+    let label: String
+    switch options.backend {
+    case .defaultStore: label = "whs"
+    case .memory: label = "whs[memory]"
+    case .store(let path): label = "whs[\(path.split(separator: "/").last.map(String.init) ?? path)]"
+    }
+    let color = OutputSink(descriptor: 1).isTerminal && Environment.get("NO_COLOR") == nil
+    // \u{1} brackets the colour codes so that libedit does not count them as columns.
+    let style = { (text: String) in color ? "\u{1}\u{1B}[1;36m\u{1}\(text)\u{1}\u{1B}[0m\u{1} " : text + " " }
+    let continuation = String(repeating: " ", count: max(0, label.count - 3)) + "...>"
+    let completer = Completer(interpreter: shell.interpreter)
+    guard let reader = EditLineReader(prompt: style(label + ">"), continuationPrompt: style(continuation), complete: completer.complete)
+    else { return nil }
+    let banner = options.quiet ? nil : "whs \(version) on \(shell.service.backendDescription). Type help for the commands, Ctrl-D to leave."
+    return shell.runInteractive(reader, history: History(path: History.defaultPath), banner: banner,
+                                initScript: options.noInit ? nil : StorePaths.initScript)
 }
 
 exit(main())

@@ -1,0 +1,164 @@
+import CEditLine
+import Glibc
+import WhsSupport
+
+/// The line editor at a terminal: libedit's native API (history, Up/Down, Ctrl-R search, Tab
+/// completion, UTF-8). Ctrl-C is a key here, not a signal: the terminal is set `-isig` while a
+/// line is edited and ^C is bound to a function that cancels the line, which avoids libedit's
+/// races between a signal and typed text. While a statement runs the terminal is back to
+/// normal and SIGINT reaches `Signals`.
+public final class EditLineReader: LineReader {
+    private let editLine: OpaquePointer
+    private let history: OpaquePointer
+    private var promptText: ContiguousArray<CChar> = []
+    private let primaryPrompt: String
+    private let continuationPrompt: String
+    fileprivate var cancelled = false
+    fileprivate let complete: (String) -> Completion
+
+    /// What Tab offers for the text before the cursor: the word being completed and the full
+    /// texts that could replace it.
+    public struct Completion: Equatable {
+        public let word: String
+        public let candidates: [String]
+        public init(word: String, candidates: [String]) {
+            self.word = word
+            self.candidates = candidates
+        }
+    }
+
+    /// A reader for the terminal, or nil when stdin or stdout is not one.
+    public init?(prompt: String, continuationPrompt: String, complete: @escaping (String) -> Completion) {
+        guard isatty(0) == 1, isatty(1) == 1 else { return nil }
+        EditLineReader.useUTF8Locale()
+        guard let input = fdopen(0, "r"), let output = fdopen(1, "w"), let errors = fdopen(2, "w"),
+              let editLine = el_init("whs", input, output, errors), let history = history_init() else { return nil }
+        self.editLine = editLine
+        self.history = history
+        self.primaryPrompt = prompt
+        self.continuationPrompt = continuationPrompt
+        self.complete = complete
+        whs_history_setsize(history, 1000)
+        whs_el_set_history(editLine, history)
+        whs_el_set_editor(editLine, "emacs")
+        whs_el_set_signal(editLine, 0)
+        whs_el_set_clientdata(editLine, Unmanaged.passUnretained(self).toOpaque())
+        whs_el_set_prompt(editLine, { editLine in EditLineReader.owner(editLine)?.currentPrompt() }, 1)
+        whs_el_set_getc(editLine, { editLine, character in EditLineReader.readCharacter(editLine, character) })
+        whs_el_addfn(editLine, "whs-cancel", "forget the line and any open statement") { editLine, _ in
+            EditLineReader.owner(editLine)?.cancelled = true
+            return UInt8(CC_NEWLINE)
+        }
+        whs_el_bind(editLine, "^C", "whs-cancel")
+        whs_el_addfn(editLine, "whs-complete", "complete the word before the cursor") { editLine, _ in
+            EditLineReader.owner(editLine)?.completeWord() ?? UInt8(CC_ERROR)
+        }
+        whs_el_bind(editLine, "^I", "whs-complete")
+        whs_el_bind(editLine, "^R", "em-inc-search-prev")
+        whs_el_setty(editLine, "-d", "-isig")
+    }
+
+    deinit {
+        el_end(editLine)
+        history_end(history)
+    }
+
+    private static func owner(_ editLine: OpaquePointer?) -> EditLineReader? {
+        guard let editLine, let data = whs_el_get_clientdata(editLine) else { return nil }
+        return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    /// libedit drops every non-ASCII character unless the locale's codeset is UTF-8.
+    static func useUTF8Locale() {
+        setlocale(LC_ALL, "")
+        if let codeset = whs_codeset(), String(cString: codeset) != "UTF-8" {
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
+    }
+
+    public func read(continuation: Bool) -> LineInput {
+        let prompt = continuation ? continuationPrompt : primaryPrompt
+        promptText = ContiguousArray(prompt.utf8CString)
+        if Signals.resized.exchange(false, ordering: .relaxed) { el_resize(editLine) }
+        cancelled = false
+        var count: Int32 = 0
+        let line = el_gets(editLine, &count)
+        // Ctrl-C on an empty line makes el_gets return NULL, as at the end of input: the flag
+        // set by the key tells the two apart.
+        if cancelled {
+            cancelled = false
+            // -isig means the terminal did not echo the ^C; show it, as shells do, and end the line.
+            _ = "^C\n".withCString { Glibc.write(1, $0, 3) }
+            return .cancelled
+        }
+        guard let line else { return .end }
+        var text = String(cString: line)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return .line(text)
+    }
+
+    public func remember(_ entry: String) {
+        whs_history_enter(history, entry)
+    }
+
+    fileprivate func currentPrompt() -> UnsafeMutablePointer<CChar>? {
+        promptText.withUnsafeMutableBufferPointer { $0.baseAddress }
+    }
+
+    /// Reads one character for libedit, decoding UTF-8 itself so that a terminal resize
+    /// (SIGWINCH interrupting the read) can be answered in the middle of a line.
+    private static func readCharacter(_ editLine: OpaquePointer?, _ character: UnsafeMutablePointer<wchar_t>?) -> Int32 {
+        func byte() -> Int? {
+            var value: UInt8 = 0
+            while true {
+                let count = Glibc.read(0, &value, 1)
+                if count == 1 { return Int(value) }
+                if count == 0 { return nil }
+                guard errno == EINTR else { return nil }
+                if Signals.resized.exchange(false, ordering: .relaxed), let editLine {
+                    el_resize(editLine)
+                }
+            }
+        }
+        guard let lead = byte() else { return 0 }
+        var scalar = lead
+        let extra: Int
+        switch lead {
+        case 0xF0...0xF7: extra = 3; scalar = lead & 0x07
+        case 0xE0...0xEF: extra = 2; scalar = lead & 0x0F
+        case 0xC0...0xDF: extra = 1; scalar = lead & 0x1F
+        default: extra = 0
+        }
+        for _ in 0..<extra {
+            guard let next = byte() else { return 0 }
+            scalar = scalar << 6 | (next & 0x3F)
+        }
+        character?.pointee = wchar_t(truncatingIfNeeded: scalar)
+        return 1
+    }
+
+    /// Tab: one candidate is inserted; several insert what they share, and when they share no
+    /// more than was typed they are listed under the line.
+    fileprivate func completeWord() -> UInt8 {
+        guard let info = el_line(editLine)?.pointee, let buffer = info.buffer else { return UInt8(CC_ERROR) }
+        let before = String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self),
+                                                          count: info.cursor - buffer), as: UTF8.self)
+        let completion = complete(before)
+        guard !completion.candidates.isEmpty else { return UInt8(CC_ERROR) }
+        let shared = Completer.commonPrefix(completion.candidates)
+        if shared.count > completion.word.count {
+            el_insertstr(editLine, String(shared.dropFirst(completion.word.count)))
+            return UInt8(CC_REFRESH)
+        }
+        if completion.candidates.count == 1 { return UInt8(CC_REFRESH) }
+        let listing = "\n" + Completer.columns(completion.candidates, width: terminalWidth()) + "\n"
+        _ = listing.withCString { Glibc.write(1, $0, strlen($0)) }
+        return UInt8(CC_REDISPLAY)
+    }
+
+    private func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+}

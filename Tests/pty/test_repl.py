@@ -1,0 +1,279 @@
+"""The interactive shell, driven through a real pseudo-terminal (issue: libedit line editing,
+history and completion). Each test reads the screen the way a person would."""
+import os
+import stat
+import time
+
+from harness import Terminal
+
+
+def test_prompt_statement_and_output():
+    t = Terminal("--memory")
+    t.wait_for("Type help for the commands")
+    t.wait_for_prompt()
+    t.line("add https://example.com/a events=deliver,open api_user=alice")
+    screen = t.wait_for("api_user: alice")
+    assert "url:      https://example.com/a" in screen
+    assert "event:    deliver, open" in screen
+    t.wait_for_prompt()
+    t.key("ctrl-d")
+    assert t.exit_status() == 0
+
+
+def test_quiet_drops_the_banner_and_errors_show_a_caret():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    assert "Type help" not in t.text()
+    t.line("print [1, 2 3]")
+    screen = t.wait_for("error: expected ']'")
+    lines = screen.split("\n")
+    at = next(i for i, l in enumerate(lines) if "error: expected ']'" in l)
+    assert lines[at + 1].strip() == "print [1, 2 3]"
+    # The caret sits under the 3, the unexpected token.
+    assert lines[at + 2].index("^") == lines[at + 1].index("3")
+    t.wait_for_prompt()
+    t.line("print $error")
+    t.wait_for("expected ']' to close '[' at 1:7, found number 3")
+
+
+def test_up_arrow_recalls_the_last_statement():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line('print "first one"')
+    t.wait_for("first one")
+    t.wait_for_prompt()
+    t.key("up")
+    t.wait_for('whs[memory]> print "first one"')
+    t.key("enter")
+    t.pump(0.5)
+    assert t.text().count("\nfirst one") + t.text().startswith("first one") == 2
+
+
+def test_tab_completes_command_argument_event_and_variable():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.type("mod")
+    t.key("tab")
+    t.wait_for("whs[memory]> modify")
+    # The command is completed with the space after it: the cursor waits for the first argument.
+    assert t.screen.cursor.x == len("whs[memory]> modify ")
+    t.key("ctrl-c")
+    t.wait_for_prompt()
+    t.type("add https://x.example/h ev")
+    t.key("tab")
+    t.wait_for("whs[memory]> add https://x.example/h events=")
+    t.type("del")
+    t.key("tab")
+    t.wait_for("events=deliver")
+    t.type(",op")
+    t.key("tab")
+    t.wait_for("events=deliver,open")
+    t.key("enter")
+    t.wait_for("event:    deliver, open")
+    t.wait_for_prompt()
+    t.line("$hook = get 1")
+    t.wait_for_prompt()
+    t.type("print $ho")
+    t.key("tab")
+    t.wait_for("whs[memory]> print $hook")
+    t.type(".u")
+    t.key("tab")
+    t.wait_for("print $hook.url")
+    t.key("enter")
+    t.wait_for("\nhttps://x.example/h")
+
+
+def test_tab_lists_several_candidates():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.type("add https://x.example/h events=s")
+    t.key("tab")
+    screen = t.wait_for("soft_bounce")
+    assert "sent" in screen
+    t.wait_for("whs[memory]> add https://x.example/h events=s")
+
+
+def test_multi_line_for_block_with_continuation_prompt():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line("for $i in [1, 2] {")
+    t.wait_for("...>")
+    t.line('  print "item" $i')
+    t.wait_for("...>   print")
+    t.line("}")
+    screen = t.wait_for("item 2")
+    assert "item 1" in screen
+    t.wait_for_prompt()
+    # The whole block is one history entry.
+    t.key("up")
+    t.wait_for('print "item" $i')
+    t.key("ctrl-c")
+    t.wait_for_prompt()
+
+
+def test_ctrl_c_cancels_a_typed_line_and_an_open_block():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.type("print 'never run'")
+    t.key("ctrl-c")
+    t.wait_for_prompt()
+    t.line("if true {")
+    t.wait_for("...>")
+    t.key("ctrl-c")
+    t.wait_for_prompt()
+    # On an empty line too, Ctrl-C is a cancel, not an end of input.
+    t.key("ctrl-c")
+    t.wait_for("whs[memory]> ^C")
+    t.wait_for_prompt()
+    t.line("print 'alive'")
+    screen = t.wait_for("\nalive")
+    assert "never run\n" not in screen.replace("'never run'", "")
+
+
+def test_ctrl_c_interrupts_a_running_loop():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line("while true { }")
+    time.sleep(0.5)
+    t.key("ctrl-c")
+    t.wait_for("interrupted")
+    t.wait_for_prompt()
+    t.line("print 'still here'")
+    t.wait_for("\nstill here")
+    t.key("ctrl-d")
+    assert t.exit_status() == 0
+
+
+def test_utf8_input():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line('print "é✓日本"')
+    t.wait_for("\né✓日本")
+
+
+def test_history_file_mode_content_and_no_secrets():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line('$key = secret("hunter2")')
+    t.wait_for_prompt()
+    t.line('print "kept" 1')
+    t.wait_for("kept 1")
+    t.wait_for_prompt()
+    t.line(' print "hidden by the leading space"')
+    t.wait_for_prompt()
+    t.line('$k2 = env("HOME")')
+    t.wait_for_prompt()
+    t.key("ctrl-d")
+    assert t.exit_status() == 0
+    path = os.path.join(t.home, "state", "whs", "history")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    content = open(path).read()
+    assert content == 'print "kept" 1\n'
+    assert "hunter2" not in content
+
+
+def test_history_is_recalled_in_a_second_session_and_listed():
+    first = Terminal("--memory", "--quiet")
+    first.wait_for_prompt()
+    first.line('print "from session one"')
+    first.wait_for("\nfrom session one")
+    first.key("ctrl-d")
+    assert first.exit_status() == 0
+    second = Terminal("--memory", "--quiet", home=first.home)
+    second.wait_for_prompt()
+    second.key("up")
+    second.wait_for('whs[memory]> print "from session one"')
+    second.key("ctrl-c")
+    second.wait_for_prompt()
+    second.line("history")
+    second.wait_for('    1  print "from session one"')
+
+
+def test_history_save_writes_a_runnable_script(tmp_path):
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line("$h = add https://example.com/saved")
+    t.wait_for_prompt()
+    t.line("add nonsense")
+    t.wait_for("error: add:")
+    t.wait_for_prompt()
+    t.line("print $h.url")
+    t.wait_for_prompt()
+    script = tmp_path / "session.whs"
+    t.line(f"history save {script}")
+    t.wait_for("saved 2 statements")
+    text = script.read_text()
+    assert "add nonsense" not in text
+    assert "$h = add https://example.com/saved\nprint $h.url\n" in text
+    import subprocess
+    from harness import WHS
+    run = subprocess.run([WHS, "--memory", str(script)], capture_output=True, text=True)
+    assert run.returncode == 0
+    assert run.stdout == "https://example.com/saved\n"
+
+
+def test_ctrl_d_exits_zero_and_exit_gives_its_code():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line("exit 4")
+    assert t.exit_status() == 4
+
+
+def test_init_script_runs_first_unless_no_init():
+    home = Terminal("--memory", "--quiet")
+    home.key("ctrl-d")
+    home.exit_status()
+    os.makedirs(os.path.join(home.home, "config", "whs"))
+    with open(os.path.join(home.home, "config", "whs", "init.whs"), "w") as f:
+        f.write('$greeting = "from init"\nset timing on\n')
+    t = Terminal("--memory", "--quiet", home=home.home)
+    t.wait_for_prompt()
+    t.line("print $greeting")
+    t.wait_for("\nfrom init")
+    t.wait_for("Time: ")
+    t2 = Terminal("--memory", "--quiet", "--no-init", home=home.home)
+    t2.wait_for_prompt()
+    t2.line("print $greeting")
+    t2.wait_for("error: $greeting is not set")
+
+
+def test_piped_input_has_no_prompt():
+    import subprocess
+    from harness import WHS
+    run = subprocess.run([WHS, "--memory"], input='print "piped"\n', capture_output=True, text=True)
+    assert run.stdout == "piped\n"
+    assert run.returncode == 0
+
+
+def test_resizing_the_terminal_is_followed():
+    t = Terminal("--memory", "--quiet", columns=100)
+    t.wait_for_prompt()
+    t.process.setwinsize(30, 40)
+    t.screen.resize(30, 40)
+    time.sleep(0.3)
+    t.type("print " + "a" * 50)
+    t.pump(0.5)
+    # Back to the start of the line and insert: libedit must know the line now wraps at 40
+    # columns to put the cursor back on the prompt's row.
+    t.process.send("\x01")
+    t.type("Z")
+    t.pump(0.5)
+    rows = t.lines()
+    assert rows[0].startswith("whs[memory]> Zprint aaaa"), rows
+    t.key("enter")
+    t.wait_for("error: unknown command \"Zprint\"")
+
+
+def test_colours_only_without_no_color():
+    coloured = Terminal("--memory", "--quiet")
+    coloured.wait_for_prompt()
+    coloured.line("add https://example.com/c")
+    coloured.wait_for("api_user:")
+    row = next(y for y in range(coloured.screen.lines) if coloured.screen.display[y].startswith("api_user:"))
+    assert coloured.screen.buffer[row][0].bold
+    plain = Terminal("--memory", "--quiet", env={"NO_COLOR": "1"})
+    plain.wait_for_prompt()
+    plain.line("add https://example.com/c")
+    plain.wait_for("api_user:")
+    row = next(y for y in range(plain.screen.lines) if plain.screen.display[y].startswith("api_user:"))
+    assert not plain.screen.buffer[row][0].bold

@@ -25,12 +25,22 @@ import Testing
         ("$x = \\", "t.whs:1:6: error: line continues after '\\'"),
     ])
     func incomplete(_ text: String, _ message: String) {
+        #expect(failure(text) == .init(incomplete: true, headline: message))
+    }
+
+    struct Failure: Equatable {
+        let incomplete: Bool
+        let headline: String
+    }
+
+    /// How `text` fails to parse, or nil when it parses.
+    func failure(_ text: String) -> Failure? {
         do {
             _ = try parse(text)
-            Issue.record("parsed")
+            return nil
         } catch {
-            guard case .incomplete(let diagnostic) = error else { Issue.record("not incomplete: \(error.diagnostic)"); return }
-            #expect(diagnostic.headline == message)
+            if case .incomplete = error { return Failure(incomplete: true, headline: error.diagnostic.headline) }
+            return Failure(incomplete: false, headline: error.diagnostic.headline)
         }
     }
 
@@ -64,13 +74,7 @@ import Testing
         ("print \"\\q\"", "t.whs:1:8: error: unknown escape '\\q' in string"),
     ])
     func syntaxErrors(_ text: String, _ message: String) {
-        do {
-            _ = try parse(text)
-            Issue.record("parsed \(text)")
-        } catch {
-            guard case .syntax(let diagnostic) = error else { Issue.record("incomplete: \(error.diagnostic)"); return }
-            #expect(diagnostic.headline == message)
-        }
+        #expect(failure(text) == .init(incomplete: false, headline: message))
     }
 
     @Test func caretPointsAtTheColumn() throws {

@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // whs: a scriptable shell for the EngageLab-style webhook API.
@@ -7,6 +7,15 @@ let package = Package(
     name: "whs",
     products: [
         .executable(name: "whs", targets: ["whs"]),
+    ],
+    dependencies: [
+        // The server (`whs serve`). Without its default traits: no full Foundation, no
+        // swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // The remote client (`--url`, `connect URL`), https included.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // SHA-256 for stored keys; HMAC-SHA256 and MD5 for event signatures.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // SQLite's C API, from the system (Debian: libsqlite3-dev).
@@ -23,12 +32,21 @@ let package = Package(
         ),
         .target(name: "WhsSupport"),
         .target(name: "WebhookCore", dependencies: ["WhsSupport"]),
-        .target(name: "WebhookStore", dependencies: ["WebhookCore", "CSQLite"]),
+        .target(name: "WebhookStore", dependencies: ["WebhookCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),
         .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport", "CEditLine"]),
+        .target(
+            name: "WebhookHTTP",
+            dependencies: [
+                "WebhookCore", "WhsSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore"]
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP"]
         ),
         .target(name: "WhsTestSupport", dependencies: ["WebhookCore"], path: "Tests/WhsTestSupport"),
         .testTarget(name: "WhsSupportTests", dependencies: ["WhsSupport"]),
@@ -37,5 +55,6 @@ let package = Package(
         .testTarget(name: "WhsLanguageTests", dependencies: ["WhsLanguage"]),
         .testTarget(name: "WhsShellTests", dependencies: ["WhsShell", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
+        .testTarget(name: "WebhookHTTPTests", dependencies: ["WebhookHTTP", "WebhookStore", "WhsTestSupport"]),
     ]
 )

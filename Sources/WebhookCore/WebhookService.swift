@@ -15,6 +15,32 @@ public protocol WebhookService: AnyObject {
     func get(id: Int) throws(WebhookError) -> Webhook
     /// Where the data lives, for banners and prompts: "store ~/.local/share/whs/store.sqlite".
     var backendDescription: String { get }
+    /// The server and API_USER a remote backend talks to; nil for a local store.
+    var remoteEndpoint: RemoteEndpoint? { get }
+}
+
+/// A server a remote backend talks to, as `explain` needs it for its curl commands.
+public struct RemoteEndpoint: Sendable, Equatable {
+    public let baseURL: String
+    public let apiUser: String
+
+    public init(baseURL: String, apiUser: String) {
+        self.baseURL = baseURL
+        self.apiUser = apiUser
+    }
+
+    /// Where `explain` points when the shell is on a local store: the real service.
+    public static let engageLab = RemoteEndpoint(baseURL: "https://email.api.engagelab.cc", apiUser: "api_user")
+
+    /// `127.0.0.1:8080`, for the prompt.
+    public var hostAndPort: String {
+        let rest = baseURL.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
+        return rest ?? baseURL
+    }
+}
+
+extension WebhookService {
+    public var remoteEndpoint: RemoteEndpoint? { nil }
 }
 
 extension WebhookService {

@@ -6,6 +6,9 @@ import WebhookCore
 public final class MemoryStore: Sendable {
     struct State {
         var lastID = 0
+        /// API_USER → (account, key hash); account → app key.
+        var users: [String: (account: String, key: KeyHash)] = [:]
+        var appKeys: [String: String] = [:]
         /// Per account, in ascending id order (ids only grow, so appending keeps the order).
         var webhooks: [String: [Webhook]] = [:]
     }
@@ -16,6 +19,37 @@ public final class MemoryStore: Sendable {
     public func account(_ name: String = "local", apiUsers: APIUserPolicy = .anyWellFormed) -> MemoryAccount {
         MemoryAccount(store: self, account: name, policy: apiUsers)
     }
+}
+
+extension MemoryStore: WebhookBackend {
+    public var description: String { "memory" }
+
+    public func grant(_ user: UserGrant) throws(WebhookError) {
+        let hashed = KeyHash.make(user.apiKey)
+        try state.withLock { state throws(WebhookError) in
+            if let owner = state.users[user.apiUser]?.account, owner != user.account {
+                throw .invalidParameter("API_USER \(user.apiUser) belongs to account \(owner), not \(user.account)")
+            }
+            state.users[user.apiUser] = (user.account, hashed)
+            if state.appKeys[user.account] == nil { state.appKeys[user.account] = KeyHash.newAppKey() }
+        }
+    }
+
+    public func authenticate(apiUser: String, apiKey: String) throws(WebhookError) -> String {
+        guard let found = state.withLock({ $0.users[apiUser] }) else {
+            _ = decoyKeyHash.matches(apiKey)
+            throw .authenticationFailed
+        }
+        guard found.key.matches(apiKey) else { throw .authenticationFailed }
+        return found.account
+    }
+
+    public func service(account: String) throws(WebhookError) -> WebhookService & Sendable {
+        let names = state.withLock { state in Set(state.users.filter { $0.value.account == account }.keys) }
+        return self.account(account, apiUsers: .members(names))
+    }
+
+    public func appKey(account: String) -> String? { state.withLock { $0.appKeys[account] } }
 }
 
 public final class MemoryAccount: WebhookService, Sendable {

@@ -102,7 +102,16 @@ final class SQLiteStatement {
     /// Runs a statement that returns no rows.
     func run() throws(WebhookError) { while try step() {} }
 
+    func bindBlob(_ bytes: [UInt8], at position: Int32) {
+        _ = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), csqlite_transient()) }
+    }
+
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
     func text(_ column: Int32) -> String {
         guard let bytes = sqlite3_column_text(handle, column) else { return "" }
         return String(cString: bytes)

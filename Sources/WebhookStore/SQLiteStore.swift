@@ -49,6 +49,7 @@ public final class SQLiteStore: @unchecked Sendable {
     /// The prepared statements of every operation, compiled once per open store.
     final class Statements {
         let insert, select, selectForUser, count, countForUser, byID, byOwnerURL, update, delete: SQLiteStatement
+        let credential, apiUsersOfAccount: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             insert = try c.prepare("INSERT INTO webhooks(account, api_user, url, events) VALUES (?1, ?2, ?3, ?4)")
@@ -63,6 +64,8 @@ public final class SQLiteStore: @unchecked Sendable {
                 WHERE account = ?1 AND id = ?2
                 """)
             delete = try c.prepare("DELETE FROM webhooks WHERE account = ?1 AND id = ?2")
+            credential = try c.prepare("SELECT account, key_salt, key_hash FROM api_users WHERE name = ?1")
+            apiUsersOfAccount = try c.prepare("SELECT name FROM api_users WHERE account = ?1")
         }
     }
 }

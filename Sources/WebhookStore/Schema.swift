@@ -20,6 +20,21 @@ enum Schema {
         CREATE INDEX webhooks_by_account ON webhooks(account, id);
         CREATE INDEX webhooks_by_api_user ON webhooks(account, api_user, id);
         """,
+        // 2: a server's accounts and API_USERs. Keys are kept as a salted SHA-256, never as
+        // given; each account has an app key that signs its event pushes.
+        """
+        CREATE TABLE accounts (
+            name    TEXT PRIMARY KEY,
+            app_key TEXT NOT NULL
+        );
+        CREATE TABLE api_users (
+            name     TEXT PRIMARY KEY,
+            account  TEXT NOT NULL REFERENCES accounts(name),
+            key_salt BLOB NOT NULL,
+            key_hash BLOB NOT NULL
+        );
+        CREATE INDEX api_users_by_account ON api_users(account);
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

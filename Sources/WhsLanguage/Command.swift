@@ -15,11 +15,13 @@ public struct CommandSpec {
     public let arguments: [ArgumentSpec]
     /// Positional `$name` arguments arrive as the name, not the value (`unset $x`).
     public let takesVariableNames: Bool
+    /// The rest of the statement is another command, handed over unrun (`explain add ...`).
+    public let takesCommand: Bool
     public let run: (CommandInvocation) throws -> Value
 
     public init(
         name: String, summary: String, usage: String, positionals: [String] = [], variadic: Bool = false,
-        arguments: [ArgumentSpec] = [], takesVariableNames: Bool = false, run: @escaping (CommandInvocation) throws -> Value
+        arguments: [ArgumentSpec] = [], takesVariableNames: Bool = false, takesCommand: Bool = false, run: @escaping (CommandInvocation) throws -> Value
     ) {
         self.name = name
         self.summary = summary
@@ -28,6 +30,7 @@ public struct CommandSpec {
         self.variadic = variadic
         self.arguments = arguments
         self.takesVariableNames = takesVariableNames
+        self.takesCommand = takesCommand
         self.run = run
     }
 
@@ -67,6 +70,8 @@ public struct CommandInvocation {
     public let positional: [Value]
     public let named: [(name: String, value: Value)]
     public let interpreter: Interpreter
+    /// For a command that takes a command: runs it (once, when called).
+    public let nested: (() throws -> Value)?
 
     /// An argument by name, whether given as `name=value` or by position.
     public func argument(_ name: String) -> Value? {

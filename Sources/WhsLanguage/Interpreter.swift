@@ -163,11 +163,15 @@ public final class Interpreter {
     func runCommand(_ call: CommandCall, in statement: Statement) throws -> Value {
         var positional: [Value] = []
         var named: [(name: String, value: Value)] = []
-        for argument in call.arguments {
+        var nested: (() throws -> Value)?
+        if call.spec.takesCommand, case .command(let inner)? = call.arguments.first?.value {
+            nested = { try self.runCommand(inner, in: statement) }
+        }
+        for argument in call.arguments where nested == nil {
             let value = try evaluate(argument.value, in: statement)
             if let name = argument.name { named.append((name, value)) } else { positional.append(value) }
         }
-        let invocation = CommandInvocation(name: call.spec.name, positional: positional, named: named, interpreter: self)
+        let invocation = CommandInvocation(name: call.spec.name, positional: positional, named: named, interpreter: self, nested: nested)
         do {
             return try call.spec.run(invocation)
         } catch let error as RuntimeError {

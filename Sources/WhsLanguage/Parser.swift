@@ -309,6 +309,13 @@ struct Parser {
         argumentGrouping = grouping
         defer { argumentGrouping = savedArgumentGrouping }
         var arguments: [CommandArgument] = []
+        if spec.takesCommand {
+            let inner = try peek(.value)
+            guard case .name = inner.kind, !isCall(inner) else {
+                throw fail("\(name): expected a command after it (\(spec.usage))", at: inner)
+            }
+            return CommandCall(spec: spec, arguments: [CommandArgument(name: nil, value: .command(try parseCommand()), at: inner.start)], at: nameToken.start)
+        }
         var positionalCount = 0
         while true {
             let token = try peek(.value)

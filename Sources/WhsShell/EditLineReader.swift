@@ -11,8 +11,8 @@ public final class EditLineReader: LineReader {
     private let editLine: OpaquePointer
     private let history: OpaquePointer
     private var promptText: ContiguousArray<CChar> = []
-    private let primaryPrompt: String
-    private let continuationPrompt: String
+    /// The prompt to show: asked before each line, since `connect` changes it.
+    private let prompt: (_ continuation: Bool) -> String
     fileprivate var cancelled = false
     fileprivate let complete: (String) -> Completion
 
@@ -28,15 +28,14 @@ public final class EditLineReader: LineReader {
     }
 
     /// A reader for the terminal, or nil when stdin or stdout is not one.
-    public init?(prompt: String, continuationPrompt: String, complete: @escaping (String) -> Completion) {
+    public init?(prompt: @escaping (_ continuation: Bool) -> String, complete: @escaping (String) -> Completion) {
         guard isatty(0) == 1, isatty(1) == 1 else { return nil }
         EditLineReader.useUTF8Locale()
         guard let input = fdopen(0, "r"), let output = fdopen(1, "w"), let errors = fdopen(2, "w"),
               let editLine = el_init("whs", input, output, errors), let history = history_init() else { return nil }
         self.editLine = editLine
         self.history = history
-        self.primaryPrompt = prompt
-        self.continuationPrompt = continuationPrompt
+        self.prompt = prompt
         self.complete = complete
         whs_history_setsize(history, 1000)
         whs_el_set_history(editLine, history)
@@ -77,8 +76,7 @@ public final class EditLineReader: LineReader {
     }
 
     public func read(continuation: Bool) -> LineInput {
-        let prompt = continuation ? continuationPrompt : primaryPrompt
-        promptText = ContiguousArray(prompt.utf8CString)
+        promptText = ContiguousArray(prompt(continuation).utf8CString)
         if Signals.resized.exchange(false, ordering: .relaxed) { el_resize(editLine) }
         cancelled = false
         var count: Int32 = 0

@@ -15,6 +15,10 @@ public final class Shell {
     /// Scripts report errors and go on (`--keep-going`); the prompt always does.
     public var keepGoing = false
     var sourceDepth = 0
+    /// Builds the backend `connect` asks for, and the prompt label for it (nil: plain `whs`).
+    public var connector: ((ConnectTarget) throws -> (WebhookService, String?))?
+    /// `whs[127.0.0.1:8080]` in the prompt; nil for the embedded default store.
+    public var promptLabel: String?
     /// The prompt's history; nil when not interactive (`history` then says so).
     public var history: History?
     /// The statements of the file or `-c` text being run. Kept after the run so that a large
@@ -28,7 +32,7 @@ public final class Shell {
         self.service = service
         self.out = out
         self.err = err
-        for command in WebhookCommands.all(self) + ShellCommands.all(self) + [HistoryCommand.spec(self)] { interpreter.install(command) }
+        for command in WebhookCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self) + [HistoryCommand.spec(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
     }

@@ -25,6 +25,7 @@ public enum Signals {
         sigaction(SIGWINCH, &resizeAction, nil)
     }
 
-    /// True once if Ctrl-C was pressed since the last call.
-    static func takeInterrupt() -> Bool { interrupt.exchange(false, ordering: .relaxed) }
+    /// Whether Ctrl-C was pressed while the current statement runs (polled by long waits,
+    /// such as a request to a server).
+    public static var isInterruptRequested: Bool { interrupt.load(ordering: .relaxed) }
 }

@@ -7,6 +7,16 @@ struct CommandLineOptions: Equatable {
         case defaultStore
         case store(String)
         case memory
+        /// `--url URL --api-user NAME`; the key comes from $WHS_API_KEY or the terminal.
+        case server(url: String, apiUser: String)
+    }
+
+    /// `whs serve ...`
+    struct Serve: Equatable {
+        var host = "127.0.0.1"
+        var port = 8080
+        var users: [String] = []
+        var quiet = false
     }
 
     enum Action: Equatable {
@@ -16,6 +26,7 @@ struct CommandLineOptions: Equatable {
         case command(String)
         case help(topic: String?)
         case version
+        case serve(Serve)
     }
 
     var backend = Backend.defaultStore
@@ -35,12 +46,17 @@ struct CommandLineOptions: Equatable {
                whs [OPTIONS] FILE.whs [ARG...]   run a script; ARGs are $args
                whs [OPTIONS] -c 'STATEMENTS'     run statements
                whs help [COMMAND]                the commands, or one command
+               whs serve [--host H] [--port N] [--store PATH | --memory] [--user ACCOUNT:API_USER:API_KEY]...
+                                                 the webhook API over HTTP (users also from $WHS_USERS)
                whs --version
 
         options:
           --store PATH      the SQLite store (default: $WHS_STORE, else $XDG_DATA_HOME/whs/store.sqlite,
                             else ~/.local/share/whs/store.sqlite); created on first use
           --memory          a throwaway in-memory store
+          --url URL         a server instead of a store (with --api-user; the key from $WHS_API_KEY,
+                            or asked for at a terminal)
+          --api-user NAME   the API_USER to authenticate as
           --json            JSON output: one document per shown value
           --keep-going      in scripts, report errors and go on (the exit status is the first failure's)
           -x, --echo        print each statement before its output
@@ -55,6 +71,20 @@ struct CommandLineOptions: Equatable {
     /// Options come first; the first word that is not an option is the script, and every word
     /// after it belongs to the script (`$args`), as with `sh script.sh -x`.
     static func parse(_ words: [String]) throws(UsageError) -> CommandLineOptions {
+        var options = try parseWords(words)
+        if case .server(let url, _) = options.backend {
+            guard let apiUser = options.apiUser else { throw UsageError(message: "--url needs --api-user NAME") }
+            options.backend = .server(url: url, apiUser: apiUser)
+        } else if options.apiUser != nil {
+            throw UsageError(message: "--api-user goes with --url")
+        }
+        return options
+    }
+
+    /// The API_USER given with --api-user, kept until --url is seen.
+    var apiUser: String?
+
+    private static func parseWords(_ words: [String]) throws(UsageError) -> CommandLineOptions {
         var options = CommandLineOptions()
         var index = 0
         func value(for flag: String) throws(UsageError) -> String {
@@ -63,6 +93,8 @@ struct CommandLineOptions: Equatable {
             return words[index]
         }
         var sawBackend: String?
+        var url: String?
+        var apiUser: String?
         func setBackend(_ backend: Backend, _ flag: String) throws(UsageError) {
             if let earlier = sawBackend, earlier != flag { throw UsageError(message: "\(earlier) and \(flag) cannot be used together") }
             sawBackend = flag
@@ -82,6 +114,11 @@ struct CommandLineOptions: Equatable {
             switch word {
             case "--store": try setBackend(.store(try argument()), "--store")
             case "--memory": try setBackend(.memory, "--memory")
+            case "--url": url = try argument(); try setBackend(.server(url: url!, apiUser: apiUser ?? ""), "--url")
+            case "--api-user": apiUser = try argument(); options.apiUser = apiUser
+            case "serve" where index == 0:
+                options.action = .serve(try parseServe(Array(words.dropFirst()), &options))
+                return options
             case "--json": options.json = true
             case "--keep-going": options.keepGoing = true
             case "-x", "--echo": options.echo = true
@@ -102,7 +139,7 @@ struct CommandLineOptions: Equatable {
                 return options
             default:
                 if word.hasPrefix("-"), word != "-" {
-                    let known = ["--store", "--memory", "--json", "--keep-going", "--echo", "--no-init", "--quiet", "--help", "--version"]
+                    let known = ["--store", "--memory", "--url", "--api-user", "--json", "--keep-going", "--echo", "--no-init", "--quiet", "--help", "--version"]
                     let hint = Suggestion.hint(for: word, in: known)
                     throw UsageError(message: "unknown option '\(word)'\(hint)")
                 }
@@ -113,11 +150,47 @@ struct CommandLineOptions: Equatable {
                 options.action = .file(word, arguments: Array(words[(index + 1)...]))
                 return options
             }
-            if inlineValue != nil, !["--store"].contains(word) {
+            if inlineValue != nil, !["--store", "--url", "--api-user"].contains(word) {
                 throw UsageError(message: "\(word) takes no value")
             }
             index += 1
         }
         return options
+    }
+}
+
+extension CommandLineOptions {
+    /// `whs serve [--host H] [--port N] [--store PATH | --memory] [--user A:U:K]... [--quiet]`
+    static func parseServe(_ words: [String], _ options: inout CommandLineOptions) throws(UsageError) -> Serve {
+        var serve = Serve()
+        var index = 0
+        var sawBackend = false
+        func value(_ flag: String) throws(UsageError) -> String {
+            index += 1
+            guard index < words.count else { throw UsageError(message: "serve: \(flag) needs a value") }
+            return words[index]
+        }
+        while index < words.count {
+            let word = words[index]
+            switch word {
+            case "--host": serve.host = try value(word)
+            case "--port":
+                let text = try value(word)
+                guard let port = Int(text), (0...65535).contains(port) else { throw UsageError(message: "serve: --port must be 0 to 65535, got '\(text)'") }
+                serve.port = port
+            case "--store", "--memory":
+                if sawBackend { throw UsageError(message: "serve: --store and --memory cannot be used together") }
+                sawBackend = true
+                options.backend = word == "--memory" ? .memory : .store(try value(word))
+            case "--user": serve.users.append(try value(word))
+            case "-q", "--quiet": serve.quiet = true
+            case "-h", "--help": options.action = .help(topic: "serve"); return serve
+            default:
+                let known = ["--host", "--port", "--store", "--memory", "--user", "--quiet"]
+                throw UsageError(message: "serve: unknown option '\(word)'\(Suggestion.hint(for: word, in: known))")
+            }
+            index += 1
+        }
+        return serve
     }
 }

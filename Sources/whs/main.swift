@@ -1,26 +1,11 @@
 import Glibc
 import WebhookCore
-import WebhookStore
 import WhsShell
 import WhsSupport
 
 /// whs: choose what to run and on which backend, run it, exit with its status.
 /// Everything else lives in the libraries.
 let version = "0.1.0"
-
-func openBackend(_ backend: CommandLineOptions.Backend) throws -> WebhookService {
-    switch backend {
-    case .memory:
-        return MemoryStore().account()
-    case .store(let path):
-        return try SQLiteStore(path: path).account()
-    case .defaultStore:
-        let path = StorePaths.defaultStore
-        let directory = StorePaths.directory(of: path)
-        if !directory.isEmpty { try FileIO.makeDirectories(directory) }
-        return try SQLiteStore(path: path).account()
-    }
-}
 
 func fail(_ message: String, status: Int32) -> Never {
     let err = OutputSink(descriptor: 2)
@@ -48,8 +33,13 @@ func main() -> Int32 {
         break
     }
     let service: WebhookService
-    do { service = try openBackend(options.backend) } catch { fail("\(error)", status: 1) }
+    if case .serve(let serve) = options.action {
+        return ServeCommand.run(serve, backend: options.backend)
+    }
+    do { service = try Backends.open(options.backend) } catch { fail("\(error)", status: 1) }
     let shell = Shell(service: service, out: out, err: OutputSink(descriptor: 2))
+    shell.promptLabel = Backends.promptLabel(options.backend)
+    shell.connector = { target in try Backends.connect(target) }
     shell.keepGoing = options.keepGoing
     shell.settings.echo = options.echo
     if options.json { shell.settings.format = .json }
@@ -69,19 +59,15 @@ func main() -> Int32 {
 /// The prompt, when stdin and stdout are both terminals; nil otherwise (piped input runs as a
 /// script, with no prompt and no history, so transcripts are the same on every machine).
 func interactiveSession(_ shell: Shell, _ options: CommandLineOptions) -> Int32? {
-    let label: String
-    switch options.backend {
-    case .defaultStore: label = "whs"
-    case .memory: label = "whs[memory]"
-    case .store(let path): label = "whs[\(path.split(separator: "/").last.map(String.init) ?? path)]"
-    }
     let color = OutputSink(descriptor: 1).isTerminal && Environment.get("NO_COLOR") == nil
     // \u{1} brackets the colour codes so that libedit does not count them as columns.
     let style = { (text: String) in color ? "\u{1}\u{1B}[1;36m\u{1}\(text)\u{1}\u{1B}[0m\u{1} " : text + " " }
-    let continuation = String(repeating: " ", count: max(0, label.count - 3)) + "...>"
     let completer = Completer(interpreter: shell.interpreter)
-    guard let reader = EditLineReader(prompt: style(label + ">"), continuationPrompt: style(continuation), complete: completer.complete)
-    else { return nil }
+    let prompt = { [unowned shell] (continuation: Bool) -> String in
+        let label = shell.promptLabel ?? "whs"
+        return style(continuation ? String(repeating: " ", count: max(0, label.count - 3)) + "...>" : label + ">")
+    }
+    guard let reader = EditLineReader(prompt: prompt, complete: completer.complete) else { return nil }
     let banner = options.quiet ? nil : "whs \(version) on \(shell.service.backendDescription). Type help for the commands, Ctrl-D to leave."
     return shell.runInteractive(reader, history: History(path: History.defaultPath), banner: banner,
                                 initScript: options.noInit ? nil : StorePaths.initScript)

@@ -1,0 +1,181 @@
+import AsyncHTTPClient
+import Dispatch
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import WebhookCore
+import WhsSupport
+
+/// A `WebhookService` that is a server speaking API.md: `whs serve`, or the real service over
+/// https. Calls block their caller (a shell runs one statement at a time) and can be cut short
+/// by `isInterrupted` (Ctrl-C). The server's `{"code","message"}` becomes the same typed error
+/// a local store throws.
+public final class RemoteService: WebhookService, @unchecked Sendable {
+    public let baseURL: String
+    public let apiUser: String
+    private let authorization: String
+    private let client: HTTPClient
+    private let requestTimeout: TimeAmount
+    private let isInterrupted: @Sendable () -> Bool
+
+    public init(baseURL: String, apiUser: String, apiKey: String, connectTimeout: Double = 3, requestTimeout: Double = 10,
+                isInterrupted: @escaping @Sendable () -> Bool = { false }) throws(WebhookError) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        guard base.hasPrefix("http://") || base.hasPrefix("https://"), (try? Validation.url(base)) != nil else {
+            throw .invalidParameter("the server must be an http:// or https:// URL, got \(Validation.quoted(baseURL))")
+        }
+        self.baseURL = base
+        self.apiUser = apiUser
+        authorization = BasicCredentials(apiUser: apiUser, apiKey: apiKey).header
+        self.requestTimeout = .milliseconds(Int64(requestTimeout * 1000))
+        self.isInterrupted = isInterrupted
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: self.requestTimeout)
+        configuration.redirectConfiguration = .disallow
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    public var backendDescription: String { "server \(baseURL) as \(apiUser)" }
+    public var remoteEndpoint: RemoteEndpoint? { RemoteEndpoint(baseURL: baseURL, apiUser: apiUser) }
+
+    public func list(_ query: WebhookQuery) throws(WebhookError) -> Page {
+        try Decode.page(try send(.list(query)))
+    }
+
+    public func add(_ draft: WebhookDraft) throws(WebhookError) -> Webhook {
+        let body = try send(.add(draft))
+        guard case .array(let items)? = body["result"], let first = items.first else { throw Decode.unexpected(body) }
+        return try Decode.webhook(first)
+    }
+
+    public func modify(id: Int, _ patch: WebhookPatch) throws(WebhookError) -> Int {
+        try Decode.count(try send(.modify(id: id, patch)))
+    }
+
+    public func delete(id: Int) throws(WebhookError) -> Int {
+        try Decode.count(try send(.delete(id: id)))
+    }
+
+    /// The API has no "get one": page through the list, as any client of the real service would.
+    public func get(id: Int) throws(WebhookError) -> Webhook {
+        try getByListing(id: id)
+    }
+
+    /// Sends one call and returns its JSON body, or throws the server's error. An idempotent
+    /// call that never reached the server (the connection failed) is tried once more.
+    func send(_ wire: WireRequest) throws(WebhookError) -> JSON {
+        do throws(WebhookError) {
+            return try blocking { () async throws(WebhookError) -> JSON in try await self.execute(wire) }
+        } catch .unreachable(let why) where wire.isIdempotent && why.hasPrefix(RemoteService.connectFailure) {
+            return try blocking { () async throws(WebhookError) -> JSON in try await self.execute(wire) }
+        }
+    }
+
+    static let connectFailure = "cannot connect"
+
+    private func execute(_ wire: WireRequest) async throws(WebhookError) -> JSON {
+        var request = HTTPClientRequest(url: baseURL + wire.target)
+        request.method = HTTPMethod(rawValue: wire.method.rawValue)
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body = wire.body {
+            request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            request.body = .bytes(ByteBuffer(string: body.text))
+        }
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await client.execute(request, timeout: requestTimeout)
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: 8 << 20)
+        } catch {
+            throw RemoteService.describe(error, baseURL: baseURL)
+        }
+        let json = try? JSON.parse(bytes: Array(bytes.readableBytesView))
+        guard (200..<300).contains(status) else {
+            if let json, case .int(let code)? = json["code"], case .string(let message)? = json["message"] {
+                throw WebhookError(code: code, status: status, message: message)
+            }
+            throw WebhookError.server(code: 0, status: status, message: "the server answered HTTP \(status)")
+        }
+        guard let json else { throw WebhookError.server(code: 0, status: status, message: "the server's answer is not JSON") }
+        return json
+    }
+
+    /// Why a request got no answer, in words: connection refused, timed out, TLS...
+    static func describe(_ error: any Error, baseURL: String) -> WebhookError {
+        let text = String(describing: error)
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .connectTimeout: return .unreachable("\(connectFailure) to \(baseURL): timed out")
+            case .readTimeout, .deadlineExceeded: return .unreachable("\(baseURL) did not answer in time")
+            case .remoteConnectionClosed: return .unreachable("\(baseURL) closed the connection")
+            case .cancelled: return .unreachable("request interrupted")
+            default: break
+            }
+        }
+        if text.contains("onnection refused") || text.contains("NIOConnectionError") || text.contains("connectTimeout") {
+            return .unreachable("\(connectFailure) to \(baseURL): \(text.contains("refused") ? "connection refused" : "no answer")")
+        }
+        return .unreachable("request to \(baseURL) failed: \(text.prefix(200))")
+    }
+
+    /// Runs async work to its end on the calling thread, polling for Ctrl-C.
+    private func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws(WebhookError) -> T) throws(WebhookError) -> T {
+        let outcome = Mutex<Result<T, WebhookError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let task = Task {
+            let result: Result<T, WebhookError>
+            do throws(WebhookError) { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if isInterrupted() {
+                task.cancel()
+                done.wait()
+                throw .unreachable("request interrupted")
+            }
+        }
+        return try outcome.withLock { $0! }.get()
+    }
+}
+
+/// The API's answers as core types.
+enum Decode {
+    static func unexpected(_ json: JSON) -> WebhookError {
+        .server(code: 0, status: 200, message: "unexpected answer from the server: \(json.text.prefix(200))")
+    }
+
+    static func page(_ json: JSON) throws(WebhookError) -> Page {
+        guard case .array(let items)? = json["result"], case .int(let total)? = json["total"] else { throw unexpected(json) }
+        var webhooks: [Webhook] = []
+        for item in items { webhooks.append(try webhook(item)) }
+        return Page(webhooks: webhooks, total: total)
+    }
+
+    static func webhook(_ json: JSON) throws(WebhookError) -> Webhook {
+        guard case .int(let id)? = json["id"], case .string(let url)? = json["url"], case .array(let codes)? = json["event"] else {
+            throw unexpected(json)
+        }
+        var events = EventSet(mask: 0)
+        for code in codes {
+            guard case .int(let value) = code, let event = EventType.withCode(value) else { throw unexpected(json) }
+            events.insert(event)
+        }
+        let apiUser: String
+        switch json["api_user"] {
+        case .string(let name)?: apiUser = name
+        default: apiUser = ""
+        }
+        return Webhook(id: id, url: url, events: events, apiUser: apiUser)
+    }
+
+    static func count(_ json: JSON) throws(WebhookError) -> Int {
+        guard case .int(let count)? = json["count"] else { throw unexpected(json) }
+        return count
+    }
+}

@@ -1,0 +1,36 @@
+import Glibc
+
+/// One line per request on stderr: time, method, path and query, status, duration. Never a
+/// credential: the Authorization header is not logged, and keys never travel in the query.
+struct RequestLog: Sendable {
+    let enabled: Bool
+
+    func record(method: String, target: String, status: Int, elapsed: Duration) {
+        guard enabled else { return }
+        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        let line = "\(RequestLog.timestamp()) \(method) \(RequestLog.printable(target)) \(status) \(micros / 1000).\(String(micros % 1000).leftPadded(3))ms\n"
+        // One write(2) per line, so lines from several threads do not interleave.
+        _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    /// `2026-11-26T15:30:00Z`
+    static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(cString: buffer)
+    }
+
+    /// A path as sent may hold anything; control characters must not reach a terminal.
+    static func printable(_ text: String) -> String {
+        String(text.prefix(300).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

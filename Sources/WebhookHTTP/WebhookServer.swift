@@ -1,0 +1,32 @@
+import Hummingbird
+import Logging
+import WebhookCore
+
+/// `whs serve`: the API of API.md over HTTP/1.1 on one address, until SIGINT or SIGTERM.
+public struct WebhookServer: Sendable {
+    public let backend: any WebhookBackend
+    public let host: String
+    public let port: Int
+    public let logRequests: Bool
+
+    public init(backend: any WebhookBackend, host: String, port: Int, logRequests: Bool = true) {
+        self.backend = backend
+        self.host = host
+        self.port = port
+        self.logRequests = logRequests
+    }
+
+    /// Serves until a signal stops it. `ready` gets the port actually bound (for `--port 0`).
+    public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
+        var logger = Logger(label: "whs.serve")
+        logger.logLevel = .error
+        let responder = WebhookResponder(backend: backend, log: RequestLog(enabled: logRequests))
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

@@ -1,0 +1,41 @@
+import Crypto
+import WebhookCore
+
+/// How a store keeps an API key: a random 16-byte salt and SHA-256(salt + key). API keys are
+/// long random tokens, not passwords a person chose, so a fast hash is enough to keep a stolen
+/// store from yielding keys; the salt keeps equal keys from looking equal.
+struct KeyHash: Sendable, Equatable {
+    let salt: [UInt8]
+    let hash: [UInt8]
+
+    static func make(_ key: String) -> KeyHash {
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return KeyHash(salt: salt, hash: digest(salt: salt, key: key))
+    }
+
+    func matches(_ key: String) -> Bool {
+        constantTimeEqual(KeyHash.digest(salt: salt, key: key), hash)
+    }
+
+    static func digest(salt: [UInt8], key: String) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: salt)
+        hasher.update(data: Array(key.utf8))
+        return Array(hasher.finalize())
+    }
+
+    /// A fresh app key: 32 random bytes as hex.
+    static func newAppKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in
+            let byte = UInt8.random(in: .min ... .max, using: &generator)
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// The same work for every wrong answer: an unknown API_USER costs a hash too, so timing does
+/// not tell which API_USERs exist.
+let decoyKeyHash = KeyHash.make("decoy")

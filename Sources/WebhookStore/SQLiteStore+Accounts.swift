@@ -1,0 +1,69 @@
+import CSQLite
+import WebhookCore
+
+extension SQLiteStore: WebhookBackend {
+    public var description: String { "store \(path)" }
+
+    public func grant(_ user: UserGrant) throws(WebhookError) {
+        let hashed = KeyHash.make(user.apiKey)
+        try withLock { () throws(WebhookError) in
+            try connection.execute("BEGIN IMMEDIATE")
+            do throws(WebhookError) {
+                let account = try connection.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
+                try account.bind(.text(user.account), .text(KeyHash.newAppKey())).run()
+                let owner = try connection.prepare("SELECT account FROM api_users WHERE name = ?1")
+                if try owner.bind(.text(user.apiUser)).step(), owner.text(0) != user.account {
+                    throw WebhookError.invalidParameter("API_USER \(user.apiUser) belongs to account \(owner.text(0)), not \(user.account)")
+                }
+                _ = try owner.step()
+                let upsert = try connection.prepare("""
+                    INSERT INTO api_users(name, account, key_salt, key_hash) VALUES (?1, ?2, ?3, ?4)
+                    ON CONFLICT(name) DO UPDATE SET key_salt = excluded.key_salt, key_hash = excluded.key_hash
+                    """)
+                upsert.bind(.text(user.apiUser), .text(user.account))
+                upsert.bindBlob(hashed.salt, at: 3)
+                upsert.bindBlob(hashed.hash, at: 4)
+                try upsert.run()
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func authenticate(apiUser: String, apiKey: String) throws(WebhookError) -> String {
+        let found = try withLock { () throws(WebhookError) -> (account: String, hash: KeyHash)? in
+            let statement = statements.credential.bind(.text(apiUser))
+            guard try statement.step() else { return nil }
+            let result = (statement.text(0), KeyHash(salt: statement.blob(1), hash: statement.blob(2)))
+            _ = try statement.step()
+            return result
+        }
+        guard let found else {
+            _ = decoyKeyHash.matches(apiKey)
+            throw .authenticationFailed
+        }
+        guard found.hash.matches(apiKey) else { throw .authenticationFailed }
+        return found.account
+    }
+
+    public func service(account: String) throws(WebhookError) -> WebhookService & Sendable {
+        let names = try withLock { () throws(WebhookError) -> Set<String> in
+            let statement = statements.apiUsersOfAccount.bind(.text(account))
+            var names: Set<String> = []
+            while try statement.step() { names.insert(statement.text(0)) }
+            return names
+        }
+        return self.account(account, apiUsers: .members(names))
+    }
+
+    /// The app key that signs an account's event pushes.
+    public func appKey(account: String) throws(WebhookError) -> String? {
+        try withLock { () throws(WebhookError) -> String? in
+            let statement = try connection.prepare("SELECT app_key FROM accounts WHERE name = ?1")
+            guard try statement.bind(.text(account)).step() else { return nil }
+            return statement.text(0)
+        }
+    }
+}

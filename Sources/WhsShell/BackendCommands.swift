@@ -1,0 +1,101 @@
+import WebhookCore
+import WhsLanguage
+
+/// Where `connect` may switch the shell to. The shell never builds a backend itself: the
+/// executable installs a `Shell.connector` that does.
+public enum ConnectTarget: Equatable {
+    case memory
+    case store(String)
+    case server(url: String, apiUser: String, apiKey: String)
+}
+
+/// `connect` and `explain`: the commands about the backend rather than through it.
+enum BackendCommands {
+    static func all(_ shell: Shell) -> [CommandSpec] {
+        [
+            CommandSpec(
+                name: "connect", summary: "switch backend: memory, a store file, or a server",
+                usage: "connect memory | connect store PATH | connect URL api_user=NAME api_key=KEY",
+                positionals: ["target", "path"],
+                arguments: [
+                    ArgumentSpec("target", "memory, store, or a server's URL", completion: .words(["memory", "store", "http://127.0.0.1:8080"])),
+                    ArgumentSpec("path", "the store file", completion: .files),
+                    ArgumentSpec("api_user", "the API_USER to authenticate as"),
+                    ArgumentSpec("api_key", "its key: a secret, e.g. env(\"WHS_API_KEY\")"),
+                ]
+            ) { call in
+                guard let connector = shell.connector else { throw CommandFailure("this whs cannot switch backends") }
+                let target = try connectTarget(call)
+                let (service, label) = try connector(target)
+                shell.service = service
+                shell.promptLabel = label
+                return .string("connected to \(service.backendDescription)")
+            },
+            CommandSpec(
+                name: "explain", summary: "print the curl command for an API statement instead of running it",
+                usage: "explain COMMAND ARGS...", takesCommand: true
+            ) { call in
+                guard let nested = call.nested else { throw CommandFailure("usage: explain COMMAND ARGS...") }
+                let endpoint = shell.service.remoteEndpoint ?? .engageLab
+                let real = shell.service
+                let explaining = ExplainingService(real: real)
+                shell.service = explaining
+                defer { shell.service = real }
+                do {
+                    _ = try nested()
+                } catch {
+                    // The caught request stops the statement with an error; any other error is the statement's own.
+                    guard let request = explaining.caught else { throw error }
+                    return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser))
+                }
+                throw CommandFailure("that statement does not call the API")
+            },
+        ]
+    }
+
+    static func connectTarget(_ call: CommandInvocation) throws -> ConnectTarget {
+        guard let target = call.argument("target")?.plainText else { throw CommandFailure("usage: connect memory | store PATH | URL api_user=NAME api_key=KEY") }
+        switch target {
+        case "memory":
+            return .memory
+        case "store":
+            guard case .string(let path)? = call.argument("path") else { throw CommandFailure("usage: connect store PATH") }
+            return .store(path)
+        default:
+            guard target.hasPrefix("http://") || target.hasPrefix("https://") else {
+                throw CommandFailure("connect to memory, store PATH, or an http(s) URL; got \(Value.string(target).literal)")
+            }
+            guard let apiUser = call.argument("api_user")?.plainText, !apiUser.isEmpty else {
+                throw CommandFailure("a server needs api_user=NAME")
+            }
+            let key: String
+            switch call.argument("api_key") {
+            case .secret(let text)?, .string(let text)?: key = text
+            default: throw CommandFailure("a server needs api_key=KEY (a secret, e.g. api_key=env(\"WHS_API_KEY\"))")
+            }
+            return .server(url: target, apiUser: apiUser, apiKey: key)
+        }
+    }
+}
+
+/// What `explain` runs its statement against: the first API call is kept, as the HTTP request
+/// it would be, and stopped before anything is sent.
+final class ExplainingService: WebhookService {
+    let real: WebhookService
+    private(set) var caught: WireRequest?
+
+    init(real: WebhookService) { self.real = real }
+
+    var backendDescription: String { real.backendDescription }
+
+    func list(_ query: WebhookQuery) throws(WebhookError) -> Page { try stop(.list(query)) }
+    func add(_ draft: WebhookDraft) throws(WebhookError) -> Webhook { try stop(.add(draft)) }
+    func modify(id: Int, _ patch: WebhookPatch) throws(WebhookError) -> Int { try stop(.modify(id: id, patch)) }
+    func delete(id: Int) throws(WebhookError) -> Int { try stop(.delete(id: id)) }
+    func get(id: Int) throws(WebhookError) -> Webhook { try stop(.list(WebhookQuery(offset: 0, limit: WebhookQuery.maxLimit))) }
+
+    private func stop<T>(_ request: WireRequest) throws(WebhookError) -> T {
+        caught = request
+        throw .server(code: 0, status: 0, message: "not sent: explain only shows the request")
+    }
+}

@@ -1,0 +1,48 @@
+import Dispatch
+import Glibc
+import WebhookCore
+import WebhookHTTP
+import WhsShell
+import WhsSupport
+
+/// `whs serve`: open the store, add the users given, serve until SIGINT or SIGTERM.
+enum ServeCommand {
+    static func run(_ options: CommandLineOptions.Serve, backend: CommandLineOptions.Backend) -> Int32 {
+        let store: any WebhookBackend
+        var grants: [UserGrant] = []
+        do {
+            store = try Backends.openBackend(backend)
+            // $WHS_USERS keeps keys out of `ps`; --user is for quick local runs.
+            if let fromEnvironment = Environment.nonEmpty("WHS_USERS") { grants += try UserGrant.parseList(fromEnvironment) }
+            for user in options.users { grants.append(try UserGrant.parse(user)) }
+            for grant in grants { try store.grant(grant) }
+        } catch {
+            fail("serve: \(error)", status: 2)
+        }
+        let noUsers = grants.isEmpty
+        let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet)
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do {
+                try await server.run { port in
+                    let hostText = options.host.contains(":") ? "[\(options.host)]" : options.host
+                    var lines = ["whs serve: listening on http://\(hostText):\(port) (\(store.description))"]
+                    if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
+                    let text = lines.joined(separator: "\n") + "\n"
+                    _ = text.withCString { Glibc.write(1, $0, strlen($0)) }
+                }
+            } catch {
+                failure.message = "\(error)"
+            }
+            done.signal()
+        }
+        done.wait()
+        if let message = failure.message { fail("serve: \(message)", status: 1) }
+        return 0
+    }
+}
+
+final class FailureBox: @unchecked Sendable {
+    var message: String?
+}

@@ -83,8 +83,18 @@ public enum WebhookError: Error, Sendable, Equatable {
         case 30000: self = .authenticationFailed
         case 40001: self = .invalidParameter(message)
         case 40002: self = .unknownField(message)
+        case 40401 where WebhookError.trailingNumber(message) != nil:
+            self = .webhookNotFound(id: WebhookError.trailingNumber(message)!)
+        case 40901 where WebhookError.trailingNumber(message) != nil:
+            self = .duplicate(existingID: WebhookError.trailingNumber(message)!)
         default: self = .server(code: code, status: status, message: message)
         }
+    }
+
+    /// The id at the end of "no webhook with id 9" or "... exists already (id 4)".
+    static func trailingNumber(_ message: String) -> Int? {
+        let digits = message.reversed().drop { $0 == ")" }.prefix { $0.isNumber }
+        return Int(String(digits.reversed()))
     }
 }
 

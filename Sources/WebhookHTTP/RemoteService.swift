@@ -68,33 +68,55 @@ public final class RemoteService: WebhookService, @unchecked Sendable {
     /// call that never reached the server (the connection failed) is tried once more.
     func send(_ wire: WireRequest) throws(WebhookError) -> JSON {
         do throws(WebhookError) {
-            return try blocking { () async throws(WebhookError) -> JSON in try await self.execute(wire) }
+            return try execute(wire)
         } catch .unreachable(let why) where wire.isIdempotent && why.hasPrefix(RemoteService.connectFailure) {
-            return try blocking { () async throws(WebhookError) -> JSON in try await self.execute(wire) }
+            return try execute(wire)
         }
     }
 
     static let connectFailure = "cannot connect"
 
-    private func execute(_ wire: WireRequest) async throws(WebhookError) -> JSON {
-        var request = HTTPClientRequest(url: baseURL + wire.target)
-        request.method = HTTPMethod(rawValue: wire.method.rawValue)
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Accept", value: "application/json")
-        if let body = wire.body {
-            request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-            request.body = .bytes(ByteBuffer(string: body.text))
+    /// One request, waited for on the calling thread. It uses the client's future-based API, not
+    /// async/await: a caller that blocks a thread of the cooperative pool (a test runner, a
+    /// server handler) must not wait for work that needs that same pool to finish.
+    private func execute(_ wire: WireRequest) throws(WebhookError) -> JSON {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: authorization)
+        headers.add(name: "Accept", value: "application/json")
+        var body: HTTPClient.Body?
+        if let json = wire.body {
+            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            body = .string(json.text)
         }
-        let status: Int
-        let bytes: ByteBuffer
+        let request: HTTPClient.Request
         do {
-            let response = try await client.execute(request, timeout: requestTimeout)
-            status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 8 << 20)
+            request = try HTTPClient.Request(url: baseURL + wire.target, method: HTTPMethod(rawValue: wire.method.rawValue), headers: headers, body: body)
         } catch {
-            throw RemoteService.describe(error, baseURL: baseURL)
+            throw .invalidParameter("cannot make a request to \(baseURL + wire.target): \(error)")
         }
-        let json = try? JSON.parse(bytes: Array(bytes.readableBytesView))
+        let task = client.execute(request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 8 << 20),
+                                  deadline: .now() + requestTimeout)
+        let outcome = Mutex<Result<HTTPClient.Response, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        task.futureResult.whenComplete { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if isInterrupted() {
+                task.cancel()
+                done.wait()
+                throw .unreachable("request interrupted")
+            }
+        }
+        let response: HTTPClient.Response
+        switch outcome.withLock({ $0! }) {
+        case .success(let value): response = value
+        case .failure(let error): throw RemoteService.describe(error, baseURL: baseURL)
+        }
+        let status = Int(response.status.code)
+        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+        let json = try? JSON.parse(bytes: bytes)
         guard (200..<300).contains(status) else {
             if let json, case .int(let code)? = json["code"], case .string(let message)? = json["message"] {
                 throw WebhookError(code: code, status: status, message: message)
@@ -121,26 +143,6 @@ public final class RemoteService: WebhookService, @unchecked Sendable {
             return .unreachable("\(connectFailure) to \(baseURL): \(text.contains("refused") ? "connection refused" : "no answer")")
         }
         return .unreachable("request to \(baseURL) failed: \(text.prefix(200))")
-    }
-
-    /// Runs async work to its end on the calling thread, polling for Ctrl-C.
-    private func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws(WebhookError) -> T) throws(WebhookError) -> T {
-        let outcome = Mutex<Result<T, WebhookError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let task = Task {
-            let result: Result<T, WebhookError>
-            do throws(WebhookError) { result = .success(try await work()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if isInterrupted() {
-                task.cancel()
-                done.wait()
-                throw .unreachable("request interrupted")
-            }
-        }
-        return try outcome.withLock { $0! }.get()
     }
 }
 

@@ -138,6 +138,8 @@ import WebhookCore
         #expect(WebhookError(code: 30000, status: 401, message: "x") == .authenticationFailed)
         #expect(WebhookError(code: 40001, status: 400, message: "bad") == .invalidParameter("bad"))
         #expect(WebhookError(code: 77, status: 418, message: "teapot") == .server(code: 77, status: 418, message: "teapot"))
+        #expect(WebhookError(code: 40901, status: 409, message: WebhookError.duplicate(existingID: 42).message) == .duplicate(existingID: 42))
+        #expect(WebhookError(code: 40401, status: 404, message: WebhookError.webhookNotFound(id: 7).message) == .webhookNotFound(id: 7))
     }
 
     @Test func webhookJSONIsInWireOrder() {

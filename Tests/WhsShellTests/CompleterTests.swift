@@ -19,7 +19,7 @@ import WhsTestSupport
     @Test(arguments: [
         ("li", "li", ["list "]),
         ("mod", "mod", ["modify "]),
-        ("e", "e", ["events ", "exit "]),
+        ("e", "e", ["events ", "exit ", "explain "]),
         ("wh", "wh", ["while "]),
         ("add https://x/h ev", "ev", ["events="]),
         ("add https://x/h api_user=a ", "", ["events="]),

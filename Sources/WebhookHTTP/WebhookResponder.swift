@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 import WebhookCore
 import WhsSupport
 
@@ -10,6 +11,7 @@ struct WebhookResponder: HTTPResponder {
 
     let backend: any WebhookBackend
     let log: RequestLog
+    let sessions = SessionCache()
     static let maxBodyBytes = 64 * 1024
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -51,12 +53,8 @@ struct WebhookResponder: HTTPResponder {
     }
 
     func answer(_ request: Request) async throws -> Response {
-        guard let credentials = BasicCredentials(header: request.headers[.authorization]) else {
-            throw WebhookError.authenticationFailed
-        }
-        let account = try backend.authenticate(apiUser: credentials.apiUser, apiKey: credentials.apiKey)
+        let service = try authenticatedService(request.headers[.authorization])
         let route = try WebhookResponder.route(request.uri.path)
-        let service = try backend.service(account: account)
         switch (route, request.method) {
         case (.collection, .get):
             return ok(try service.list(try WireDecoding.query(request.uri.query)).json)
@@ -74,6 +72,18 @@ struct WebhookResponder: HTTPResponder {
         case (.item, _):
             throw WebhookError.methodNotAllowed("\(request.method.rawValue) is not allowed on a webhook (PUT or POST modifies, DELETE deletes, GET reads)")
         }
+    }
+
+    /// The caller's account, as a service. A header that authenticated before is not hashed
+    /// and looked up again: clients send the same one on every request.
+    func authenticatedService(_ header: String?) throws(WebhookError) -> WebhookService & Sendable {
+        guard let header else { throw .authenticationFailed }
+        if let known = sessions.service(for: header) { return known }
+        guard let credentials = BasicCredentials(header: header) else { throw .authenticationFailed }
+        let account = try backend.authenticate(apiUser: credentials.apiUser, apiKey: credentials.apiKey)
+        let service = try backend.service(account: account)
+        sessions.remember(header, service)
+        return service
     }
 
     /// The body, refused with 413 as soon as it passes 64 KiB.
@@ -96,6 +106,25 @@ struct WebhookResponder: HTTPResponder {
     static func json(_ body: JSON, status: Int) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body.text)))
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    }
+}
+
+/// Authorization headers that authenticated, with their account's service. Accounts and keys
+/// are given when the server starts, so an entry stays right for the server's life; the cache
+/// is bounded so that a flood of distinct valid headers cannot grow it without end.
+final class SessionCache: Sendable {
+    private let entries = Mutex<[String: any WebhookService & Sendable]>([:])
+    static let limit = 4096
+
+    func service(for header: String) -> (any WebhookService & Sendable)? {
+        entries.withLock { $0[header] }
+    }
+
+    func remember(_ header: String, _ service: any WebhookService & Sendable) {
+        entries.withLock { entries in
+            if entries.count >= SessionCache.limit { entries.removeAll() }
+            entries[header] = service
+        }
     }
 }

@@ -77,6 +77,12 @@ final class SQLiteStatement {
         return self
     }
 
+    /// Ready to run again, for a statement without parameters.
+    func reset() -> SQLiteStatement {
+        sqlite3_reset(handle)
+        return self
+    }
+
     private func bind(_ value: SQLiteValue, at position: Int32) {
         switch value {
         case .integer(let number): sqlite3_bind_int64(handle, position, Int64(number))

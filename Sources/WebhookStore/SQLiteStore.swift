@@ -11,6 +11,11 @@ public final class SQLiteStore: @unchecked Sendable {
     let connection: SQLiteConnection
     let statements: Statements
     let lock = Mutex(())
+    /// Totals of recent queries, by account and API_USER filter; valid while the file has not
+    /// changed. Counting a large account's index on every page is what a server's list costs
+    /// most, and pages are asked for far more often than webhooks change.
+    var totals: [String: Int] = [:]
+    var totalsVersion = -1
 
     public static let busyTimeoutMilliseconds = 5000
 
@@ -41,6 +46,23 @@ public final class SQLiteStore: @unchecked Sendable {
         SQLiteAccount(store: self, account: name, policy: apiUsers)
     }
 
+    /// The cached total for `key`, or nil. Other processes' commits change `data_version`
+    /// and empty the cache; this connection's own writes empty it in `changed()`. Called under the lock.
+    func cachedTotal(_ key: String) throws(WebhookError) -> Int? {
+        guard try statements.dataVersion.reset().step() else { return nil }
+        let version = statements.dataVersion.int(0)
+        _ = try statements.dataVersion.step()
+        if version != totalsVersion {
+            totals.removeAll(keepingCapacity: true)
+            totalsVersion = version
+            return nil
+        }
+        return totals[key]
+    }
+
+    /// Forgets cached totals after this connection wrote. Called under the lock.
+    func changed() { totals.removeAll(keepingCapacity: true) }
+
     /// Runs `body` with the connection to itself.
     func withLock<T>(_ body: () throws(WebhookError) -> T) throws(WebhookError) -> T {
         try lock.withLock { _ throws(WebhookError) in try body() }
@@ -49,7 +71,7 @@ public final class SQLiteStore: @unchecked Sendable {
     /// The prepared statements of every operation, compiled once per open store.
     final class Statements {
         let insert, select, selectForUser, count, countForUser, byID, byOwnerURL, update, delete: SQLiteStatement
-        let credential, apiUsersOfAccount: SQLiteStatement
+        let credential, apiUsersOfAccount, dataVersion: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             insert = try c.prepare("INSERT INTO webhooks(account, api_user, url, events) VALUES (?1, ?2, ?3, ?4)")
@@ -65,6 +87,7 @@ public final class SQLiteStore: @unchecked Sendable {
                 """)
             delete = try c.prepare("DELETE FROM webhooks WHERE account = ?1 AND id = ?2")
             credential = try c.prepare("SELECT account, key_salt, key_hash FROM api_users WHERE name = ?1")
+            dataVersion = try c.prepare("PRAGMA data_version")
             apiUsersOfAccount = try c.prepare("SELECT name FROM api_users WHERE account = ?1")
         }
     }
@@ -99,9 +122,12 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
             var webhooks: [Webhook] = []
             webhooks.reserveCapacity(query.limit)
             while try rows.step() { webhooks.append(webhook(from: rows)) }
+            let key = account + "\u{0}" + (query.apiUser ?? "\u{0}*")
+            if let total = try store.cachedTotal(key) { return Page(webhooks: webhooks, total: total) }
             guard try counter.step() else { throw .storage("count returned no row") }
             let total = counter.int(0)
             _ = try counter.step()
+            store.totals[key] = total
             return Page(webhooks: webhooks, total: total)
         }
     }
@@ -116,6 +142,7 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
                 if s.insert.isConstraintFailure(error) { throw try duplicate(apiUser: draft.apiUser, url: draft.url) }
                 throw error
             }
+            store.changed()
             return Webhook(id: store.connection.lastInsertRowID, url: draft.url, events: draft.events, apiUser: draft.apiUser)
         }
     }
@@ -138,6 +165,7 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
                 let current = try row(id: id)
                 throw try duplicate(apiUser: patch.apiUser ?? current?.apiUser ?? "", url: patch.url ?? current?.url ?? "")
             }
+            store.changed()
             return store.connection.changes
         }
     }
@@ -145,6 +173,7 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
     public func delete(id: Int) throws(WebhookError) -> Int {
         try store.withLock { () throws(WebhookError) -> Int in
             try store.statements.delete.bind(.text(account), .integer(id)).run()
+            store.changed()
             return store.connection.changes
         }
     }

@@ -277,3 +277,51 @@ def test_colours_only_without_no_color():
     plain.wait_for("api_user:")
     row = next(y for y in range(plain.screen.lines) if plain.screen.display[y].startswith("api_user:"))
     assert not plain.screen.buffer[row][0].bold
+
+
+def start_server():
+    import subprocess
+    from harness import WHS
+    server = subprocess.Popen([WHS, "serve", "--memory", "--port", "0", "--quiet", "--user", "acme:api_user:api_key"],
+                              stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    return server, line.split("http://")[1].split(" ")[0]
+
+
+def test_remote_key_is_asked_without_echo_and_the_prompt_names_the_server():
+    server, address = start_server()
+    try:
+        t = Terminal("--url", "http://" + address, "--api-user", "api_user", "--quiet")
+        t.wait_for("API key for api_user:")
+        t.line("api_key")
+        t.wait_for_prompt(f"whs[{address}]>")
+        assert "api_key" not in t.text()
+        t.line("add https://example.com/remote")
+        t.wait_for("url:      https://example.com/remote")
+        t.wait_for_prompt(f"whs[{address}]>")
+        t.line("connect memory")
+        t.wait_for("connected to memory")
+        t.wait_for_prompt("whs[memory]>")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_ctrl_c_interrupts_a_request_that_gets_no_answer():
+    import socket
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)   # accepts connections into the backlog and never answers
+    port = silent.getsockname()[1]
+    try:
+        t = Terminal("--url", f"http://127.0.0.1:{port}", "--api-user", "u", "--quiet", env={"WHS_API_KEY": "k"})
+        t.wait_for_prompt(f"whs[127.0.0.1:{port}]>")
+        t.line("list")
+        time.sleep(1)
+        started = time.monotonic()
+        t.key("ctrl-c")
+        t.wait_for("request interrupted")
+        assert time.monotonic() - started < 2
+        t.wait_for_prompt(f"whs[127.0.0.1:{port}]>")
+    finally:
+        silent.close()

@@ -18,9 +18,11 @@ struct RequestLog: Sendable {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
-        return String(cString: buffer)
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let length = buffer.withUnsafeMutableBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { strftime($0.baseAddress, $0.count, "%Y-%m-%dT%H:%M:%SZ", &parts) }
+        }
+        return String(decoding: buffer[..<length], as: UTF8.self)
     }
 
     /// A path as sent may hold anything; control characters must not reach a terminal.

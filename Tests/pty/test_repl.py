@@ -325,3 +325,20 @@ def test_ctrl_c_interrupts_a_request_that_gets_no_answer():
         t.wait_for_prompt(f"whs[127.0.0.1:{port}]>")
     finally:
         silent.close()
+
+
+def test_ctrl_r_searches_history():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line("print 'needle in the haystack'")
+    t.wait_for_prompt()
+    t.line("print 'something else'")
+    t.wait_for_prompt()
+    t.key("ctrl-r")
+    t.type("needle")
+    t.wait_for("print 'needle in the haystack'", timeout=5)
+    t.key("enter")
+    t.pump(0.5)
+    t.key("enter")
+    t.pump(0.5)
+    assert t.text().count("\nneedle in the haystack") == 2, t.text()

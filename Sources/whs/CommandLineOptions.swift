@@ -68,6 +68,16 @@ struct CommandLineOptions: Equatable {
         3 an assertion failed, or the code given to exit.
         """
 
+    static let serveUsage = """
+        usage: whs serve [--host 127.0.0.1] [--port 8080] [--store PATH | --memory]
+                         [--user ACCOUNT:API_USER:API_KEY]... [--quiet]
+
+        Serves the webhook API over HTTP until SIGINT or SIGTERM. Each --user adds an API_USER
+        with its key to an account; $WHS_USERS takes the same, comma separated, out of sight of
+        `ps`. --port 0 picks a free port; the first line printed names the address. One log
+        line per request goes to stderr unless --quiet.
+        """
+
     /// Options come first; the first word that is not an option is the script, and every word
     /// after it belongs to the script (`$args`), as with `sh script.sh -x`.
     static func parse(_ words: [String]) throws(UsageError) -> CommandLineOptions {
@@ -117,7 +127,8 @@ struct CommandLineOptions: Equatable {
             case "--url": url = try argument(); try setBackend(.server(url: url!, apiUser: apiUser ?? ""), "--url")
             case "--api-user": apiUser = try argument(); options.apiUser = apiUser
             case "serve" where index == 0:
-                options.action = .serve(try parseServe(Array(words.dropFirst()), &options))
+                let serve = try parseServe(Array(words.dropFirst()), &options)
+                if options.action == .shell { options.action = .serve(serve) }  // not when it asked for --help
                 return options
             case "--json": options.json = true
             case "--keep-going": options.keepGoing = true

@@ -29,6 +29,9 @@ func main() -> Int32 {
     case .help(nil):
         out.line(CommandLineOptions.usage)
         return 0
+    case .help("serve"):
+        out.line(CommandLineOptions.serveUsage)
+        return 0
     default:
         break
     }

@@ -37,6 +37,10 @@ import WhsTestSupport
         #expect(try WhsBinary.run(["--version"]).stdout.hasPrefix("whs "))
         let help = try WhsBinary.run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("whs [OPTIONS] -c 'STATEMENTS'"))
+        let serve = try WhsBinary.run(["serve", "--help"])
+        #expect(serve.status == 0 && serve.stdout.hasPrefix("usage: whs serve [--host 127.0.0.1]"))
+        #expect(try WhsBinary.run(["serve", "--bogus"]).stderr.hasPrefix("whs: serve: unknown option '--bogus'"))
+        #expect(try WhsBinary.run(["serve", "--user", "nocolons"]).stderr == "whs: serve: a user is ACCOUNT:API_USER:API_KEY, got 1 part\n")
         let command = try WhsBinary.run(["--memory", "help", "modify"])
         #expect(command.stdout.hasPrefix("usage: modify ID [url=URL] [api_user=NAME] [events=LIST]\n"))
     }

@@ -34,8 +34,10 @@ public enum WhsBinary {
 
     /// Runs whs to the end. `environment` is added to a clean one (PATH, HOME, and no
     /// WHS_/XDG_ variables from the caller) so tests do not read the developer's store.
+    /// A run that takes longer than `timeout` seconds is killed (and its status says so), so a
+    /// whs that hangs fails its test instead of hanging the suite.
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                           currentDirectory: String? = nil) throws -> Result {
+                           currentDirectory: String? = nil, timeout: Double = 60) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -57,7 +59,10 @@ public enum WhsBinary {
         DispatchQueue.global().async { errData = errors.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         process.waitUntilExit()
+        watchdog.cancel()
         group.wait()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))

@@ -48,8 +48,6 @@ extension MemoryStore: WebhookBackend {
         let names = state.withLock { state in Set(state.users.filter { $0.value.account == account }.keys) }
         return self.account(account, apiUsers: .members(names))
     }
-
-    public func appKey(account: String) -> String? { state.withLock { $0.appKeys[account] } }
 }
 
 public final class MemoryAccount: WebhookService, Sendable {

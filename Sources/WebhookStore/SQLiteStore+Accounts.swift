@@ -57,13 +57,4 @@ extension SQLiteStore: WebhookBackend {
         }
         return self.account(account, apiUsers: .members(names))
     }
-
-    /// The app key that signs an account's event pushes.
-    public func appKey(account: String) throws(WebhookError) -> String? {
-        try withLock { () throws(WebhookError) -> String? in
-            let statement = try connection.prepare("SELECT app_key FROM accounts WHERE name = ?1")
-            guard try statement.bind(.text(account)).step() else { return nil }
-            return statement.text(0)
-        }
-    }
 }

@@ -42,16 +42,6 @@ public enum Value: Sendable, Equatable {
         }
     }
 
-    /// True when this value is or holds a secret anywhere inside.
-    public var holdsSecret: Bool {
-        switch self {
-        case .secret: true
-        case .list(let items): items.contains { $0.holdsSecret }
-        case .object(let object): object.values.contains { $0.holdsSecret }
-        default: false
-        }
-    }
-
     /// `==`: equal values of the same type; an int and a decimal compare as numbers.
     public static func == (a: Value, b: Value) -> Bool {
         switch (a, b) {

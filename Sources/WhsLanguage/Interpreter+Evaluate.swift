@@ -23,10 +23,13 @@ extension Interpreter {
             }
             return secret ? .secret(text) : .string(text)
         case .list(let items):
-            return .list(try items.map { try evaluate($0, in: statement) })
+            let values = try items.map { try evaluate($0, in: statement) }
+            try checkNesting(values, in: statement)
+            return .list(values)
         case .object(let members):
             var object = Object()
             for member in members { object[member.key] = try evaluate(member.value, in: statement) }
+            try checkNesting(object.values, in: statement)
             return .object(object)
         case .negate(let operand, let at):
             switch try evaluate(operand, in: statement) {
@@ -61,6 +64,17 @@ extension Interpreter {
             }
         case .command(let call):
             return try runCommand(call, in: statement)
+        }
+    }
+
+    /// Values may nest at most `maxNesting` levels. Literals are the only way to nest deeper
+    /// (`$x = [$x]` in a loop), and printing, comparing or freeing a value recurses once per
+    /// level: without a bound, a deep enough value overflows the stack.
+    static let maxNesting = 1000
+
+    func checkNesting(_ items: [Value], in statement: Statement) throws {
+        for item in items where item.isContainer && item.nestingDepth(limit: Interpreter.maxNesting - 1) >= Interpreter.maxNesting {
+            throw EvaluationError(message: "values cannot nest more than \(Interpreter.maxNesting) levels deep", at: statement.range.lowerBound)
         }
     }
 

@@ -42,6 +42,35 @@ public enum Value: Sendable, Equatable {
         }
     }
 
+    /// How deep lists and objects nest in this value (0 for a scalar), counted no further than
+    /// `limit + 1`.
+    func nestingDepth(limit: Int) -> Int {
+        guard limit >= 0 else { return 1 }
+        var deepest = 0
+        switch self {
+        case .list(let items):
+            for item in items where item.isContainer {
+                deepest = max(deepest, item.nestingDepth(limit: limit - 1))
+                if deepest > limit { break }
+            }
+        case .object(let object):
+            for item in object.values where item.isContainer {
+                deepest = max(deepest, item.nestingDepth(limit: limit - 1))
+                if deepest > limit { break }
+            }
+        default:
+            return 0
+        }
+        return deepest + 1
+    }
+
+    var isContainer: Bool {
+        switch self {
+        case .list, .object: true
+        default: false
+        }
+    }
+
     /// `==`: equal values of the same type; an int and a decimal compare as numbers.
     public static func == (a: Value, b: Value) -> Bool {
         switch (a, b) {

@@ -1,4 +1,5 @@
 import WebhookCore
+import WhsSupport
 
 /// `Authorization: Basic base64(api_user:api_key)`, decoded. Anything malformed is nil, which
 /// the server answers exactly like a wrong key.
@@ -10,7 +11,7 @@ struct BasicCredentials: Equatable {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let decoded = Base64.decode(parts[1].trimmingSpaces), let text = String(validating: decoded, as: UTF8.self),
+              let decoded = Base64.decode(parts[1].trimmingBlanks), let text = String(validating: decoded, as: UTF8.self),
               let colon = text.firstIndex(of: ":") else { return nil }
         apiUser = String(text[..<colon])
         apiKey = String(text[text.index(after: colon)...])
@@ -63,14 +64,5 @@ enum Base64 {
             index += 4
         }
         return out
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var text = self
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return text
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import WhsSupport
 
 /// One line per request on stderr: time, method, path and query, status, duration. Never a
 /// credential: the Authorization header is not logged, and keys never travel in the query.
@@ -28,11 +29,5 @@ struct RequestLog: Sendable {
     /// A path as sent may hold anything; control characters must not reach a terminal.
     static func printable(_ text: String) -> String {
         String(text.prefix(300).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

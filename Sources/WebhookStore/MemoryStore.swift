@@ -6,9 +6,8 @@ import WebhookCore
 public final class MemoryStore: Sendable {
     struct State {
         var lastID = 0
-        /// API_USER → (account, key hash); account → app key.
+        /// API_USER → (account, key hash).
         var users: [String: (account: String, key: KeyHash)] = [:]
-        var appKeys: [String: String] = [:]
         /// Per account, in ascending id order (ids only grow, so appending keeps the order).
         var webhooks: [String: [Webhook]] = [:]
     }
@@ -31,7 +30,6 @@ extension MemoryStore: WebhookBackend {
                 throw .invalidParameter("API_USER \(user.apiUser) belongs to account \(owner), not \(user.account)")
             }
             state.users[user.apiUser] = (user.account, hashed)
-            if state.appKeys[user.account] == nil { state.appKeys[user.account] = KeyHash.newAppKey() }
         }
     }
 

@@ -28,7 +28,7 @@ enum Builtins {
                 return .int(whole)
             case .bool(let flag): return .int(flag ? 1 : 0)
             case .string(let text):
-                let trimmed = text.trimmingSpaces
+                let trimmed = String(text.trimmingBlanks)
                 if let whole = Int(trimmed) { return .int(whole) }
                 if let number = Double(trimmed), number.isFinite, let whole = Int(exactly: number.rounded(.towardZero)) { return .int(whole) }
                 throw CommandFailure("\(JSON.quote(text)) is not a number")
@@ -82,13 +82,4 @@ enum Builtins {
             .string(args[0].typeName)
         },
     ]
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var scalars = Substring(self)
-        while scalars.first?.isWhitespace == true { scalars.removeFirst() }
-        while scalars.last?.isWhitespace == true { scalars.removeLast() }
-        return String(scalars)
-    }
 }

@@ -29,8 +29,8 @@ public struct Completer {
             let spec = command.arguments.first { $0.name == name || $0.aliases.contains(name) }
             return values(of: spec, word: word, valueStart: word.index(after: equals), command: command, words: words)
         }
-        if let eventsList = Completer.openEventList(statement) {
-            return matching(word, EventType.all.map(\.name), keep: eventsList)
+        if Completer.inOpenEventList(statement) {
+            return matching(word, EventType.all.map(\.name))
         }
         // A positional argument: which one is being typed?
         let given = words.dropFirst().filter { !$0.contains("=") }.count - (word.isEmpty ? 0 : 1)
@@ -119,11 +119,10 @@ public struct Completer {
         String(statement.reversed().prefix { $0 != " " && $0 != "\t" && $0 != "(" && $0 != "{" }.reversed())
     }
 
-    /// `events=[deliver, ` with the list still open: what to keep before the event name.
-    static func openEventList(_ statement: String) -> String? {
-        guard let open = statement.ranges(of: "event=[").last ?? statement.ranges(of: "events=[").last,
-              !statement[open.upperBound...].contains("]") else { return nil }
-        return ""
+    /// True inside `events=[deliver, ` while the list is still open.
+    static func inOpenEventList(_ statement: String) -> Bool {
+        guard let open = statement.ranges(of: "event=[").last ?? statement.ranges(of: "events=[").last else { return false }
+        return !statement[open.upperBound...].contains("]")
     }
 
     /// File names that start with `prefix` (directories with a trailing `/`).

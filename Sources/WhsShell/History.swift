@@ -74,7 +74,7 @@ public final class History {
     /// Opens the file (and its directory) for the owner only, and tightens an existing file
     /// that someone made readable by others.
     private func openPrivately(_ path: String, _ flags: Int32) -> Int32 {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
+        let directory = path.parentDirectory
         if !directory.isEmpty { try? FileIO.makeDirectories(directory) }
         let descriptor = open(path, flags | O_CLOEXEC, 0o600)
         if descriptor >= 0 { fchmod(descriptor, 0o600) }

@@ -37,13 +37,15 @@ public final class Shell {
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
     }
 
-    var renderer: Renderer {
-        let color = switch settings.color {
+    var renderer: Renderer { Renderer(format: settings.format, color: usesColor) }
+
+    /// Colour by `set color`: `auto` means stdout is a terminal and NO_COLOR is unset.
+    public var usesColor: Bool {
+        switch settings.color {
         case .on: true
         case .off: false
         case .auto: out.isTerminal && !Shell.noColor
         }
-        return Renderer(format: settings.format, color: color)
     }
 
     // MARK: entry points
@@ -194,11 +196,5 @@ public final class Shell {
         sourceDepth += 1
         defer { sourceDepth -= 1 }
         for statement in statements { try interpreter.run(statement) }
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -1,5 +1,6 @@
 import WebhookCore
 import WhsLanguage
+import WhsSupport
 
 /// Webhook types as language values, in the API's own shapes and key order, and back.
 extension Webhook {
@@ -61,7 +62,7 @@ enum ArgumentValues {
             case .int(let code): return [.code(code)]
             case .string(let text):
                 guard text.utf8.contains(UInt8(ascii: ",")) else { return [.name(text)] }
-                return text.split(separator: ",").map { .name(String($0).trimmingCharacters(in: " ")) }
+                return text.split(separator: ",").map { .name(String($0.trimmingBlanks)) }
             default: throw CommandFailure("events must be event names or codes, got \(value.typeName) \(value.literal)")
             }
         }
@@ -70,14 +71,5 @@ enum ArgumentValues {
         case .list(let items): return try items.flatMap(item)
         default: return try item(value)
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        var text = Substring(self)
-        while text.first == set { text.removeFirst() }
-        while text.last == set { text.removeLast() }
-        return String(text)
     }
 }

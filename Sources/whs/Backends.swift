@@ -15,10 +15,7 @@ enum Backends {
         case .store(let path):
             return try SQLiteStore(path: path).account()
         case .defaultStore:
-            let path = StorePaths.defaultStore
-            let directory = StorePaths.directory(of: path)
-            if !directory.isEmpty { try FileIO.makeDirectories(directory) }
-            return try SQLiteStore(path: path).account()
+            return try SQLiteStore(path: StorePaths.preparedDefaultStore()).account()
         case .server(let url, let apiUser):
             return try remote(url: url, apiUser: apiUser, apiKey: try apiKey(for: apiUser))
         }
@@ -30,10 +27,7 @@ enum Backends {
         case .memory: return MemoryStore()
         case .store(let path): return try SQLiteStore(path: path)
         case .defaultStore, .server:
-            let path = StorePaths.defaultStore
-            let directory = StorePaths.directory(of: path)
-            if !directory.isEmpty { try FileIO.makeDirectories(directory) }
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: StorePaths.preparedDefaultStore())
         }
     }
 

@@ -16,9 +16,10 @@ enum StorePaths {
         (Environment.nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/whs/init.whs"
     }
 
-    /// The directory part of a path ("" for a bare file name).
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        return String(path[..<slash])
+    /// The default store's path, its directory created (mode 0700) if missing.
+    static func preparedDefaultStore() throws -> String {
+        let path = defaultStore
+        if !path.parentDirectory.isEmpty { try FileIO.makeDirectories(path.parentDirectory) }
+        return path
     }
 }

@@ -62,9 +62,8 @@ func main() -> Int32 {
 /// The prompt, when stdin and stdout are both terminals; nil otherwise (piped input runs as a
 /// script, with no prompt and no history, so transcripts are the same on every machine).
 func interactiveSession(_ shell: Shell, _ options: CommandLineOptions) -> Int32? {
-    let color = OutputSink(descriptor: 1).isTerminal && Environment.get("NO_COLOR") == nil
     // \u{1} brackets the colour codes so that libedit does not count them as columns.
-    let style = { (text: String) in color ? "\u{1}\u{1B}[1;36m\u{1}\(text)\u{1}\u{1B}[0m\u{1} " : text + " " }
+    let style = { [unowned shell] (text: String) in shell.usesColor ? "\u{1}\u{1B}[1;36m\u{1}\(text)\u{1}\u{1B}[0m\u{1} " : text + " " }
     let completer = Completer(interpreter: shell.interpreter)
     let prompt = { [unowned shell] (continuation: Bool) -> String in
         let label = shell.promptLabel ?? "whs"

@@ -1,0 +1,21 @@
+/// Small text helpers every target needs.
+extension StringProtocol {
+    /// Without the white space at either end.
+    public var trimmingBlanks: SubSequence {
+        var text = self[...]
+        while text.first?.isWhitespace == true { text.removeFirst() }
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return text
+    }
+
+    /// Padded on the left to `width` characters: `"7".leftPadded(3)` is `"007"`.
+    public func leftPadded(_ width: Int, with pad: Character = "0") -> String {
+        count >= width ? String(self) : String(repeating: pad, count: width - count) + self
+    }
+
+    /// The part before the last `/` ("" for a bare file name).
+    public var parentDirectory: String {
+        guard let slash = lastIndex(of: "/") else { return "" }
+        return String(self[..<slash])
+    }
+}

@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),
         .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport", "CEditLine"]),
         .target(
-            name: "WebhookHTTP",
+            name: "WebhookDelivery",
             dependencies: [
                 "WebhookCore", "WhsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -44,9 +44,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "WebhookHTTP",
+            dependencies: [
+                "WebhookCore", "WhsSupport", "WebhookDelivery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
@@ -58,6 +67,7 @@ let package = Package(
         .testTarget(name: "WhsLanguageTests", dependencies: ["WhsLanguage"]),
         .testTarget(name: "WhsShellTests", dependencies: ["WhsShell", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
+        .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "WebhookHTTPTests", dependencies: ["WebhookHTTP", "WebhookStore", "WhsTestSupport"]),
     ]
 )

@@ -15,6 +15,8 @@ public enum WebhookError: Error, Sendable, Equatable {
     case webhookNotFound(id: Int)
     /// A webhook with the same url and api_user exists already in this account.
     case duplicate(existingID: Int)
+    /// No delivery with that id in the caller's account (an extension: docs/DELIVERY.md).
+    case deliveryNotFound(id: Int)
     /// No such route on the server.
     case routeNotFound(String)
     /// The route exists but not for that method.
@@ -35,6 +37,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         case .invalidJSON: 40003
         case .bodyTooLarge: 41300
         case .webhookNotFound: 40401
+        case .deliveryNotFound: 40402
         case .duplicate: 40901
         case .routeNotFound: 40400
         case .methodNotAllowed: 40500
@@ -50,7 +53,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         case .authenticationFailed: 401
         case .invalidParameter, .unknownField, .invalidJSON: 400
         case .bodyTooLarge: 413
-        case .webhookNotFound, .routeNotFound: 404
+        case .webhookNotFound, .deliveryNotFound, .routeNotFound: 404
         case .duplicate: 409
         case .methodNotAllowed: 405
         case .storage: 500
@@ -67,6 +70,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         case .invalidJSON(let why): "request body must be a JSON object: \(why)"
         case .bodyTooLarge(let limit): "request body is larger than \(limit) bytes"
         case .webhookNotFound(let id): "no webhook with id \(id)"
+        case .deliveryNotFound(let id): "no delivery with id \(id)"
         case .duplicate(let id): "a webhook with this url and api_user exists already (id \(id))"
         case .routeNotFound(let route): "no such route: \(route)"
         case .methodNotAllowed(let text): text
@@ -85,6 +89,8 @@ public enum WebhookError: Error, Sendable, Equatable {
         case 40002: self = .unknownField(message)
         case 40401 where WebhookError.trailingNumber(message) != nil:
             self = .webhookNotFound(id: WebhookError.trailingNumber(message)!)
+        case 40402 where WebhookError.trailingNumber(message) != nil:
+            self = .deliveryNotFound(id: WebhookError.trailingNumber(message)!)
         case 40901 where WebhookError.trailingNumber(message) != nil:
             self = .duplicate(existingID: WebhookError.trailingNumber(message)!)
         default: self = .server(code: code, status: status, message: message)

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import WebhookCore
+import WebhookDelivery
 
 /// `whs serve`: the API of API.md over HTTP/1.1 on one address, until SIGINT or SIGTERM.
 public struct WebhookServer: Sendable {
@@ -8,9 +9,11 @@ public struct WebhookServer: Sendable {
     public let host: String
     public let port: Int
     public let logRequests: Bool
+    public let dispatcher: Dispatcher?
 
-    public init(backend: any WebhookBackend, host: String, port: Int, logRequests: Bool = true) {
+    public init(backend: any WebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil) {
         self.backend = backend
+        self.dispatcher = dispatcher
         self.host = host
         self.port = port
         self.logRequests = logRequests
@@ -20,7 +23,7 @@ public struct WebhookServer: Sendable {
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
         var logger = Logger(label: "whs.serve")
         logger.logLevel = .error
-        let responder = WebhookResponder(backend: backend, log: RequestLog(enabled: logRequests))
+        let responder = WebhookResponder(backend: backend, dispatcher: dispatcher, log: RequestLog(enabled: logRequests))
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),

@@ -9,12 +9,19 @@ enum WireDecoding {
 
     /// `api_user=&offset=&limit=`: each at most once, nothing else.
     static func query(_ raw: String?) throws(WebhookError) -> WebhookQuery {
+        let values = try queryValues(raw, allowed: queryParameters)
+        let apiUser = values["api_user"].flatMap { $0.isEmpty ? nil : $0 }
+        return try WebhookQuery.validated(apiUser: apiUser, offset: try integer(values, "offset"), limit: try integer(values, "limit"))
+    }
+
+    /// The parameters of a query string, each at most once and each one of `allowed`.
+    static func queryValues(_ raw: String?, allowed: [String]) throws(WebhookError) -> [String: String] {
         var values: [String: String] = [:]
         for pair in (raw ?? "").split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = percentDecoded(parts[0]) else { throw .invalidParameter("query parameter is not valid percent-encoding") }
-            guard queryParameters.contains(name) else {
-                throw .invalidParameter("unknown query parameter \(Validation.quoted(name))\(Suggestion.hint(for: name, in: queryParameters)) (allowed: api_user, offset, limit)")
+            guard allowed.contains(name) else {
+                throw .invalidParameter("unknown query parameter \(Validation.quoted(name))\(Suggestion.hint(for: name, in: allowed)) (allowed: \(allowed.joined(separator: ", ")))")
             }
             guard values[name] == nil else { throw .invalidParameter("query parameter \(name) is given twice") }
             guard let value = percentDecoded(parts.count > 1 ? parts[1] : "") else {
@@ -22,13 +29,13 @@ enum WireDecoding {
             }
             values[name] = value
         }
-        func integer(_ name: String) throws(WebhookError) -> Int? {
-            guard let text = values[name] else { return nil }
-            guard let number = Int(text) else { throw .invalidParameter("\(name) must be an integer, got \(Validation.quoted(text))") }
-            return number
-        }
-        let apiUser = values["api_user"].flatMap { $0.isEmpty ? nil : $0 }
-        return try WebhookQuery.validated(apiUser: apiUser, offset: try integer("offset"), limit: try integer("limit"))
+        return values
+    }
+
+    static func integer(_ values: [String: String], _ name: String) throws(WebhookError) -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let number = Int(text) else { throw .invalidParameter("\(name) must be an integer, got \(Validation.quoted(text))") }
+        return number
     }
 
     /// The add body: `{"url": ..., "api_user": ..., "event": [...]}`.
@@ -49,16 +56,16 @@ enum WireDecoding {
             events: try events(fields))
     }
 
-    static func object(_ body: [UInt8]) throws(WebhookError) -> [String: JSON] {
+    static func object(_ body: [UInt8], allowed: [String] = bodyFields) throws(WebhookError) -> [String: JSON] {
         guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
         let document: JSON
         do { document = try JSON.parse(bytes: body, maxDepth: 32) } catch { throw .invalidJSON(error.description) }
         guard case .object(let members) = document else { throw .invalidJSON("it is not an object") }
         var fields: [String: JSON] = [:]
         for member in members {
-            guard bodyFields.contains(member.key) else {
-                let hint = Suggestion.hint(for: member.key, in: bodyFields)
-                throw .unknownField("unknown field \(Validation.quoted(member.key))\(hint.isEmpty ? " (fields: url, api_user, event)" : hint)")
+            guard allowed.contains(member.key) else {
+                let hint = Suggestion.hint(for: member.key, in: allowed)
+                throw .unknownField("unknown field \(Validation.quoted(member.key))\(hint.isEmpty ? " (fields: \(allowed.joined(separator: ", ")))" : hint)")
             }
             guard fields[member.key] == nil else { throw .invalidParameter("field \(member.key) is given twice") }
             fields[member.key] = member.value

@@ -10,6 +10,9 @@ public final class MemoryStore: Sendable {
         var users: [String: (account: String, key: KeyHash)] = [:]
         /// Per account, in ascending id order (ids only grow, so appending keeps the order).
         var webhooks: [String: [Webhook]] = [:]
+        var appKeys: [String: String] = [:]
+        /// The delivery log, in id order, with each delivery's account and body.
+        var deliveries: [(account: String, delivery: Delivery, payload: [UInt8])] = []
     }
     let state = Mutex(State())
 

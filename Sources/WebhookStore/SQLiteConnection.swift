@@ -83,10 +83,11 @@ final class SQLiteStatement {
         return self
     }
 
-    private func bind(_ value: SQLiteValue, at position: Int32) {
+    func bind(_ value: SQLiteValue, at position: Int32) {
         switch value {
         case .integer(let number): sqlite3_bind_int64(handle, position, Int64(number))
         case .text(let text): sqlite3_bind_text(handle, position, text, -1, csqlite_transient())
+        case .real(let number): sqlite3_bind_double(handle, position, number)
         case .null: sqlite3_bind_null(handle, position)
         }
     }
@@ -113,6 +114,8 @@ final class SQLiteStatement {
     }
 
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
     func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return [] }
@@ -131,5 +134,6 @@ final class SQLiteStatement {
 enum SQLiteValue {
     case integer(Int)
     case text(String)
+    case real(Double)
     case null
 }

@@ -10,7 +10,7 @@ extension SQLiteStore: WebhookBackend {
             try connection.execute("BEGIN IMMEDIATE")
             do throws(WebhookError) {
                 let account = try connection.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
-                try account.bind(.text(user.account), .text(KeyHash.newAppKey())).run()
+                try account.bind(.text(user.account), .text(try appKeySeal().seal(KeyHash.newAppKey()))).run()
                 let owner = try connection.prepare("SELECT account FROM api_users WHERE name = ?1")
                 if try owner.bind(.text(user.apiUser)).step(), owner.text(0) != user.account {
                     throw WebhookError.invalidParameter("API_USER \(user.apiUser) belongs to account \(owner.text(0)), not \(user.account)")

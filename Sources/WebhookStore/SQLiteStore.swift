@@ -16,6 +16,11 @@ public final class SQLiteStore: @unchecked Sendable {
     /// most, and pages are asked for far more often than webhooks change.
     var totals: [String: Int] = [:]
     var totalsVersion = -1
+    /// The delivery log's statements, prepared on first use: most runs of whs never deliver,
+    /// and start-up pays for every statement prepared.
+    var deliveryStatementsIfPrepared: DeliveryStatements?
+    /// Seals app keys at rest; its key file is read on first use.
+    var appKeySealIfRead: AppKeySeal?
 
     public static let busyTimeoutMilliseconds = 5000
 
@@ -62,6 +67,14 @@ public final class SQLiteStore: @unchecked Sendable {
 
     /// Forgets cached totals after this connection wrote. Called under the lock.
     func changed() { totals.removeAll(keepingCapacity: true) }
+
+    /// The seal of this store's app keys. Called under the lock.
+    func appKeySeal() throws(WebhookError) -> AppKeySeal {
+        if let seal = appKeySealIfRead { return seal }
+        let seal = try AppKeySeal.forStore(at: path)
+        appKeySealIfRead = seal
+        return seal
+    }
 
     /// Runs `body` with the connection to itself.
     func withLock<T>(_ body: () throws(WebhookError) -> T) throws(WebhookError) -> T {

@@ -35,6 +35,35 @@ enum Schema {
         );
         CREATE INDEX api_users_by_account ON api_users(account);
         """,
+        // 3: the delivery log. A delivery is one event pushed to one webhook, with the body as
+        // sent (retries send the same bytes); `next_attempt` is set while it is pending, so a
+        // restarted dispatcher finds what is left to do. Attempts are rows of their own.
+        """
+        CREATE TABLE deliveries (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            account      TEXT NOT NULL,
+            webhook_id   INTEGER NOT NULL,
+            url          TEXT NOT NULL,
+            event        INTEGER NOT NULL,
+            message_id   TEXT NOT NULL,
+            payload      BLOB NOT NULL,
+            state        TEXT NOT NULL,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            next_attempt REAL,
+            created      REAL NOT NULL
+        );
+        CREATE INDEX deliveries_by_account ON deliveries(account, id);
+        CREATE INDEX deliveries_pending ON deliveries(next_attempt) WHERE state = 'pending';
+        CREATE TABLE delivery_attempts (
+            delivery_id INTEGER NOT NULL,
+            number      INTEGER NOT NULL,
+            time        REAL NOT NULL,
+            status      INTEGER,
+            latency_ms  REAL NOT NULL,
+            error       TEXT,
+            PRIMARY KEY (delivery_id, number)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

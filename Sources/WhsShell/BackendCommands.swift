@@ -1,5 +1,6 @@
 import WebhookCore
 import WhsLanguage
+import WhsSupport
 
 /// Where `connect` may switch the shell to. The shell never builds a backend itself: the
 /// executable installs a `Shell.connector` that does.
@@ -7,6 +8,20 @@ public enum ConnectTarget: Equatable {
     case memory
     case store(String)
     case server(url: String, apiUser: String, apiKey: String)
+}
+
+/// A backend as `connect` switches to it: the webhooks, the prompt's label (nil: plain `whs`)
+/// and how to build its delivery side.
+public struct Connection {
+    public let service: WebhookService
+    public let label: String?
+    public let makeEvents: () throws -> EventDelivery
+
+    public init(service: WebhookService, label: String?, makeEvents: @escaping () throws -> EventDelivery) {
+        self.service = service
+        self.label = label
+        self.makeEvents = makeEvents
+    }
 }
 
 /// `connect` and `explain`: the commands about the backend rather than through it.
@@ -26,10 +41,11 @@ enum BackendCommands {
             ) { call in
                 guard let connector = shell.connector else { throw CommandFailure("this whs cannot switch backends") }
                 let target = try connectTarget(call)
-                let (service, label) = try connector(target)
-                shell.service = service
-                shell.promptLabel = label
-                return .string("connected to \(service.backendDescription)")
+                let connection = try connector(target)
+                shell.service = connection.service
+                shell.promptLabel = connection.label
+                shell.makeEvents = connection.makeEvents
+                return .string("connected to \(connection.service.backendDescription)")
             },
             CommandSpec(
                 name: "explain", summary: "print the curl command for an API statement instead of running it",
@@ -38,14 +54,20 @@ enum BackendCommands {
                 guard let nested = call.nested else { throw CommandFailure("usage: explain COMMAND ARGS...") }
                 let endpoint = shell.service.remoteEndpoint ?? .engageLab
                 let real = shell.service
+                let realEvents = shell.eventsIfMade
                 let explaining = ExplainingService(real: real)
+                let explainingEvents = ExplainingEvents()
                 shell.service = explaining
-                defer { shell.service = real }
+                shell.eventsIfMade = explainingEvents
+                defer {
+                    shell.service = real
+                    shell.eventsIfMade = realEvents
+                }
                 do {
                     _ = try nested()
                 } catch {
                     // The caught request stops the statement with an error; any other error is the statement's own.
-                    guard let request = explaining.caught else { throw error }
+                    guard let request = explaining.caught ?? explainingEvents.caught else { throw error }
                     return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser))
                 }
                 throw CommandFailure("that statement does not call the API")
@@ -93,6 +115,24 @@ final class ExplainingService: WebhookService {
     func modify(id: Int, _ patch: WebhookPatch) throws(WebhookError) -> Int { try stop(.modify(id: id, patch)) }
     func delete(id: Int) throws(WebhookError) -> Int { try stop(.delete(id: id)) }
     func get(id: Int) throws(WebhookError) -> Webhook { try stop(.list(WebhookQuery(offset: 0, limit: WebhookQuery.maxLimit))) }
+
+    private func stop<T>(_ request: WireRequest) throws(WebhookError) -> T {
+        caught = request
+        throw .server(code: 0, status: 0, message: "not sent: explain only shows the request")
+    }
+}
+
+/// `explain`'s stand-in for the delivery side: keeps the request, sends nothing.
+final class ExplainingEvents: EventDelivery {
+    private(set) var caught: WireRequest?
+    var retrySchedule = RetrySchedule.standard
+    var unsettledCount: Int { 0 }
+
+    func trigger(_ trigger: EventTrigger, wait: Bool) throws(WebhookError) -> JSON { try stop(.trigger(trigger)) }
+    func deliveries(_ query: DeliveryQuery) throws(WebhookError) -> JSON { try stop(.deliveries(query)) }
+    func redeliver(id: Int, wait: Bool) throws(WebhookError) -> JSON { try stop(.redeliver(id: id)) }
+    func appKey() throws(WebhookError) -> String { try stop(.appKey) }
+    func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON { throw .server(code: 0, status: 0, message: "payload does not call the API") }
 
     private func stop<T>(_ request: WireRequest) throws(WebhookError) -> T {
         caught = request

@@ -18,10 +18,12 @@ public struct Renderer {
         switch value {
         case .string(let text): return text
         case .list(let items):
+            if let inbox = inboxTable(items) { return inbox }
             if let table = table(items) { return table }
             return value.literal
         case .object(let object):
             if let page = pageTable(object) { return page }
+            if let deliveries = deliveriesTable(object) { return deliveries }
             return keyValueLines(object)
         default:
             return value.literal

@@ -1,3 +1,4 @@
+import WebhookCore
 import WhsLanguage
 import WhsSupport
 
@@ -13,6 +14,8 @@ public struct Settings {
     public var echo = false
     public var timing = false
     public var color: Color = .auto
+    /// Seconds before each retry of a failed push (`set retry_delays 0.2,0.5,1`).
+    public var retrySchedule: RetrySchedule = .standard
 
     public init() {}
 
@@ -23,6 +26,8 @@ public struct Settings {
         ("echo", ["on", "off"]),
         ("timing", ["on", "off"]),
         ("color", Color.allCases.map(\.rawValue)),
+        // Free-form: seconds separated by commas; the values are examples for completion.
+        ("retry_delays", ["0.2,0.5,1", "none", RetrySchedule.standard.description]),
     ]
 
     public func value(of name: String) -> String? {
@@ -32,6 +37,7 @@ public struct Settings {
         case "echo": echo ? "on" : "off"
         case "timing": timing ? "on" : "off"
         case "color": color.rawValue
+        case "retry_delays": retrySchedule.description
         default: nil
         }
     }
@@ -42,6 +48,10 @@ public struct Settings {
             let known = Settings.choices.map(\.name)
             let hint = Suggestion.hint(for: name, in: known)
             throw CommandFailure("unknown setting '\(name)'\(hint.isEmpty ? " (settings: \(known.joined(separator: ", ")))" : hint)")
+        }
+        if name == "retry_delays" {
+            do { retrySchedule = try RetrySchedule(parsing: value) } catch { throw CommandFailure("retry_delays: \(error)") }
+            return
         }
         guard choice.values.contains(value) else {
             throw CommandFailure("\(name) must be \(choice.values.joined(separator: " or ")), got '\(value)'")

@@ -15,8 +15,17 @@ public final class Shell {
     /// Scripts report errors and go on (`--keep-going`); the prompt always does.
     public var keepGoing = false
     var sourceDepth = 0
-    /// Builds the backend `connect` asks for, and the prompt label for it (nil: plain `whs`).
-    public var connector: ((ConnectTarget) throws -> (WebhookService, String?))?
+    /// Builds the backend `connect` asks for.
+    public var connector: ((ConnectTarget) throws -> Connection)?
+    /// Builds the delivery side of the backend, on first use: a dispatcher and its HTTP client
+    /// cost start-up time that most runs never need.
+    public var makeEvents: (() throws -> EventDelivery)? {
+        didSet { eventsIfMade = nil }
+    }
+    var eventsIfMade: EventDelivery?
+    /// Starts a receiver in the background (`listen`).
+    public var makeReceiver: ((ListenOptions) throws -> PushInbox)?
+    var receiver: PushInbox?
     /// `whs[127.0.0.1:8080]` in the prompt; nil for the embedded default store.
     public var promptLabel: String?
     /// The prompt's history; nil when not interactive (`history` then says so).
@@ -32,10 +41,29 @@ public final class Shell {
         self.service = service
         self.out = out
         self.err = err
-        for command in WebhookCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self) + [HistoryCommand.spec(self)] { interpreter.install(command) }
+        for command in WebhookCommands.all(self) + DeliveryCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self)
+            + [HistoryCommand.spec(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
     }
+
+    /// The delivery side of the current backend.
+    func events() throws -> EventDelivery {
+        if let made = eventsIfMade { return made }
+        guard let makeEvents else { throw CommandFailure("this backend does not deliver events") }
+        let made = try makeEvents()
+        made.retrySchedule = settings.retrySchedule
+        eventsIfMade = made
+        return made
+    }
+
+    /// After `set`: settings that live in other parts take their new values.
+    func settingsChanged() {
+        eventsIfMade?.retrySchedule = settings.retrySchedule
+    }
+
+    /// Deliveries this process started that have not succeeded or failed for good yet.
+    public var unsettledDeliveries: Int { eventsIfMade?.unsettledCount ?? 0 }
 
     var renderer: Renderer { Renderer(format: settings.format, color: usesColor) }
 

@@ -43,9 +43,12 @@ enum ShellCommands {
                 }
                 let text = switch value {
                 case .bool(let flag): flag ? "on" : "off"
+                // `set retry_delays 0.2,0.5,1` arrives as a list of numbers.
+                case .list(let items): items.map(\.plainText).joined(separator: ",")
                 default: value.plainText
                 }
                 try shell.settings.set(setting, text)
+                shell.settingsChanged()
                 return .null
             },
             CommandSpec(name: "vars", summary: "list the variables that are set (secrets masked)", usage: "vars") { _ in

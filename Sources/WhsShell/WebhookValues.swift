@@ -73,3 +73,31 @@ enum ArgumentValues {
         }
     }
 }
+
+extension ArgumentValues {
+    /// One event: a name (`deliver`) or a code (`1`).
+    static func event(_ value: Value?) throws -> EventType {
+        switch value {
+        case .string(let name)?:
+            guard let event = EventType.named(name) else {
+                throw CommandFailure("unknown event \(value!.literal)\(Suggestion.hint(for: name, in: EventType.all.map(\.name))) (known: \(EventType.catalogue))")
+            }
+            return event
+        case .int(let code)?:
+            guard let event = EventType.withCode(code) else { throw CommandFailure("unknown event code \(code) (known: \(EventType.catalogue))") }
+            return event
+        case nil, .null?: throw CommandFailure("which event? e.g. deliver or open (known: \(EventType.catalogue))")
+        default: throw CommandFailure("event must be a name or a code, got \(value!.typeName) \(value!.literal)")
+        }
+    }
+
+    static func bool(_ value: Value?, _ name: String) throws -> Bool {
+        switch value {
+        case nil, .null?: return false
+        case .bool(let flag)?: return flag
+        case .string("on")?, .string("yes")?: return true
+        case .string("off")?, .string("no")?: return false
+        default: throw CommandFailure("\(name) must be true or false, got \(value!.literal)")
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Glibc
 import WebhookCore
+import WebhookDelivery
 import WebhookHTTP
 import WebhookStore
 import WhsShell
@@ -8,21 +9,18 @@ import WhsSupport
 /// Building the backend a command line or `connect` names: the only place that knows every
 /// kind (DESIGN.md: the shell gets its `WebhookService` from outside).
 enum Backends {
-    static func open(_ backend: CommandLineOptions.Backend) throws -> WebhookService {
+    /// The backend a command line names, for the shell.
+    static func open(_ backend: CommandLineOptions.Backend) throws -> Connection {
         switch backend {
-        case .memory:
-            return MemoryStore().account()
-        case .store(let path):
-            return try SQLiteStore(path: path).account()
-        case .defaultStore:
-            return try SQLiteStore(path: StorePaths.preparedDefaultStore()).account()
-        case .server(let url, let apiUser):
-            return try remote(url: url, apiUser: apiUser, apiKey: try apiKey(for: apiUser))
+        case .memory: return try connect(.memory)
+        case .store(let path): return try connect(.store(path))
+        case .defaultStore: return try local(SQLiteStore(path: StorePaths.preparedDefaultStore()), label: nil)
+        case .server(let url, let apiUser): return try connect(.server(url: url, apiUser: apiUser, apiKey: try apiKey(for: apiUser)))
         }
     }
 
     /// For `whs serve`: the store as a multi-account backend.
-    static func openBackend(_ backend: CommandLineOptions.Backend) throws -> any WebhookBackend {
+    static func openBackend(_ backend: CommandLineOptions.Backend) throws -> any WebhookBackend & DeliveryStore {
         switch backend {
         case .memory: return MemoryStore()
         case .store(let path): return try SQLiteStore(path: path)
@@ -31,15 +29,24 @@ enum Backends {
         }
     }
 
-    static func connect(_ target: ConnectTarget) throws -> (WebhookService, String?) {
+    static func connect(_ target: ConnectTarget) throws -> Connection {
         switch target {
         case .memory:
-            return (MemoryStore().account(), "whs[memory]")
+            return local(MemoryStore(), label: "whs[memory]")
         case .store(let path):
-            return (try SQLiteStore(path: path).account(), promptLabel(.store(path)))
+            return try local(SQLiteStore(path: path), label: promptLabel(.store(path)))
         case .server(let url, let apiUser, let apiKey):
             let service = try remote(url: url, apiUser: apiUser, apiKey: apiKey)
-            return (service, "whs[\(service.remoteEndpoint!.hostAndPort)]")
+            return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]") {
+                RemoteEventDelivery(remote: service, isInterrupted: { Signals.isInterruptRequested })
+            }
+        }
+    }
+
+    /// A store in this process: the shell's account is `local`, and pushes go out from here.
+    static func local<Store: DeliveryStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
+        Connection(service: store.localAccount, label: label) {
+            try LocalEventDelivery(store: store, isInterrupted: { Signals.isInterruptRequested })
         }
     }
 
@@ -65,4 +72,17 @@ enum Backends {
         }
         return key
     }
+}
+
+/// The stores whose `local` account the shell works in.
+protocol LocalAccounts {
+    var localAccount: WebhookService { get }
+}
+
+extension SQLiteStore: LocalAccounts {
+    var localAccount: WebhookService { account() }
+}
+
+extension MemoryStore: LocalAccounts {
+    var localAccount: WebhookService { account() }
 }

@@ -17,6 +17,8 @@ struct CommandLineOptions: Equatable {
         var port = 8080
         var users: [String] = []
         var quiet = false
+        /// `--retry-delays 0.2,0.5,1`; nil: the standard schedule.
+        var retryDelays: String?
     }
 
     enum Action: Equatable {
@@ -27,6 +29,7 @@ struct CommandLineOptions: Equatable {
         case help(topic: String?)
         case version
         case serve(Serve)
+        case listen(Listen)
     }
 
     var backend = Backend.defaultStore
@@ -48,6 +51,8 @@ struct CommandLineOptions: Equatable {
                whs help [COMMAND]                the commands, or one command
                whs serve [--host H] [--port N] [--store PATH | --memory] [--user ACCOUNT:API_USER:API_KEY]...
                                                  the webhook API over HTTP (users also from $WHS_USERS)
+               whs listen [--port 8088] [--app-key KEY] [--respond STATUS] [--json] ...
+                                                 receive webhook pushes and print each one
                whs --version
 
         options:
@@ -70,12 +75,15 @@ struct CommandLineOptions: Equatable {
 
     static let serveUsage = """
         usage: whs serve [--host 127.0.0.1] [--port 8080] [--store PATH | --memory]
-                         [--user ACCOUNT:API_USER:API_KEY]... [--quiet]
+                         [--user ACCOUNT:API_USER:API_KEY]... [--retry-delays 5,30,120] [--quiet]
 
         Serves the webhook API over HTTP until SIGINT or SIGTERM. Each --user adds an API_USER
         with its key to an account; $WHS_USERS takes the same, comma separated, out of sight of
-        `ps`. --port 0 picks a free port; the first line printed names the address. One log
-        line per request goes to stderr unless --quiet.
+        `ps`. --port 0 picks a free port; the first line printed names the address, the next
+        ones each account's app key (it signs the account's event pushes). One log line per
+        request goes to stderr unless --quiet. Events triggered with POST /v1/events are pushed
+        with retries after the --retry-delays (seconds; default 5,30,120,600,1800,3600,7200);
+        pushes still pending in the store resume at start.
         """
 
     /// Options come first; the first word that is not an option is the script, and every word
@@ -129,6 +137,10 @@ struct CommandLineOptions: Equatable {
             case "serve" where index == 0:
                 let serve = try parseServe(Array(words.dropFirst()), &options)
                 if options.action == .shell { options.action = .serve(serve) }  // not when it asked for --help
+                return options
+            case "listen" where index == 0:
+                let listen = try parseListen(Array(words.dropFirst()), &options)
+                if options.action == .shell { options.action = .listen(listen) }
                 return options
             case "--json": options.json = true
             case "--keep-going": options.keepGoing = true
@@ -185,10 +197,8 @@ extension CommandLineOptions {
             let word = words[index]
             switch word {
             case "--host": serve.host = try value(word)
-            case "--port":
-                let text = try value(word)
-                guard let port = Int(text), (0...65535).contains(port) else { throw UsageError(message: "serve: --port must be 0 to 65535, got '\(text)'") }
-                serve.port = port
+            case "--port": serve.port = try port(try value(word), command: "serve")
+            case "--retry-delays": serve.retryDelays = try value(word)
             case "--store", "--memory":
                 if sawBackend { throw UsageError(message: "serve: --store and --memory cannot be used together") }
                 sawBackend = true
@@ -197,11 +207,18 @@ extension CommandLineOptions {
             case "-q", "--quiet": serve.quiet = true
             case "-h", "--help": options.action = .help(topic: "serve"); return serve
             default:
-                let known = ["--host", "--port", "--store", "--memory", "--user", "--quiet"]
+                let known = ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--quiet"]
                 throw UsageError(message: "serve: unknown option '\(word)'\(Suggestion.hint(for: word, in: known))")
             }
             index += 1
         }
         return serve
+    }
+}
+
+extension CommandLineOptions {
+    static func port(_ text: String, command: String) throws(UsageError) -> Int {
+        guard let port = Int(text), (0...65535).contains(port) else { throw UsageError(message: "\(command): --port must be 0 to 65535, got '\(text)'") }
+        return port
     }
 }

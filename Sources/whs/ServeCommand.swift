@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import WebhookCore
+import WebhookDelivery
 import WebhookHTTP
 import WhsShell
 import WhsSupport
@@ -8,26 +9,41 @@ import WhsSupport
 /// `whs serve`: open the store, add the users given, serve until SIGINT or SIGTERM.
 enum ServeCommand {
     static func run(_ options: CommandLineOptions.Serve, backend: CommandLineOptions.Backend) -> Int32 {
-        let store: any WebhookBackend
+        let store: any WebhookBackend & DeliveryStore
         var grants: [UserGrant] = []
+        var schedule = RetrySchedule.standard
+        var appKeyLines: [String] = []
         do {
+            if let text = options.retryDelays {
+                do { schedule = try RetrySchedule(parsing: text) } catch { throw WebhookError.invalidParameter("--retry-delays: \(error)") }
+            }
             store = try Backends.openBackend(backend)
             // $WHS_USERS keeps keys out of `ps`; --user is for quick local runs.
             if let fromEnvironment = Environment.nonEmpty("WHS_USERS") { grants += try UserGrant.parseList(fromEnvironment) }
             for user in options.users { grants.append(try UserGrant.parse(user)) }
             for grant in grants { try store.grant(grant) }
+            var shown: Set<String> = []
+            for grant in grants where shown.insert(grant.account).inserted {
+                appKeyLines.append("whs serve: account \(grant.account): app key \(try store.appKey(account: grant.account)) (signs its pushes)")
+            }
         } catch {
             fail("serve: \(error)", status: 2)
         }
         let noUsers = grants.isEmpty
-        let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet)
+        let keyLines = appKeyLines
+        let dispatcher = Dispatcher(store: store, schedule: schedule)
+        let resumed: Int
+        do { resumed = try dispatcher.resumePending() } catch { fail("serve: \(error)", status: 1) }
+        let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
+                                   dispatcher: dispatcher)
         let done = DispatchSemaphore(value: 0)
         let failure = FailureBox()
         Task {
             do {
                 try await server.run { port in
                     let hostText = options.host.contains(":") ? "[\(options.host)]" : options.host
-                    var lines = ["whs serve: listening on http://\(hostText):\(port) (\(store.description))"]
+                    var lines = ["whs serve: listening on http://\(hostText):\(port) (\(store.description))"] + keyLines
+                    if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
                     if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
                     let text = lines.joined(separator: "\n") + "\n"
                     _ = text.withCString { Glibc.write(1, $0, strlen($0)) }

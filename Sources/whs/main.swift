@@ -1,5 +1,6 @@
 import Glibc
 import WebhookCore
+import WebhookDelivery
 import WhsShell
 import WhsSupport
 
@@ -32,31 +33,55 @@ func main() -> Int32 {
     case .help("serve"):
         out.line(CommandLineOptions.serveUsage)
         return 0
+    case .help("listen"):
+        out.line(CommandLineOptions.listenUsage)
+        return 0
+    case .listen(let listen):
+        return ListenCommand.run(listen)
     default:
         break
     }
-    let service: WebhookService
     if case .serve(let serve) = options.action {
         return ServeCommand.run(serve, backend: options.backend)
     }
-    do { service = try Backends.open(options.backend) } catch { fail("\(error)", status: 1) }
-    let shell = Shell(service: service, out: out, err: OutputSink(descriptor: 2))
-    shell.promptLabel = Backends.promptLabel(options.backend)
+    let connection: Connection
+    do { connection = try Backends.open(options.backend) } catch { fail("\(error)", status: 1) }
+    let shell = Shell(service: connection.service, out: out, err: OutputSink(descriptor: 2))
+    shell.promptLabel = connection.label
+    shell.makeEvents = connection.makeEvents
+    shell.makeReceiver = { options in
+        let receiver = PushReceiver(options)
+        try receiver.start()
+        return receiver
+    }
     shell.connector = { target in try Backends.connect(target) }
     shell.keepGoing = options.keepGoing
     shell.settings.echo = options.echo
     if options.json { shell.settings.format = .json }
+    let status: Int32
     switch options.action {
     case .help(let topic?):
-        return shell.runText("help \(topic)", name: "help")
+        status = shell.runText("help \(topic)", name: "help")
     case .file(let path, let arguments):
-        return shell.runFile(path, arguments: arguments)
+        status = shell.runFile(path, arguments: arguments)
     case .command(let text):
-        return shell.runText(text, name: "-c")
+        status = shell.runText(text, name: "-c")
     default:
-        if let interactive = interactiveSession(shell, options) { return interactive }
-        return shell.runStream(StreamLineReader(descriptor: 0), name: "<stdin>")
+        status = interactiveSession(shell, options) ?? shell.runStream(StreamLineReader(descriptor: 0), name: "<stdin>")
     }
+    noteUnsettledDeliveries(shell, memory: options.backend == .memory)
+    return status
+}
+
+/// Deliveries still under way when whs exits are not waited for (`trigger ... wait=true`
+/// waits); say what becomes of them.
+func noteUnsettledDeliveries(_ shell: Shell, memory: Bool) {
+    let count = shell.unsettledDeliveries
+    guard count > 0 else { return }
+    let what = "\(count) deliver\(count == 1 ? "y is" : "ies are") not finished"
+    shell.report(memory
+        ? "whs: \(what) and are lost with the memory store (trigger ... wait=true waits for them)"
+        : "whs: \(what); they resume the next time this store delivers (trigger, or whs serve)")
 }
 
 /// The prompt, when stdin and stdout are both terminals; nil otherwise (piped input runs as a

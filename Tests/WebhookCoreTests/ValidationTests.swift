@@ -121,6 +121,7 @@ import WebhookCore
         (.unknownField("unknown field \"events\"; did you mean \"event\"?"), 40002, 400, "unknown field \"events\"; did you mean \"event\"?"),
         (.invalidJSON("x"), 40003, 400, "request body must be a JSON object: x"),
         (.webhookNotFound(id: 9), 40401, 404, "no webhook with id 9"),
+        (.deliveryNotFound(id: 9), 40402, 404, "no delivery with id 9"),
         (.routeNotFound("GET /x"), 40400, 404, "no such route: GET /x"),
         (.methodNotAllowed("PATCH is not allowed on /v1/webhooks"), 40500, 405, "PATCH is not allowed on /v1/webhooks"),
         (.duplicate(existingID: 4), 40901, 409, "a webhook with this url and api_user exists already (id 4)"),
@@ -140,6 +141,7 @@ import WebhookCore
         #expect(WebhookError(code: 77, status: 418, message: "teapot") == .server(code: 77, status: 418, message: "teapot"))
         #expect(WebhookError(code: 40901, status: 409, message: WebhookError.duplicate(existingID: 42).message) == .duplicate(existingID: 42))
         #expect(WebhookError(code: 40401, status: 404, message: WebhookError.webhookNotFound(id: 7).message) == .webhookNotFound(id: 7))
+        #expect(WebhookError(code: 40402, status: 404, message: WebhookError.deliveryNotFound(id: 8).message) == .deliveryNotFound(id: 8))
     }
 
     @Test func webhookJSONIsInWireOrder() {

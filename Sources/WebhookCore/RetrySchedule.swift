@@ -1,0 +1,54 @@
+/// How long to wait before each retry, in seconds: the first entry before the first retry.
+/// Up to 7 retries (API.md, "Event push"); a failed push has 1 + `delays.count` attempts.
+public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
+    public let delays: [Double]
+
+    public static let maxRetries = 7
+    /// 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h: about 3 h 43 min from the first attempt
+    /// to the last, so a receiver that is down for a deploy or an afternoon still gets the event.
+    public static let standard = RetrySchedule(checked: [5, 30, 120, 600, 1800, 3600, 7200])
+
+    public init(checked delays: [Double]) { self.delays = delays }
+
+    /// Checks a schedule: at most 7 delays, each from 0.01 s to a day.
+    public init(_ delays: [Double]) throws(RetryScheduleError) {
+        guard delays.count <= RetrySchedule.maxRetries else {
+            throw RetryScheduleError(message: "at most \(RetrySchedule.maxRetries) retry delays, got \(delays.count)")
+        }
+        for delay in delays where !(0.01...86_400).contains(delay) {
+            throw RetryScheduleError(message: "a retry delay is 0.01 to 86400 seconds, got \(delay)")
+        }
+        self.delays = delays
+    }
+
+    /// `0.2,0.5,1` (seconds, comma separated); `none` or empty for no retries.
+    public init(parsing text: String) throws(RetryScheduleError) {
+        let trimmed = text.filter { $0 != " " }
+        if trimmed.isEmpty || trimmed == "none" {
+            self.init(checked: [])
+            return
+        }
+        var delays: [Double] = []
+        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let delay = Double(part) else {
+                throw RetryScheduleError(message: "retry delays are seconds separated by commas (e.g. 0.2,0.5,1), got \"\(text)\"")
+            }
+            delays.append(delay)
+        }
+        try self.init(delays)
+    }
+
+    /// The wait before the next attempt once `attemptsMade` attempts failed; nil when none is left.
+    public func delay(afterAttempts attemptsMade: Int) -> Double? {
+        attemptsMade >= 1 && attemptsMade <= delays.count ? delays[attemptsMade - 1] : nil
+    }
+
+    public var description: String {
+        delays.isEmpty ? "none" : delays.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ",")
+    }
+}
+
+public struct RetryScheduleError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

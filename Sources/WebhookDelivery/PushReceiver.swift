@@ -1,0 +1,171 @@
+import Dispatch
+import Hummingbird
+import Logging
+import Synchronization
+import WebhookCore
+import WhsSupport
+
+/// A push as a receiver saw it: the signature headers, the body, the verdict on the signature
+/// and the status it was answered with.
+public struct ReceivedPush: Sendable {
+    public let time: Double
+    public let path: String
+    public let timestamp: String?
+    public let appKeyHeader: String?
+    public let signature: String?
+    public let body: [UInt8]
+    public let verdict: Signature.Verdict
+    public let status: Int
+
+    /// The body as JSON, when it is JSON.
+    public var json: JSON? { try? JSON.parse(bytes: body) }
+
+    /// `deliver`, `open`...: `status.message_status` or `response.event` of the body.
+    public var event: String? {
+        guard let json else { return nil }
+        if case .string(let name)? = json["status"]?["message_status"] { return name }
+        if case .string(let name)? = json["response"]?["event"] { return name }
+        return nil
+    }
+
+    public var messageID: String? { json.flatMap(EventPayload.messageID(of:)) }
+
+    /// `{"time","event","message_id","signature","status","path","headers","body"}`.
+    public var report: JSON {
+        var headers: [(key: String, value: JSON)] = []
+        if let timestamp { headers.append(("X-WebHook-Timestamp", .string(timestamp))) }
+        if let appKeyHeader { headers.append(("X-WebHook-AppKey", .string(appKeyHeader))) }
+        if let signature { headers.append(("X-WebHook-Signature", .string(signature))) }
+        return .object([
+            ("time", .string(Clock.iso8601(time))),
+            ("event", event.map { .string($0) } ?? .null),
+            ("message_id", messageID.map { .string($0) } ?? .null),
+            ("signature", .string(verdict.word)),
+            ("status", .int(status)),
+            ("path", .string(path)),
+            ("headers", .object(headers)),
+            ("body", json ?? .string(String(decoding: body, as: UTF8.self))),
+        ])
+    }
+
+    /// One line for a terminal: `17:03:04.512 deliver 1764..._9f3c2a71 signature ok (hmac-sha256) -> 200`.
+    public var line: String {
+        let clock = Clock.iso8601(time).split(separator: "T").last.map { String($0.dropLast()) } ?? ""
+        return "\(clock)  \(event ?? "?")  \(messageID ?? "-")  signature \(verdict)  -> \(status)"
+    }
+}
+
+/// The receiving end of webhooks (`whs listen`, the shell's `listen`): answers every POST with
+/// the status it was told to, after checking the signature, and keeps what arrived.
+public final class PushReceiver: PushInbox, @unchecked Sendable {
+    public let options: ListenOptions
+    private let onPush: @Sendable (ReceivedPush) -> Void
+    private let pushes = Mutex<[ReceivedPush]>([])
+    private let answered = Atomic<Int>(0)
+    private var task: Task<Void, Never>?
+    public private(set) var port = 0
+    /// The newest pushes kept for `inbox`; older ones are dropped.
+    static let keep = 1000
+    static let maxBodyBytes = 1 << 20
+
+    public init(_ options: ListenOptions, onPush: @escaping @Sendable (ReceivedPush) -> Void = { _ in }) {
+        self.options = options
+        self.onPush = onPush
+    }
+
+    /// Serves in the foreground until SIGINT or SIGTERM (`whs listen`).
+    public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
+        try await application(ready: ready).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// Starts serving in the background and returns once the port is bound (the shell's `listen`).
+    public func start() throws(WebhookError) {
+        let bound = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Int, WebhookError>?>(nil)
+        let app = application { port in
+            outcome.withLock { $0 = .success(port) }
+            bound.signal()
+        }
+        task = Task {
+            do { try await app.runService(gracefulShutdownSignals: []) } catch {
+                let failure = WebhookError.unreachable("cannot listen on \(options.host):\(options.port): \(error)")
+                outcome.withLock { if $0 == nil { $0 = .failure(failure) } }
+                bound.signal()
+            }
+        }
+        bound.wait()
+        switch outcome.withLock({ $0! }) {
+        case .success(let port): self.port = port
+        case .failure(let error): throw error
+        }
+    }
+
+    public func stop() {
+        task?.cancel()
+        task = nil
+    }
+
+    public func received() -> [JSON] { pushes.withLock { $0.map(\.report) } }
+    public func clear() { pushes.withLock { $0.removeAll() } }
+
+    func application(ready: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        var logger = Logger(label: "whs.listen")
+        logger.logLevel = .critical
+        return Application(
+            responder: Responder(receiver: self),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// The status for the next push: 500 for the first `failFirst`, then `respond`.
+    func nextStatus() -> Int {
+        let number = answered.add(1, ordering: .relaxed).newValue
+        return number <= options.failFirst ? 500 : options.respond
+    }
+
+    func keep(_ push: ReceivedPush) {
+        pushes.withLock { pushes in
+            if pushes.count >= PushReceiver.keep { pushes.removeFirst(pushes.count - PushReceiver.keep + 1) }
+            pushes.append(push)
+        }
+        onPush(push)
+    }
+
+    struct Responder: HTTPResponder {
+        typealias Context = BasicRequestContext
+        let receiver: PushReceiver
+
+        func respond(to request: Request, context: Context) async throws -> Response {
+            var body: [UInt8] = []
+            for try await part in request.body {
+                guard body.count + part.readableBytes <= PushReceiver.maxBodyBytes else { return answer(413) }
+                body.append(contentsOf: part.readableBytesView)
+            }
+            guard request.method == .post else { return answer(405) }
+            func header(_ name: String) -> String? {
+                request.headers.first { $0.name.canonicalName == name }?.value
+            }
+            let timestamp = header("x-webhook-timestamp")
+            let appKeyHeader = header("x-webhook-appkey")
+            let signature = header("x-webhook-signature")
+            let options = receiver.options
+            let verdict = Signature.verify(timestamp: timestamp, appKeyHeader: appKeyHeader, signature: signature, secret: options.appKey)
+            let status = receiver.nextStatus()
+            receiver.keep(ReceivedPush(time: Clock.now(), path: request.uri.path, timestamp: timestamp, appKeyHeader: appKeyHeader,
+                                       signature: signature, body: body, verdict: verdict, status: status))
+            // Kept before the wait: a push is shown when it arrives, even if its sender gives up
+            // on the answer.
+            if options.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(options.delayMilliseconds)) }
+            return answer(status)
+        }
+
+        func answer(_ status: Int) -> Response {
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            let text = (200..<300).contains(status) ? "ok\n" : "status \(status)\n"
+            return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+}

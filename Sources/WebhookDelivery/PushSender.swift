@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import WebhookCore
+import WhsSupport
+
+/// Sends one push: POST the body with the signature headers, wait at most `timeout` for the
+/// whole answer, and say how it went. Redirects are not followed: a webhook answers where it
+/// was registered, or the push failed.
+public final class PushSender: Sendable {
+    let client: HTTPClient
+    public let timeout: Double
+    /// Answers up to this size are read (and dropped); a longer one is cut off, not a failure.
+    static let maxAnswerBytes = 64 * 1024
+
+    public init(timeout: Double = 3, connectionsPerHost: Int = 32) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .milliseconds(Int64(timeout * 1000)), read: .milliseconds(Int64(timeout * 1000)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        // A refused connection is a failed attempt at once; the retry schedule decides what
+        // comes next, not the client's own reconnect loop (which would use up the 3 s).
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.timeout = timeout
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    public struct Outcome: Sendable {
+        public let status: Int?
+        public let latencyMilliseconds: Double
+        /// nil for a 2xx answer.
+        public let error: String?
+    }
+
+    /// The headers of a push made at `timestamp` (unix seconds) for an account's key.
+    public static func headers(timestamp: Int, appKey: String) -> [(String, String)] {
+        let stamp = String(timestamp)
+        return [
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("User-Agent", "whs-webhooks/1"),
+            ("X-WebHook-Timestamp", stamp),
+            ("X-WebHook-AppKey", Signature.appKeyHeaderValue),
+            ("X-WebHook-Signature", Signature.sign(timestamp: stamp, appKey: appKey)),
+        ]
+    }
+
+    public func send(url: String, body: [UInt8], appKey: String) async -> Outcome {
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let duration = ContinuousClock.now - started
+            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in PushSender.headers(timestamp: Int(Clock.now()), appKey: appKey) { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
+            var received = 0
+            for try await part in response.body {
+                received += part.readableBytes
+                if received > PushSender.maxAnswerBytes { break }
+            }
+            let status = Int(response.status.code)
+            return Outcome(status: status, latencyMilliseconds: elapsed(),
+                           error: (200..<300).contains(status) ? nil : "HTTP \(status)")
+        } catch {
+            return Outcome(status: nil, latencyMilliseconds: elapsed(), error: PushSender.describe(error, timeout: timeout))
+        }
+    }
+
+    /// A failure in words: "timed out after 3 s", "connection refused"...
+    static func describe(_ error: any Error, timeout: Double) -> String {
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out after \(RetrySchedule(checked: [timeout]).description) s"
+            case .remoteConnectionClosed: return "the receiver closed the connection"
+            case .redirectLimitReached, .redirectCycleDetected: return "redirected (not followed)"
+            default: break
+            }
+        }
+        let text = String(describing: error)
+        if text.contains("onnection refused") { return "connection refused" }
+        if text.contains("imeout") || text.contains("deadline") { return "timed out after \(RetrySchedule(checked: [timeout]).description) s" }
+        return String(text.prefix(200))
+    }
+}

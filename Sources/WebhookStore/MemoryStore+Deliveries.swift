@@ -1,0 +1,80 @@
+import WebhookCore
+
+/// The delivery log in memory: the same rules as the SQLite log, gone with the process.
+extension MemoryStore: DeliveryStore {
+    public func appKey(account: String) throws(WebhookError) -> String {
+        state.withLock { state in
+            if let key = state.appKeys[account] { return key }
+            let key = KeyHash.newAppKey()
+            state.appKeys[account] = key
+            return key
+        }
+    }
+
+    public func subscribers(account: String, event: EventType) throws(WebhookError) -> [Webhook] {
+        state.withLock { $0.webhooks[account, default: []].filter { $0.events.contains(event) } }
+    }
+
+    public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String,
+                                 payload: [UInt8], at time: Double) throws(WebhookError) -> [Delivery] {
+        state.withLock { state in
+            webhooks.map { webhook in
+                let delivery = Delivery(id: state.deliveries.count + 1, webhookID: webhook.id, url: webhook.url, event: event,
+                                        messageID: messageID, state: .pending, attempts: [], nextAttempt: time, created: time)
+                state.deliveries.append((account, delivery, payload))
+                return delivery
+            }
+        }
+    }
+
+    public func copyDelivery(account: String, id: Int, at time: Double) throws(WebhookError) -> Delivery {
+        try state.withLock { state throws(WebhookError) -> Delivery in
+            guard id >= 1, id <= state.deliveries.count, state.deliveries[id - 1].account == account else {
+                throw .deliveryNotFound(id: id)
+            }
+            let original = state.deliveries[id - 1]
+            let copy = Delivery(id: state.deliveries.count + 1, webhookID: original.delivery.webhookID, url: original.delivery.url,
+                                event: original.delivery.event, messageID: original.delivery.messageID, state: .pending,
+                                attempts: [], nextAttempt: time, created: time)
+            state.deliveries.append((account, copy, original.payload))
+            return copy
+        }
+    }
+
+    public func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state newState: DeliveryState, nextAttempt: Double?) throws(WebhookError) {
+        try state.withLock { state throws(WebhookError) in
+            guard deliveryID >= 1, deliveryID <= state.deliveries.count else { throw .deliveryNotFound(id: deliveryID) }
+            state.deliveries[deliveryID - 1].delivery.attempts.append(attempt)
+            state.deliveries[deliveryID - 1].delivery.state = newState
+            state.deliveries[deliveryID - 1].delivery.nextAttempt = nextAttempt
+        }
+    }
+
+    public func outgoing(deliveryID: Int) throws(WebhookError) -> OutgoingDelivery? {
+        state.withLock { state in
+            guard deliveryID >= 1, deliveryID <= state.deliveries.count else { return nil }
+            let entry = state.deliveries[deliveryID - 1]
+            return OutgoingDelivery(account: entry.account, url: entry.delivery.url, payload: entry.payload,
+                                    attemptsMade: entry.delivery.attempts.count, state: entry.delivery.state)
+        }
+    }
+
+    public func deliveries(account: String, _ query: DeliveryQuery) throws(WebhookError) -> [Delivery] {
+        state.withLock { state in
+            var found: [Delivery] = []
+            for entry in state.deliveries.reversed() where entry.account == account && query.matches(entry.delivery) {
+                found.append(entry.delivery)
+                if found.count == query.limit { break }
+            }
+            return found.reversed()
+        }
+    }
+
+    public func pendingDeliveries() throws(WebhookError) -> [(id: Int, due: Double)] {
+        state.withLock { state in
+            state.deliveries.filter { $0.delivery.state == .pending }
+                .map { (id: $0.delivery.id, due: $0.delivery.nextAttempt ?? 0) }
+                .sorted { $0.due < $1.due }
+        }
+    }
+}

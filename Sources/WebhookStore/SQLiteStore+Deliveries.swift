@@ -1,0 +1,195 @@
+import CSQLite
+import WebhookCore
+
+/// The delivery log in SQLite (schema step 3).
+extension SQLiteStore: DeliveryStore {
+    final class DeliveryStatements {
+        let makeAccount, appKey, replaceAppKey, subscribers, insert, copy, insertAttempt, updateState, outgoing, select, selectOne, attempts, pending: SQLiteStatement
+
+        init(_ c: SQLiteConnection) throws(WebhookError) {
+            makeAccount = try c.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
+            appKey = try c.prepare("SELECT app_key FROM accounts WHERE name = ?1")
+            replaceAppKey = try c.prepare("UPDATE accounts SET app_key = ?2 WHERE name = ?1")
+            subscribers = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 AND events & ?2 != 0 ORDER BY id")
+            insert = try c.prepare("""
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)
+                """)
+            copy = try c.prepare("""
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
+                SELECT account, webhook_id, url, event, message_id, payload, 'pending', ?3, ?3 FROM deliveries
+                WHERE account = ?1 AND id = ?2
+                """)
+            insertAttempt = try c.prepare("""
+                INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                """)
+            updateState = try c.prepare("UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt = ?4 WHERE id = ?1")
+            outgoing = try c.prepare("SELECT account, url, payload, attempts, state FROM deliveries WHERE id = ?1")
+            select = try c.prepare("""
+                SELECT id, webhook_id, url, event, message_id, state, next_attempt, created FROM deliveries
+                WHERE account = ?1 AND (?2 IS NULL OR webhook_id = ?2) AND (?3 IS NULL OR state = ?3)
+                  AND (?4 IS NULL OR message_id = ?4)
+                ORDER BY id DESC LIMIT ?5
+                """)
+            selectOne = try c.prepare("SELECT id, webhook_id, url, event, message_id, state, next_attempt, created FROM deliveries WHERE id = ?1")
+            attempts = try c.prepare("""
+                SELECT delivery_id, number, time, status, latency_ms, error FROM delivery_attempts
+                WHERE delivery_id BETWEEN ?1 AND ?2 ORDER BY delivery_id, number
+                """)
+            pending = try c.prepare("SELECT id, next_attempt FROM deliveries WHERE state = 'pending' ORDER BY next_attempt")
+        }
+    }
+
+    /// The statements, prepared on first use. Called under the lock.
+    func deliveryStatements() throws(WebhookError) -> DeliveryStatements {
+        if let prepared = deliveryStatementsIfPrepared { return prepared }
+        let prepared = try DeliveryStatements(connection)
+        deliveryStatementsIfPrepared = prepared
+        return prepared
+    }
+
+    /// Runs `body` in one write transaction, under the lock.
+    func transaction<T>(_ body: (DeliveryStatements) throws(WebhookError) -> T) throws(WebhookError) -> T {
+        try withLock { () throws(WebhookError) -> T in
+            let statements = try deliveryStatements()
+            try connection.execute("BEGIN IMMEDIATE")
+            do throws(WebhookError) {
+                let result = try body(statements)
+                try connection.execute("COMMIT")
+                return result
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func appKey(account: String) throws(WebhookError) -> String {
+        try withLock { () throws(WebhookError) -> String in
+            let s = try deliveryStatements()
+            let seal = try appKeySeal()
+            if let stored = try s.appKey.bind(.text(account)).single({ $0.text(0) }) {
+                if let key = try seal.open(stored, account: account) { return key }
+                // Kept in clear by a whs from before sealing; nobody was ever shown it, so a
+                // new, sealed key replaces it.
+                let key = KeyHash.newAppKey()
+                try s.replaceAppKey.bind(.text(account), .text(try seal.seal(key))).run()
+                return key
+            }
+            // Another process may make the account at the same moment: read back whichever won.
+            try s.makeAccount.bind(.text(account), .text(try seal.seal(KeyHash.newAppKey()))).run()
+            guard let stored = try s.appKey.bind(.text(account)).single({ $0.text(0) }),
+                  let key = try seal.open(stored, account: account) else {
+                throw .storage("account \(account) has no app key")
+            }
+            return key
+        }
+    }
+
+    public func subscribers(account: String, event: EventType) throws(WebhookError) -> [Webhook] {
+        try withLock { () throws(WebhookError) -> [Webhook] in
+            let rows = try deliveryStatements().subscribers.bind(.text(account), .integer(EventSet([event]).mask))
+            var found: [Webhook] = []
+            while try rows.step() {
+                found.append(Webhook(id: rows.int(0), url: rows.text(1), events: EventSet(mask: rows.int(2)), apiUser: rows.text(3)))
+            }
+            return found
+        }
+    }
+
+    public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String,
+                                 payload: [UInt8], at time: Double) throws(WebhookError) -> [Delivery] {
+        try transaction { s throws(WebhookError) -> [Delivery] in
+            var made: [Delivery] = []
+            made.reserveCapacity(webhooks.count)
+            for webhook in webhooks {
+                s.insert.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.code), .text(messageID))
+                s.insert.bindBlob(payload, at: 6)
+                s.insert.bind(.real(time), at: 7)
+                try s.insert.run()
+                made.append(Delivery(id: connection.lastInsertRowID, webhookID: webhook.id, url: webhook.url, event: event,
+                                     messageID: messageID, state: .pending, attempts: [], nextAttempt: time, created: time))
+            }
+            return made
+        }
+    }
+
+    public func copyDelivery(account: String, id: Int, at time: Double) throws(WebhookError) -> Delivery {
+        try transaction { s throws(WebhookError) -> Delivery in
+            try s.copy.bind(.text(account), .integer(id), .real(time)).run()
+            guard connection.changes == 1,
+                  let made = try s.selectOne.bind(.integer(connection.lastInsertRowID)).single(delivery(from:)) else {
+                throw .deliveryNotFound(id: id)
+            }
+            return made
+        }
+    }
+
+    public func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state: DeliveryState, nextAttempt: Double?) throws(WebhookError) {
+        try transaction { s throws(WebhookError) in
+            s.insertAttempt.bind(.integer(deliveryID), .integer(attempt.number), .real(attempt.time),
+                                 attempt.status.map { .integer($0) } ?? .null, .real(attempt.latencyMilliseconds))
+            s.insertAttempt.bind(attempt.error.map { .text($0) } ?? .null, at: 6)
+            try s.insertAttempt.run()
+            try s.updateState.bind(.integer(deliveryID), .text(state.rawValue), .integer(attempt.number),
+                                   nextAttempt.map { .real($0) } ?? .null).run()
+        }
+    }
+
+    public func outgoing(deliveryID: Int) throws(WebhookError) -> OutgoingDelivery? {
+        try withLock { () throws(WebhookError) -> OutgoingDelivery? in
+            try deliveryStatements().outgoing.bind(.integer(deliveryID)).single { row in
+                OutgoingDelivery(account: row.text(0), url: row.text(1), payload: row.blob(2), attemptsMade: row.int(3),
+                                 state: DeliveryState(rawValue: row.text(4)) ?? .failed)
+            }
+        }
+    }
+
+    public func deliveries(account: String, _ query: DeliveryQuery) throws(WebhookError) -> [Delivery] {
+        try withLock { () throws(WebhookError) -> [Delivery] in
+            let s = try deliveryStatements()
+            var found: [Delivery] = []
+            let rows = s.select.bind(.text(account), query.webhookID.map { .integer($0) } ?? .null,
+                                     query.state.map { .text($0.rawValue) } ?? .null,
+                                     query.messageID.map { .text($0) } ?? .null, .integer(query.limit))
+            while try rows.step() { found.append(delivery(from: rows)) }
+            found.reverse()
+            guard let first = found.first?.id, let last = found.last?.id else { return [] }
+            var positions: [Int: Int] = [:]
+            for (position, delivery) in found.enumerated() { positions[delivery.id] = position }
+            let attempts = s.attempts.bind(.integer(first), .integer(last))
+            while try attempts.step() {
+                guard let position = positions[attempts.int(0)] else { continue }
+                found[position].attempts.append(DeliveryAttempt(
+                    number: attempts.int(1), time: attempts.double(2), status: attempts.isNull(3) ? nil : attempts.int(3),
+                    latencyMilliseconds: attempts.double(4), error: attempts.isNull(5) ? nil : attempts.text(5)))
+            }
+            return found
+        }
+    }
+
+    public func pendingDeliveries() throws(WebhookError) -> [(id: Int, due: Double)] {
+        try withLock { () throws(WebhookError) -> [(id: Int, due: Double)] in
+            let rows = try deliveryStatements().pending.reset()
+            var found: [(id: Int, due: Double)] = []
+            while try rows.step() { found.append((rows.int(0), rows.double(1))) }
+            return found
+        }
+    }
+
+    private func delivery(from row: SQLiteStatement) -> Delivery {
+        Delivery(id: row.int(0), webhookID: row.int(1), url: row.text(2), event: EventType.withCode(row.int(3)) ?? EventType.all[0],
+                 messageID: row.text(4), state: DeliveryState(rawValue: row.text(5)) ?? .failed, attempts: [],
+                 nextAttempt: row.isNull(6) ? nil : row.double(6), created: row.double(7))
+    }
+}
+
+extension SQLiteStatement {
+    /// The one row a lookup returns, read by `read`; nil when there is none.
+    func single<T>(_ read: (SQLiteStatement) -> T) throws(WebhookError) -> T? {
+        guard try step() else { return nil }
+        let value = read(self)
+        _ = try step()
+        return value
+    }
+}

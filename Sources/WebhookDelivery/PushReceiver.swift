@@ -73,9 +73,10 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
         self.onPush = onPush
     }
 
-    /// Serves in the foreground until SIGINT or SIGTERM (`whs listen`).
-    public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
-        try await application(ready: ready).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    /// Serves until SIGINT or SIGTERM (`whs listen`), or without `stopOnSignals` until the
+    /// task is cancelled.
+    public func run(stopOnSignals: Bool = true, ready: @escaping @Sendable (Int) -> Void) async throws {
+        try await application(ready: ready).runService(gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [])
     }
 
     /// Starts serving in the background and returns once the port is bound (the shell's `listen`).

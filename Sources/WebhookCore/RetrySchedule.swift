@@ -16,7 +16,7 @@ public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
             throw RetryScheduleError(message: "at most \(RetrySchedule.maxRetries) retry delays, got \(delays.count)")
         }
         for delay in delays where !(0.01...86_400).contains(delay) {
-            throw RetryScheduleError(message: "a retry delay is 0.01 to 86400 seconds, got \(delay)")
+            throw RetryScheduleError(message: "a retry delay is 0.01 to 86400 seconds, got \(RetrySchedule.format(delay))")
         }
         self.delays = delays
     }
@@ -44,7 +44,12 @@ public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        delays.isEmpty ? "none" : delays.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ",")
+        delays.isEmpty ? "none" : delays.map(RetrySchedule.format).joined(separator: ",")
+    }
+
+    /// `2` for 2.0, `0.5` for 0.5.
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() && abs(seconds) < 1e9 ? String(Int(seconds)) : String(seconds)
     }
 }
 

@@ -5,7 +5,7 @@ import WhsSupport
 /// The delivery side as commands (docs/DELIVERY.md): fire events, read the log, and receive
 /// pushes in the same shell.
 enum DeliveryCommands {
-    static let event = ArgumentSpec("event", "the event: a name or a code (deliver, open, 1...)", completion: .events)
+    static let event = ArgumentSpec("event", "the event: a name or a code (deliver, open, 1...)", completion: .words(EventType.all.map(\.name)))
     static let apiUser = ArgumentSpec("api_user", "the API_USER the mail went out under (reaches its webhooks and those of all API_USERs)")
     static let to = ArgumentSpec("to", "the recipient in the payload (default user@example.com)")
     static let data = ArgumentSpec("data", "payload fields to replace, merged into the sample: {subject: \"Hi\"}")

@@ -17,7 +17,9 @@ import WhsTestSupport
     }
 
     @Test(arguments: [
-        ("li", "li", ["list "]),
+        ("li", "li", ["list ", "listen "]),
+        ("lis", "lis", ["list ", "listen "]),
+        ("trigger de", "de", ["deliver "]),
         ("mod", "mod", ["modify "]),
         ("e", "e", ["events ", "exit ", "explain "]),
         ("wh", "wh", ["while "]),
@@ -32,12 +34,12 @@ import WhsTestSupport
         ("print $ho", "$ho", ["$hook", "$host"]),
         ("print $hook.u", "$hook.u", ["$hook.url"]),
         ("print $hook.nested.d", "$hook.nested.d", ["$hook.nested.deep"]),
-        ("set ", "", ["color ", "echo ", "format ", "on_error ", "timing "]),
+        ("set ", "", ["color ", "echo ", "format ", "on_error ", "retry_delays ", "timing "]),
         ("set format j", "j", ["json"]),
         ("set on_error ", "", ["continue", "stop"]),
         ("help mo", "mo", ["modify"]),
         ("history s", "s", ["save "]),
-        ("if true { del", "del", ["delete "]),
+        ("if true { del", "del", ["delete ", "deliveries "]),
         ("print 1; ad", "ad", ["add "]),
         ("nosuch ", "", []),
     ])

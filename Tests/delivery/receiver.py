@@ -1,0 +1,97 @@
+"""A webhook receiver written independently of whs, to check its pushes from the outside.
+
+It records every request (method, path, headers, body, arrival time) and answers as told:
+fail the first N requests with 500, answer a fixed status, or never answer at all.
+"""
+import http.server
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+WHS = os.environ.get("WHS_BINARY") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "debug", "whs")
+
+
+class Receiver:
+    def __init__(self, fail_first=0, status=200, hang=False, port=0):
+        self.requests = []
+        self.fail_first = fail_first
+        self.status = status
+        self.hang = hang
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.requests.append({
+                        "time": time.time(), "method": "POST", "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                    })
+                    number = len(receiver.requests)
+                if receiver.hang:
+                    receiver.release.wait(30)
+                    return
+                status = 500 if number <= receiver.fail_first else receiver.status
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path="/hook"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def whs(*args, env=None, timeout=60, check=True):
+    """Runs the built whs; returns (status, stdout, stderr)."""
+    environment = dict(os.environ)
+    environment.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="whs-data-"))
+    environment.update(env or {})
+    done = subprocess.run([WHS, *args], capture_output=True, text=True, timeout=timeout, env=environment)
+    if check and done.returncode != 0:
+        raise AssertionError(f"whs {args} exited {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}")
+    return done.returncode, done.stdout, done.stderr
+
+
+def whs_json(store, script, **kwargs):
+    """Runs a script with --json and returns each shown value, parsed."""
+    _, out, _ = whs("--store", store, "--json", "-c", script, **kwargs)
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, seconds=10, what="condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

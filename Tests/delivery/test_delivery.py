@@ -1,0 +1,303 @@
+"""Delivery end to end, through the built binary, checked by a receiver that is not whs.
+
+Each test runs whs as a user would (`whs -c`, `whs serve`, `whs listen`) and checks the
+pushes on the wire: body and headers field by field, the signature recomputed here with
+Python's hmac, the attempts a failing receiver gets, and what the delivery log records.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from receiver import WHS, Receiver, free_port, wait_for, whs, whs_json
+
+
+@pytest.fixture
+def store():
+    directory = tempfile.mkdtemp(prefix="whs-delivery-")
+    return os.path.join(directory, "store.sqlite")
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(**kwargs):
+        made.append(Receiver(**kwargs))
+        return made[-1]
+    yield make
+    for one in made:
+        one.close()
+
+
+def app_key(store):
+    _, out, _ = whs("--store", store, "-c", "$k = app_key\nprint reveal($k)")
+    return out.strip()
+
+
+def test_a_push_is_signed_and_shaped_as_the_api_page_says(store, receiver):
+    target = receiver()
+    key = app_key(store)
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    before = time.time()
+    shown = whs_json(store, f"""
+        add {target.url('/status')} events=deliver
+        trigger deliver api_user=alice to="bob@example.com" data={{subject: "Hello", custom_args: {{campaign: "c1"}}}} wait=true
+    """)
+    result = shown[-1]
+    assert result["count"] == 1 and result["deliveries"][0]["state"] == "succeeded"
+    assert len(target.requests) == 1
+    push = target.requests[0]
+    headers = push["headers"]
+    assert push["path"] == "/status"
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["x-webhook-appkey"] == "email"
+    stamp = headers["x-webhook-timestamp"]
+    assert stamp.isdigit() and before - 5 <= int(stamp) <= time.time() + 5
+    expected = hmac.new(key.encode(), stamp.encode(), hashlib.sha256).hexdigest()
+    assert headers["x-webhook-signature"] == expected
+    body = json.loads(push["body"])
+    assert list(body) == ["message_id", "from", "subject", "to", "server", "itime", "custom_args", "status"]
+    assert body["message_id"] == result["message_id"]
+    assert body["subject"] == "Hello"
+    assert body["to"] == "bob@example.com"
+    assert body["from"] == "support@example.com"
+    assert body["server"] == "email"
+    assert isinstance(body["itime"], int) and abs(body["itime"] / 1000 - int(stamp)) < 5
+    assert body["custom_args"] == {"campaign": "c1"}
+    assert body["status"]["message_status"] == "deliver"
+    assert isinstance(body["status"]["status_data"], dict) and body["status"]["status_data"]
+
+    # An engagement event has `response` instead of `status`.
+    whs("--store", store, "-c", f"add {target.url('/engagement')} events=open\ntrigger open wait=true")
+    opened = json.loads(target.requests[-1]["body"])
+    assert "status" not in opened
+    assert opened["response"]["event"] == "open"
+    assert "ip" in opened["response"]["response_data"]
+
+
+def test_a_receiver_failing_the_first_n_gets_exactly_n_plus_one_attempts(store, receiver):
+    target = receiver(fail_first=2)
+    shown = whs_json(store, f"""
+        set retry_delays 0.05,0.05,0.05,0.05,0.05
+        add {target.url()} events=deliver
+        trigger deliver wait=true
+        deliveries
+    """)
+    time.sleep(0.3)  # nothing more arrives after the success
+    assert len(target.requests) == 3
+    delivery = shown[-1]["deliveries"][0]
+    assert delivery["state"] == "succeeded"
+    assert [a["number"] for a in delivery["attempts"]] == [1, 2, 3]
+    assert [a["status"] for a in delivery["attempts"]] == [500, 500, 200]
+    assert [a["error"] for a in delivery["attempts"]] == ["HTTP 500", "HTTP 500", None]
+    assert all(a["latency_ms"] >= 0 for a in delivery["attempts"])
+    # The same signature checks out on every attempt.
+    key = app_key(store)
+    for request in target.requests:
+        stamp = request["headers"]["x-webhook-timestamp"]
+        assert request["headers"]["x-webhook-signature"] == hmac.new(key.encode(), stamp.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_receiver_that_never_answers_is_given_up_after_the_schedule(store, receiver):
+    target = receiver(hang=True)
+    started = time.monotonic()
+    shown = whs_json(store, f"""
+        set retry_delays 0.1
+        add {target.url()} events=deliver
+        trigger deliver wait=true
+    """)
+    elapsed = time.monotonic() - started
+    delivery = shown[-1]["deliveries"][0]
+    assert delivery["state"] == "failed"
+    assert [a["error"] for a in delivery["attempts"]] == ["timed out after 3 s", "timed out after 3 s"]
+    assert [a["status"] for a in delivery["attempts"]] == [None, None]
+    assert all(2900 <= a["latency_ms"] <= 4500 for a in delivery["attempts"])
+    assert len(target.requests) == 2
+    assert 6.0 <= elapsed < 15
+
+
+def test_only_subscribed_webhooks_of_the_same_or_all_api_users_get_the_event(store, receiver):
+    target = receiver()
+    shown = whs_json(store, f"""
+        add {target.url('/all')} events=deliver
+        add {target.url('/alice')} events=deliver,open api_user=alice
+        add {target.url('/bob')} events=deliver api_user=bob
+        add {target.url('/opens')} events=open
+        trigger deliver api_user=alice wait=true
+    """)
+    assert shown[-1]["count"] == 2
+    assert sorted(r["path"] for r in target.requests) == ["/alice", "/all"]
+    target.requests.clear()
+    shown = whs_json(store, "trigger click wait=true")
+    assert shown[-1]["count"] == 0 and shown[-1]["note"] == "no webhook subscribes to click"
+    shown = whs_json(store, "trigger deliver api_user=carol wait=true")
+    assert [r["path"] for r in target.requests] == ["/all"]
+    time.sleep(0.2)
+    assert len(target.requests) == 1
+
+
+def test_pending_deliveries_survive_a_restart(store, receiver):
+    port = free_port()
+    # Nothing listens yet: the push fails and waits for its retry in the store.
+    _, _, err = whs("--store", store, "-c", f"set retry_delays 1\nadd http://127.0.0.1:{port}/late events=deliver\ntrigger deliver")
+    assert "resume" in err
+    target = receiver(port=port)
+    server = subprocess.Popen([WHS, "serve", "--store", store, "--port", "0", "--quiet", "--retry-delays", "0.1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = server.stdout.readline()
+        assert "listening" in banner
+        assert "resuming 1 pending delivery" in server.stdout.readline()
+        wait_for(lambda: len(target.requests) == 1, seconds=45, what="the resumed push")
+    finally:
+        server.terminate()
+        server.wait(10)
+    delivery = whs_json(store, "deliveries")[-1]["deliveries"][0]
+    assert delivery["state"] == "succeeded"
+    assert delivery["attempts"][-1]["status"] == 200
+    assert delivery["next_attempt"] is None
+
+
+class Server:
+    """`whs serve` on a free port with two accounts."""
+
+    def __init__(self, store):
+        self.process = subprocess.Popen(
+            [WHS, "serve", "--store", store, "--port", "0", "--quiet", "--retry-delays", "0.05",
+             "--user", "acme:alice:alice-key", "--user", "other:olga:olga-key"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = self.process.stdout.readline()
+        self.base = re.search(r"http://[0-9.:]+", first).group(0)
+        self.keys = {}
+        for _ in range(2):
+            line = self.process.stdout.readline()
+            account, key = re.search(r"account (\w+): app key ([0-9a-f]{64})", line).groups()
+            self.keys[account] = key
+
+    def call(self, method, path, user=None, body=None):
+        request = urllib.request.Request(self.base + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode())
+        if user:
+            token = base64.b64encode(f"{user}:{user}-key".encode()).decode()
+            request.add_header("Authorization", "Basic " + token)
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def test_the_server_triggers_lists_and_redelivers_per_account(store, receiver):
+    target = receiver()
+    server = Server(store)
+    try:
+        assert server.keys["acme"] != server.keys["other"]
+        status, added = server.call("POST", "/v1/webhooks", "alice", {"url": target.url(), "event": [1]})
+        assert status == 200
+        status, triggered = server.call("POST", "/v1/events", "alice", {"event": "deliver", "to": "x@example.com"})
+        assert status == 200 and triggered["count"] == 1
+        wait_for(lambda: len(target.requests) == 1, what="the push")
+        push = target.requests[0]
+        stamp = push["headers"]["x-webhook-timestamp"]
+        assert push["headers"]["x-webhook-signature"] == hmac.new(server.keys["acme"].encode(), stamp.encode(), hashlib.sha256).hexdigest()
+        assert json.loads(push["body"])["to"] == "x@example.com"
+
+        def settled():
+            return server.call("GET", "/v1/deliveries", "alice")[1]["deliveries"][0]["state"] == "succeeded"
+        wait_for(settled, what="the log to say succeeded")
+        delivery_id = triggered["deliveries"][0]["id"]
+
+        # Another account sees nothing, reaches nothing, and cannot redeliver.
+        assert server.call("GET", "/v1/deliveries", "olga")[1] == {"count": 0, "deliveries": []}
+        assert server.call("POST", "/v1/events", "olga", {"event": 1})[1]["count"] == 0
+        status, error = server.call("POST", f"/v1/deliveries/{delivery_id}/redeliver", "olga")
+        assert (status, error["code"]) == (404, 40402)
+        # Unauthenticated, or a bad body: refused, nothing sent.
+        assert server.call("POST", "/v1/events", None, {"event": "deliver"})[0] == 401
+        status, error = server.call("POST", "/v1/events", "alice", {"event": "bounce"})
+        assert status == 400 and "unknown event" in error["message"]
+        status, error = server.call("POST", "/v1/events", "alice", {"evnt": "deliver"})
+        assert status == 400 and error["code"] == 40002 and "event" in error["message"]
+        time.sleep(0.2)
+        assert len(target.requests) == 1
+
+        status, copy = server.call("POST", f"/v1/deliveries/{delivery_id}/redeliver", "alice")
+        assert status == 200 and copy["id"] != delivery_id and copy["message_id"] == triggered["message_id"]
+        wait_for(lambda: len(target.requests) == 2, what="the redelivery")
+        assert target.requests[1]["body"] == target.requests[0]["body"]
+        assert server.call("GET", "/v1/app_key", "alice")[1] == {"app_key": server.keys["acme"]}
+    finally:
+        server.close()
+
+
+def test_the_shell_triggers_through_a_server(store, receiver):
+    target = receiver(fail_first=1)
+    server = Server(store)
+    try:
+        _, out, _ = whs("--url", server.base, "--api-user", "alice", "--json", "-c", f"""
+            add {target.url()} events=open
+            trigger open wait=true
+        """, env={"WHS_API_KEY": "alice-key"})
+        result = json.loads(out.splitlines()[-1])
+        assert result["deliveries"][0]["state"] == "succeeded"
+        assert [a["status"] for a in result["deliveries"][0]["attempts"]] == [500, 200]
+        assert len(target.requests) == 2
+    finally:
+        server.close()
+
+
+def test_listen_reports_which_signature_variant_matched():
+    key = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    listener = subprocess.Popen([WHS, "listen", "--port", "0", "--app-key", key, "--json", "--respond", "202"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(re.search(r":(\d+)/", listener.stdout.readline()).group(1))
+        stamp = str(int(time.time()))
+        signatures = [
+            hmac.new(key.encode(), stamp.encode(), hashlib.sha256).hexdigest(),
+            hashlib.md5((stamp + "email" + key).encode()).hexdigest(),
+            hashlib.md5((stamp + key + "email").encode()).hexdigest(),
+            hashlib.md5((stamp + "email" + "wrong").encode()).hexdigest(),
+            None,
+        ]
+        body = json.dumps({"message_id": "m-7", "status": {"message_status": "deliver", "status_data": {}}}).encode()
+        for signature in signatures:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/in", data=body, method="POST")
+            request.add_header("Content-Type", "application/json; charset=utf-8")
+            if signature:
+                request.add_header("X-WebHook-Timestamp", stamp)
+                request.add_header("X-WebHook-AppKey", "email")
+                request.add_header("X-WebHook-Signature", signature)
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.status == 202
+        reports = [json.loads(listener.stdout.readline()) for _ in signatures]
+        assert [r["signature"] for r in reports] == ["hmac-sha256", "md5-appkey-secret", "md5-key-appkey", "invalid", "missing"]
+        assert all(r["event"] == "deliver" and r["message_id"] == "m-7" and r["status"] == 202 for r in reports)
+        assert reports[0]["headers"]["X-WebHook-Signature"] == signatures[0]
+        assert reports[0]["body"]["status"]["message_status"] == "deliver"
+    finally:
+        listener.terminate()
+        listener.wait(10)
+    assert listener.returncode == 0
+
+
+def test_the_app_key_is_a_secret_in_the_shell(store):
+    _, out, _ = whs("--store", store, "-c", "$k = app_key\nprint $k\nprint type($k)")
+    assert app_key(store) not in out
+    assert out.splitlines()[-1] == "secret"

@@ -13,14 +13,37 @@ public protocol DeliveryStore: Sendable {
                           payload: [UInt8], at time: Double) throws(WebhookError) -> [Delivery]
     /// A new pending delivery with the payload, webhook and URL of delivery `id` (`redeliver`).
     func copyDelivery(account: String, id: Int, at time: Double) throws(WebhookError) -> Delivery
-    /// Logs an attempt and the state it leaves the delivery in.
-    func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state: DeliveryState, nextAttempt: Double?) throws(WebhookError)
+    /// Logs attempts and the states they leave their deliveries in, in one transaction.
+    func recordAttempts(_ records: [AttemptRecord]) throws(WebhookError)
     /// What sending delivery `id` needs; nil if the log has no such delivery.
     func outgoing(deliveryID: Int) throws(WebhookError) -> OutgoingDelivery?
     /// The account's deliveries that `query` selects, oldest first.
     func deliveries(account: String, _ query: DeliveryQuery) throws(WebhookError) -> [Delivery]
     /// Every pending delivery of every account, with when it is due: what a restart resumes.
     func pendingDeliveries() throws(WebhookError) -> [(id: Int, due: Double)]
+}
+
+/// An attempt as the log takes it: which delivery, what happened, and what comes next.
+public struct AttemptRecord: Sendable {
+    public let deliveryID: Int
+    public let attempt: DeliveryAttempt
+    public let state: DeliveryState
+    /// When the next attempt is due; nil once the delivery settled.
+    public let nextAttempt: Double?
+
+    public init(deliveryID: Int, attempt: DeliveryAttempt, state: DeliveryState, nextAttempt: Double?) {
+        self.deliveryID = deliveryID
+        self.attempt = attempt
+        self.state = state
+        self.nextAttempt = nextAttempt
+    }
+}
+
+extension DeliveryStore {
+    /// Logs one attempt.
+    public func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state: DeliveryState, nextAttempt: Double?) throws(WebhookError) {
+        try recordAttempts([AttemptRecord(deliveryID: deliveryID, attempt: attempt, state: state, nextAttempt: nextAttempt)])
+    }
 }
 
 /// A delivery as the sender needs it.

@@ -6,22 +6,30 @@ import WhsSupport
 /// Fans events out to the webhooks that subscribed to them and pushes each one, retrying on
 /// the schedule until it succeeds or runs out of attempts. The store's delivery log is the
 /// truth: every delivery is logged as pending before its first attempt and every attempt is
-/// logged as it ends, so a process that stops leaves work that `resumePending` picks up.
+/// logged as it ends (in batches: `AttemptLog`), so a process that stops leaves work that
+/// `resumePending` picks up. A delivery counts as settled only once its last attempt is in the
+/// log, so whoever waits for it reads the log complete.
 public final class Dispatcher: Sendable {
     public let store: any DeliveryStore
     let sender: PushSender
-    let limit: ConcurrencyLimit
+    /// Up to `concurrency` workers take due jobs in turn: a thousand pushes need no thousand tasks.
+    var workers: WorkerPool<Job> { workerPool.withLock { $0! } }
+    /// Set at the end of `init`: its work is a method of this dispatcher.
+    private let workerPool = Mutex<WorkerPool<Job>?>(nil)
     let scheduleBox: Mutex<RetrySchedule>
     /// Deliveries this process has scheduled and not yet seen settle.
     let unsettled = Mutex<Set<Int>>([])
     /// App keys by account: read once, since every push of an account signs with the same key.
     let appKeys = Mutex<[String: String]>([:])
+    let log: AttemptLog
 
     public init(store: any DeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32) {
         self.store = store
         sender = PushSender(timeout: timeout, connectionsPerHost: concurrency)
-        limit = ConcurrencyLimit(concurrency)
         scheduleBox = Mutex(schedule)
+        log = AttemptLog(store: store)
+        let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
+        workerPool.withLock { $0 = pool }
     }
 
     public var schedule: RetrySchedule {
@@ -47,9 +55,13 @@ public final class Dispatcher: Sendable {
         _ = try appKey(account: account)
         let subscribed = try store.subscribers(account: account, event: trigger.event)
         let matching = subscribed.filter { $0.apiUser.isEmpty || $0.apiUser == trigger.apiUser }
+        let payload = body.bytes
         let deliveries = try store.insertDeliveries(account: account, webhooks: matching, event: trigger.event,
-                                                    messageID: messageID, payload: body.bytes, at: now)
-        for delivery in deliveries { start(delivery.id, due: now) }
+                                                    messageID: messageID, payload: payload, at: now)
+        for delivery in deliveries {
+            start(Job(id: delivery.id, outgoing: OutgoingDelivery(account: account, url: delivery.url, payload: payload,
+                                                                 attemptsMade: 0, state: .pending)), due: now)
+        }
         return TriggerResult(messageID: messageID, deliveries: deliveries,
                              note: matching.isEmpty ? Dispatcher.whyNothingMatched(trigger, subscribed: subscribed) : nil)
     }
@@ -65,7 +77,7 @@ public final class Dispatcher: Sendable {
     public func redeliver(account: String, id: Int) throws(WebhookError) -> Delivery {
         _ = try appKey(account: account)
         let copy = try store.copyDelivery(account: account, id: id, at: Clock.now())
-        start(copy.id, due: copy.created)
+        start(Job(id: copy.id, outgoing: nil), due: copy.created)
         return copy
     }
 
@@ -73,7 +85,7 @@ public final class Dispatcher: Sendable {
     @discardableResult
     public func resumePending() throws(WebhookError) -> Int {
         let pending = try store.pendingDeliveries()
-        for (id, due) in pending { start(id, due: due) }
+        for (id, due) in pending { start(Job(id: id, outgoing: nil), due: due) }
         return pending.count
     }
 
@@ -95,28 +107,56 @@ public final class Dispatcher: Sendable {
         return true
     }
 
-    func start(_ id: Int, due: Double) {
-        unsettled.withLock { _ = $0.insert(id) }
-        Task { await self.run(id, due: due) }
+    /// A delivery being worked on: what to send, once read (a new delivery carries it from
+    /// `trigger`; a resumed or copied one reads it from the log when it is due).
+    struct Job {
+        let id: Int
+        var outgoing: OutgoingDelivery?
     }
 
-    /// Attempts delivery `id` at `due`, and again after each failure while the schedule allows.
-    func run(_ id: Int, due: Double) async {
-        var due = due
-        while true {
-            let wait = due - Clock.now()
-            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-            guard let next = await limit.run({ await self.attempt(id) }) else { break }
-            due = next
+    func start(_ job: Job, due: Double) {
+        unsettled.withLock { _ = $0.insert(job.id) }
+        queue(job, due: due)
+    }
+
+    /// Hands the job to the workers now, or after a timer when it is due later.
+    func queue(_ job: Job, due: Double) {
+        let wait = due - Clock.now()
+        guard wait > 0 else {
+            workers.push(job)
+            return
         }
-        unsettled.withLock { _ = $0.remove(id) }
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+            self.workers.push(job)
+        }
     }
 
-    /// One attempt, logged. Returns when the next one is due, or nil when the delivery settled
-    /// (or cannot go on: gone from the log, the log failing).
-    func attempt(_ id: Int) async -> Double? {
-        guard let outgoing = try? store.outgoing(deliveryID: id), outgoing.state == .pending,
-              let key = try? appKey(account: outgoing.account) else { return nil }
+    /// One attempt of a job, on a worker; the job settles or goes back to wait for its retry.
+    func process(_ job: Job) async {
+        var job = job
+        if job.outgoing == nil { job.outgoing = try? store.outgoing(deliveryID: job.id) }
+        guard let outgoing = job.outgoing, outgoing.state == .pending, let key = try? appKey(account: outgoing.account) else {
+            settled(job.id)
+            return
+        }
+        let record = await attempt(job.id, outgoing, key: key)
+        guard let next = record.nextAttempt else {
+            // Settled once the log has the last attempt.
+            let id = job.id
+            log.append(record) { [weak self] in self?.settled(id) }
+            return
+        }
+        log.append(record)
+        job.outgoing = OutgoingDelivery(account: outgoing.account, url: outgoing.url, payload: outgoing.payload,
+                                        attemptsMade: record.attempt.number, state: .pending)
+        queue(job, due: next)
+    }
+
+    func settled(_ id: Int) { unsettled.withLock { _ = $0.remove(id) } }
+
+    /// One attempt, and what it leaves the delivery as.
+    func attempt(_ id: Int, _ outgoing: OutgoingDelivery, key: String) async -> AttemptRecord {
         let started = Clock.now()
         let outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key)
         let number = outgoing.attemptsMade + 1
@@ -125,49 +165,97 @@ public final class Dispatcher: Sendable {
         let retryIn = outcome.error == nil ? nil : schedule.delay(afterAttempts: number)
         let next = retryIn.map { Clock.now() + $0 }
         let state: DeliveryState = outcome.error == nil ? .succeeded : (next == nil ? .failed : .pending)
-        do { try store.recordAttempt(deliveryID: id, attempt, state: state, nextAttempt: next) } catch { return nil }
-        return next
+        return AttemptRecord(deliveryID: id, attempt: attempt, state: state, nextAttempt: next)
     }
 }
 
-/// At most `limit` pushes at once; the rest wait their turn in arrival order.
-final class ConcurrencyLimit: Sendable {
+/// Writes attempts to the store in batches: whatever arrives while a write is under way goes
+/// in the next one, so a thousand pushes ending together cost a few transactions, not a
+/// thousand. A failed write is dropped from the log, not retried: the deliveries stay pending
+/// there, and a restart sends them again (at least once).
+final class AttemptLog: Sendable {
     private struct State {
-        var available: Int
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var waiting: [AttemptRecord] = []
+        var afterWrite: [@Sendable () -> Void] = []
+        var writing = false
     }
-    private let state: Mutex<State>
+    private let state = Mutex(State())
+    let store: any DeliveryStore
 
-    init(_ limit: Int) { state = Mutex(State(available: max(1, limit))) }
+    init(store: any DeliveryStore) { self.store = store }
 
-    func run<T: Sendable>(_ body: () async -> T) async -> T {
-        await acquire()
-        defer { release() }
-        return await body()
+    /// Adds a record to be written soon; `written` runs once it is.
+    func append(_ record: AttemptRecord, written: (@Sendable () -> Void)? = nil) {
+        let startWriter = state.withLock { state -> Bool in
+            state.waiting.append(record)
+            if let written { state.afterWrite.append(written) }
+            if state.writing { return false }
+            state.writing = true
+            return true
+        }
+        if startWriter { Task { self.writeAll() } }
     }
 
-    private func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let granted = state.withLock { state -> Bool in
-                if state.available > 0 {
-                    state.available -= 1
-                    return true
+    /// Writes batches until nothing is waiting.
+    private func writeAll() {
+        while true {
+            let (records, afterWrite) = state.withLock { state -> ([AttemptRecord], [@Sendable () -> Void]) in
+                defer {
+                    state.waiting.removeAll(keepingCapacity: true)
+                    state.afterWrite.removeAll(keepingCapacity: true)
                 }
-                state.waiting.append(continuation)
-                return false
+                if state.waiting.isEmpty { state.writing = false }
+                return (state.waiting, state.afterWrite)
             }
-            if granted { continuation.resume() }
+            if records.isEmpty { return }
+            try? store.recordAttempts(records)
+            for done in afterWrite { done() }
         }
     }
+}
 
-    private func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiting.isEmpty {
-                state.available += 1
+/// Runs `work` on queued items with at most `limit` at once. Workers start when items arrive
+/// and end when the queue is empty, so an idle pool holds no tasks.
+final class WorkerPool<Item: Sendable>: Sendable {
+    private struct State {
+        var items: [Item] = []
+        var head = 0
+        var workers = 0
+    }
+    private let state = Mutex(State())
+    private let limit: Int
+    private let work: @Sendable (Item) async -> Void
+
+    init(limit: Int, work: @escaping @Sendable (Item) async -> Void) {
+        self.limit = max(1, limit)
+        self.work = work
+    }
+
+    func push(_ item: Item) {
+        let startWorker = state.withLock { state -> Bool in
+            state.items.append(item)
+            guard state.workers < limit else { return false }
+            state.workers += 1
+            return true
+        }
+        if startWorker { Task { await self.runWorker() } }
+    }
+
+    private func next() -> Item? {
+        state.withLock { state -> Item? in
+            guard state.head < state.items.count else {
+                state.items.removeAll(keepingCapacity: true)
+                state.head = 0
+                state.workers -= 1
                 return nil
             }
-            return state.waiting.removeFirst()
+            defer { state.head += 1 }
+            return state.items[state.head]
         }
-        next?.resume()
+    }
+
+    private func runWorker() async {
+        while let item = next() { await work(item) }
     }
 }
+

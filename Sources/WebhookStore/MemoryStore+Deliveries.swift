@@ -41,12 +41,15 @@ extension MemoryStore: DeliveryStore {
         }
     }
 
-    public func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state newState: DeliveryState, nextAttempt: Double?) throws(WebhookError) {
+    public func recordAttempts(_ records: [AttemptRecord]) throws(WebhookError) {
         try state.withLock { state throws(WebhookError) in
-            guard deliveryID >= 1, deliveryID <= state.deliveries.count else { throw .deliveryNotFound(id: deliveryID) }
-            state.deliveries[deliveryID - 1].delivery.attempts.append(attempt)
-            state.deliveries[deliveryID - 1].delivery.state = newState
-            state.deliveries[deliveryID - 1].delivery.nextAttempt = nextAttempt
+            for record in records {
+                let index = record.deliveryID - 1
+                guard index >= 0, index < state.deliveries.count else { throw .deliveryNotFound(id: record.deliveryID) }
+                state.deliveries[index].delivery.attempts.append(record.attempt)
+                state.deliveries[index].delivery.state = record.state
+                state.deliveries[index].delivery.nextAttempt = record.nextAttempt
+            }
         }
     }
 

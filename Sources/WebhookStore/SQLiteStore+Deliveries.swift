@@ -125,14 +125,17 @@ extension SQLiteStore: DeliveryStore {
         }
     }
 
-    public func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state: DeliveryState, nextAttempt: Double?) throws(WebhookError) {
+    public func recordAttempts(_ records: [AttemptRecord]) throws(WebhookError) {
         try transaction { s throws(WebhookError) in
-            s.insertAttempt.bind(.integer(deliveryID), .integer(attempt.number), .real(attempt.time),
-                                 attempt.status.map { .integer($0) } ?? .null, .real(attempt.latencyMilliseconds))
-            s.insertAttempt.bind(attempt.error.map { .text($0) } ?? .null, at: 6)
-            try s.insertAttempt.run()
-            try s.updateState.bind(.integer(deliveryID), .text(state.rawValue), .integer(attempt.number),
-                                   nextAttempt.map { .real($0) } ?? .null).run()
+            for record in records {
+                let attempt = record.attempt
+                s.insertAttempt.bind(.integer(record.deliveryID), .integer(attempt.number), .real(attempt.time),
+                                     attempt.status.map { .integer($0) } ?? .null, .real(attempt.latencyMilliseconds))
+                s.insertAttempt.bind(attempt.error.map { .text($0) } ?? .null, at: 6)
+                try s.insertAttempt.run()
+                try s.updateState.bind(.integer(record.deliveryID), .text(record.state.rawValue), .integer(attempt.number),
+                                       record.nextAttempt.map { .real($0) } ?? .null).run()
+            }
         }
     }
 

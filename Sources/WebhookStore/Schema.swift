@@ -53,6 +53,7 @@ enum Schema {
             created      REAL NOT NULL
         );
         CREATE INDEX deliveries_by_account ON deliveries(account, id);
+        CREATE INDEX deliveries_by_message ON deliveries(account, message_id, id);
         CREATE INDEX deliveries_pending ON deliveries(next_attempt) WHERE state = 'pending';
         CREATE TABLE delivery_attempts (
             delivery_id INTEGER NOT NULL,

@@ -157,7 +157,9 @@ public final class Shell {
         var firstFailure: Int32?
         for statement in statements {
             if settings.echo { out.line("whs> " + statement.text) }
-            let started = settings.timing ? FileIO.monotonicSeconds() : 0
+            // Timed when timing was on as it started: `set timing on` does not time itself.
+            let timed = settings.timing
+            let started = timed ? FileIO.monotonicSeconds() : 0
             do {
                 try interpreter.run(statement)
             } catch {
@@ -172,7 +174,7 @@ public final class Shell {
                 if stopOnError || status == 130 { return .stopped(status) }
                 firstFailure = firstFailure ?? status
             }
-            if settings.timing {
+            if timed && settings.timing {
                 let micros = Int(((FileIO.monotonicSeconds() - started) * 1e6).rounded())
                 report("Time: \(micros / 1000).\(String(micros % 1000).leftPadded(3)) ms")
             }

@@ -67,8 +67,12 @@ enum BackendCommands {
                     _ = try nested()
                 } catch {
                     // The caught request stops the statement with an error; any other error is the statement's own.
-                    guard let request = explaining.caught ?? explainingEvents.caught else { throw error }
-                    return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser))
+                    if let request = explaining.caught { return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser)) }
+                    guard let request = explainingEvents.caught else { throw error }
+                    // The delivery routes are whs serve's own: on a local store, point at a local server.
+                    let server = shell.service.remoteEndpoint ?? RemoteEndpoint(baseURL: "http://127.0.0.1:8080", apiUser: "api_user")
+                    return .string("# whs serve's delivery extension (docs/DELIVERY.md), not on EngageLab's API\n"
+                        + request.curl(baseURL: server.baseURL, apiUser: server.apiUser))
                 }
                 throw CommandFailure("that statement does not call the API")
             },

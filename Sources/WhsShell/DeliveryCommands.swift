@@ -121,9 +121,8 @@ enum DeliveryCommands {
             options.delayMilliseconds = max(0, try ArgumentValues.integer(call.argument("delay"), "delay") ?? 0)
             let receiver = try makeReceiver(options)
             shell.receiver = receiver
-            let host = options.host.contains(":") ? "[\(options.host)]" : options.host
             return .object(Object([
-                ("url", .string("http://\(host):\(receiver.port)/")),
+                ("url", .string("http://\(options.host.urlHost):\(receiver.port)/")),
                 ("port", .int(receiver.port)),
                 ("signatures", .string(options.appKey == nil ? "not checked" : "checked")),
             ]))

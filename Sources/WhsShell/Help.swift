@@ -26,11 +26,13 @@ enum Help {
     }
 
     static func overview(_ interpreter: Interpreter) -> String {
+        // Names and summaries, as psql's \? lists them; a usage line is `help COMMAND`'s job
+        // (`listen`'s alone would push every summary past the edge of a terminal).
         let commands = interpreter.commands.values.sorted { $0.name < $1.name }
-        let width = commands.map(\.usage.count).max() ?? 0
+        let width = commands.map(\.name.count).max() ?? 0
         var lines = ["Commands:"]
         for command in commands {
-            lines.append("  \(command.usage)\(String(repeating: " ", count: width - command.usage.count))  \(command.summary)")
+            lines.append("  \(command.name)\(String(repeating: " ", count: width - command.name.count))  \(command.summary)")
         }
         lines.append("")
         lines.append("Statements: $x = ..., if/elif/else, for $x in ..., while, break, continue, assert COND[, MESSAGE]")

@@ -13,6 +13,9 @@ extension StringProtocol {
         count >= width ? String(self) : String(repeating: pad, count: width - count) + self
     }
 
+    /// A host as it goes in a URL: an IPv6 address in brackets (`[::1]`), anything else as it is.
+    public var urlHost: String { contains(":") ? "[\(self)]" : String(self) }
+
     /// The part before the last `/` ("" for a bare file name).
     public var parentDirectory: String {
         guard let slash = lastIndex(of: "/") else { return "" }

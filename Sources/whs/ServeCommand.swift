@@ -1,5 +1,3 @@
-import Dispatch
-import Glibc
 import WebhookCore
 import WebhookDelivery
 import WebhookHTTP
@@ -36,29 +34,15 @@ enum ServeCommand {
         do { resumed = try dispatcher.resumePending() } catch { fail("serve: \(error)", status: 1) }
         let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
                                    dispatcher: dispatcher)
-        let done = DispatchSemaphore(value: 0)
-        let failure = FailureBox()
-        Task {
-            do {
-                try await server.run { port in
-                    let hostText = options.host.contains(":") ? "[\(options.host)]" : options.host
-                    var lines = ["whs serve: listening on http://\(hostText):\(port) (\(store.description))"] + keyLines
-                    if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
-                    if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
-                    let text = lines.joined(separator: "\n") + "\n"
-                    _ = text.withCString { Glibc.write(1, $0, strlen($0)) }
-                }
-            } catch {
-                failure.message = "\(error)"
+        let failure = Foreground.run {
+            try await server.run { port in
+                var lines = ["whs serve: listening on http://\(options.host.urlHost):\(port) (\(store.description))"] + keyLines
+                if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
+                if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
+                Foreground.write(lines)
             }
-            done.signal()
         }
-        done.wait()
-        if let message = failure.message { fail("serve: \(message)", status: 1) }
+        if let failure { fail("serve: \(failure)", status: 1) }
         return 0
     }
-}
-
-final class FailureBox: @unchecked Sendable {
-    var message: String?
 }

@@ -10,16 +10,28 @@ import WhsTestSupport
 @Suite struct DeliveryLogTests {
     enum Kind: String, CaseIterable { case memory, sqlite }
 
-    /// A store of the kind, with its directory kept alive as long as the store.
-    func make(_ kind: Kind) throws -> (any DeliveryStore, (String) -> WebhookService, TemporaryDirectory) {
-        let directory = try TemporaryDirectory()
-        switch kind {
-        case .memory:
-            let store = MemoryStore()
-            return (store, { store.account($0) }, directory)
-        case .sqlite:
-            let store = try SQLiteStore(path: directory.path + "/s.sqlite")
-            return (store, { store.account($0) }, directory)
+    /// A store of the kind, and how to add webhooks to its accounts. The directory lives as
+    /// long as the fixture.
+    struct Fixture {
+        let store: any DeliveryStore
+        let account: (String) -> WebhookService
+        let directory: TemporaryDirectory
+
+        init(_ kind: Kind) throws {
+            directory = try TemporaryDirectory()
+            switch kind {
+            case .memory:
+                let memory = MemoryStore()
+                (store, account) = (memory, { memory.account($0) })
+            case .sqlite:
+                let sqlite = try SQLiteStore(path: directory.path + "/s.sqlite")
+                (store, account) = (sqlite, { sqlite.account($0) })
+            }
+        }
+
+        func add(_ owner: String, _ url: String, events: String, apiUser: String = "") throws -> Webhook {
+            let inputs = events.split(separator: ",").map { EventInput.name(String($0)) }
+            return try account(owner).add(try WebhookDraft.validated(url: url, apiUser: apiUser, events: inputs))
         }
     }
 
@@ -28,30 +40,22 @@ import WhsTestSupport
 
     @Test(arguments: Kind.allCases)
     func subscribersAreTheAccountsWebhooksWithTheEvent(_ kind: Kind) throws {
-        let (store, account, directory) = try make(kind)
-        _ = directory
-        func add(_ owner: String, _ url: String, events: String, apiUser: String = "") throws -> Webhook {
-            let inputs = events.split(separator: ",").map { EventInput.name(String($0)) }
-            return try account(owner).add(try WebhookDraft.validated(url: url, apiUser: apiUser, events: inputs))
-        }
-        let a = try add("acme", "https://a.example/1", events: "deliver,open")
-        let b = try add("acme", "https://a.example/2", events: "deliver", apiUser: "bob")
-        _ = try add("acme", "https://a.example/3", events: "open")
-        _ = try add("other", "https://o.example/1", events: "deliver")
+        let fixture = try Fixture(kind)
+        let store = fixture.store
+        let a = try fixture.add("acme", "https://a.example/1", events: "deliver,open")
+        let b = try fixture.add("acme", "https://a.example/2", events: "deliver", apiUser: "bob")
+        _ = try fixture.add("acme", "https://a.example/3", events: "open")
+        _ = try fixture.add("other", "https://o.example/1", events: "deliver")
         #expect(try store.subscribers(account: "acme", event: DeliveryLogTests.deliver).map(\.id) == [a.id, b.id])
         #expect(try store.subscribers(account: "acme", event: EventType.named("click")!).isEmpty)
     }
 
     @Test(arguments: Kind.allCases)
     func attemptsAreLoggedAndQueried(_ kind: Kind) throws {
-        let (store, account, directory) = try make(kind)
-        _ = directory
-        func add(_ owner: String, _ url: String, events: String, apiUser: String = "") throws -> Webhook {
-            let inputs = events.split(separator: ",").map { EventInput.name(String($0)) }
-            return try account(owner).add(try WebhookDraft.validated(url: url, apiUser: apiUser, events: inputs))
-        }
-        let a = try add("acme", "https://a.example/1", events: "deliver")
-        let b = try add("acme", "https://a.example/2", events: "deliver")
+        let fixture = try Fixture(kind)
+        let store = fixture.store
+        let a = try fixture.add("acme", "https://a.example/1", events: "deliver")
+        let b = try fixture.add("acme", "https://a.example/2", events: "deliver")
         let made = try store.insertDeliveries(account: "acme", webhooks: [a, b], event: DeliveryLogTests.deliver, messageID: "m1",
                                               payload: Array("{\"x\":1}".utf8), at: 100)
         #expect(made.map(\.state) == [.pending, .pending])
@@ -88,13 +92,9 @@ import WhsTestSupport
 
     @Test(arguments: Kind.allCases)
     func pendingAndCopies(_ kind: Kind) throws {
-        let (store, account, directory) = try make(kind)
-        _ = directory
-        func add(_ owner: String, _ url: String, events: String, apiUser: String = "") throws -> Webhook {
-            let inputs = events.split(separator: ",").map { EventInput.name(String($0)) }
-            return try account(owner).add(try WebhookDraft.validated(url: url, apiUser: apiUser, events: inputs))
-        }
-        let a = try add("acme", "https://a.example/1", events: "open")
+        let fixture = try Fixture(kind)
+        let store = fixture.store
+        let a = try fixture.add("acme", "https://a.example/1", events: "open")
         let made = try store.insertDeliveries(account: "acme", webhooks: [a], event: DeliveryLogTests.open, messageID: "m2", payload: [1, 2, 3], at: 50)
         #expect(try store.pendingDeliveries().map(\.id) == [made[0].id])
         try store.recordAttempt(deliveryID: made[0].id, DeliveryAttempt(number: 1, time: 50, status: 404, latencyMilliseconds: 1, error: "HTTP 404"),
@@ -110,12 +110,8 @@ import WhsTestSupport
 
     @Test(arguments: Kind.allCases)
     func appKeysAreStablePerAccountAndDiffer(_ kind: Kind) throws {
-        let (store, account, directory) = try make(kind)
-        _ = directory
-        func add(_ owner: String, _ url: String, events: String, apiUser: String = "") throws -> Webhook {
-            let inputs = events.split(separator: ",").map { EventInput.name(String($0)) }
-            return try account(owner).add(try WebhookDraft.validated(url: url, apiUser: apiUser, events: inputs))
-        }
+        let fixture = try Fixture(kind)
+        let store = fixture.store
         let acme = try store.appKey(account: "acme")
         #expect(acme.count == 64 && Hex.decode(acme) != nil)
         #expect(try store.appKey(account: "acme") == acme)

@@ -342,7 +342,9 @@ struct Parser {
                     throw fail("\(name): '\(argument)=' needs a value right after '=', with no space", at: position)
                 }
                 if byte(position) == nil { throw fail("\(name): '\(argument)=' needs a value after '='", at: position) }
-                arguments.append(CommandArgument(name: canonical, value: try parseValue(), at: token.start))
+                let valueStart = position
+                let value = try parseValue()
+                arguments.append(CommandArgument(name: canonical, value: value, at: token.start, valueRange: valueStart..<lastEnd))
             } else {
                 if case .name = token.kind, try scanAfter(token).kind == .assign {
                     let equals = try scanAfter(token)
@@ -362,7 +364,8 @@ struct Parser {
                     arguments.append(CommandArgument(name: mapped, value: .literal(.string(variable)), at: token.start))
                     continue
                 }
-                arguments.append(CommandArgument(name: mapped, value: try parseValue(), at: token.start))
+                let value = try parseValue()
+                arguments.append(CommandArgument(name: mapped, value: value, at: token.start, valueRange: token.start..<lastEnd))
             }
         }
     }

@@ -41,6 +41,8 @@ struct CommandArgument {
     let name: String?
     let value: Expression
     let at: Int
+    /// Where the value is written (after `name=`), for `record`'s rewriting.
+    var valueRange: Range<Int> = 0..<0
 }
 
 /// A statement with its place and its source text (for `-x`, history and assertion messages).

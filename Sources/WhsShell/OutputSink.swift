@@ -14,16 +14,26 @@ public final class OutputSink {
         buffer.reserveCapacity(1 << 16)
     }
 
-    /// An in-memory sink for tests.
+    /// An in-memory sink (tests, `check`).
     public init(capturing: Void) {
         descriptor = -1
         captured = ""
     }
 
+    /// What was captured since the last call.
+    func takeCaptured() -> String {
+        defer { if captured != nil { captured = "" } }
+        return captured ?? ""
+    }
+
     /// Asked once: the shell consults it for every value it shows.
     public private(set) lazy var isTerminal: Bool = descriptor >= 0 && isatty(descriptor) == 1
 
+    /// Sees everything written (`play --cast` records it).
+    public var observer: ((String) -> Void)?
+
     public func write(_ text: String) {
+        observer?(text)
         if captured != nil { captured! += text; return }
         var text = text
         // Appending the contiguous UTF-8 in one go; `append(contentsOf: text.utf8)` goes byte by byte.

@@ -14,6 +14,9 @@ public final class Shell {
     public let err: OutputSink
     /// Scripts report errors and go on (`--keep-going`); the prompt always does.
     public var keepGoing = false
+    /// Errors as `error: message`, without place or caret: `check` compares them with
+    /// expectations, which should not break when a line is added above.
+    var reportsMessagesOnly = false
     var sourceDepth = 0
     /// Builds the backend `connect` asks for.
     public var connector: ((ConnectTarget) throws -> Connection)?
@@ -23,6 +26,8 @@ public final class Shell {
         didSet { eventsIfMade = nil }
     }
     var eventsIfMade: EventDelivery?
+    /// Writes the statements that succeed to a script (`record FILE`).
+    var recorder: Recorder?
     /// Starts a receiver in the background (`listen`).
     public var makeReceiver: ((ListenOptions) throws -> PushInbox)?
     var receiver: PushInbox?
@@ -42,7 +47,7 @@ public final class Shell {
         self.out = out
         self.err = err
         for command in WebhookCommands.all(self) + DeliveryCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self)
-            + [HistoryCommand.spec(self)] { interpreter.install(command) }
+            + [HistoryCommand.spec(self), RecordCommand.spec(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
     }
@@ -162,13 +167,14 @@ public final class Shell {
             let started = timed ? FileIO.monotonicSeconds() : 0
             do {
                 try interpreter.run(statement)
+                if let recorder, statement.commandName != "record" { recorder.record(statement, interpreter: interpreter) }
             } catch {
                 if case .exit(let code) = error { return .exited(code) }
                 if case .interrupted = error {
                     report("interrupted")
                     return .stopped(130)
                 }
-                report(error.diagnostic!.rendered)
+                report(reportsMessagesOnly ? "error: " + error.diagnostic!.message : error.diagnostic!.rendered)
                 let status = Shell.status(of: error)
                 let stopOnError = !keepGoing && settings.onError == .stop
                 if stopOnError || status == 130 { return .stopped(status) }

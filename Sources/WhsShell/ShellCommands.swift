@@ -86,6 +86,31 @@ enum ShellCommands {
 }
 
 /// `history [N]` and `history save FILE`.
+/// `record FILE`, `record stop`, `record`: docs/DEMOS.md.
+enum RecordCommand {
+    static func spec(_ shell: Shell) -> CommandSpec {
+        CommandSpec(
+            name: "record", summary: "write each statement that succeeds from now on to a script; record stop ends it",
+            usage: "record FILE | record stop | record", positionals: ["file"],
+            arguments: [ArgumentSpec("file", "the script to write (replaced), or stop", completion: .files)]
+        ) { call in
+            guard let target = call.argument("file") else {
+                guard let recorder = shell.recorder else { return .string("not recording") }
+                return .string("recording to \(recorder.path) (\(recorder.count) statement\(recorder.count == 1 ? "" : "s") so far)")
+            }
+            guard case .string(let path) = target else { throw CommandFailure("usage: record FILE | record stop") }
+            if path == "stop" {
+                guard let recorder = shell.recorder else { throw CommandFailure("not recording") }
+                shell.recorder = nil
+                return .string("recorded \(recorder.count) statement\(recorder.count == 1 ? "" : "s") to \(recorder.path)")
+            }
+            if let recorder = shell.recorder { throw CommandFailure("recording to \(recorder.path) already (record stop ends it)") }
+            shell.recorder = try Recorder(path: path)
+            return .string("recording to \(path): each statement that succeeds (record stop ends it)")
+        }
+    }
+}
+
 enum HistoryCommand {
     static func spec(_ shell: Shell) -> CommandSpec {
         CommandSpec(

@@ -23,35 +23,19 @@ extension CommandLineOptions {
     static func parseListen(_ words: [String], _ options: inout CommandLineOptions) throws(UsageError) -> Listen {
         var listen = Listen()
         listen.options.appKey = Environment.nonEmpty("WHS_APP_KEY")
-        var index = 0
-        func value(_ flag: String) throws(UsageError) -> String {
-            index += 1
-            guard index < words.count else { throw UsageError(message: "listen: \(flag) needs a value") }
-            return words[index]
-        }
-        func count(_ flag: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
-            let text = try value(flag)
-            guard let number = Int(text), range.contains(number) else {
-                throw UsageError(message: "listen: \(flag) must be \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-            }
-            return number
-        }
-        while index < words.count {
-            let word = words[index]
+        var reader = OptionWords("listen", words)
+        while let word = reader.next() {
             switch word {
-            case "--host": listen.options.host = try value(word)
-            case "--port": listen.options.port = try port(try value(word), command: "listen")
-            case "--app-key": listen.options.appKey = try value(word)
-            case "--respond": listen.options.respond = try count(word, in: 200...599)
-            case "--fail-first": listen.options.failFirst = try count(word, in: 0...1_000_000)
-            case "--delay": listen.options.delayMilliseconds = try count(word, in: 0...600_000)
+            case "--host": listen.options.host = try reader.value(for: word)
+            case "--port": listen.options.port = try reader.number(for: word, in: 0...65535)
+            case "--app-key": listen.options.appKey = try reader.value(for: word)
+            case "--respond": listen.options.respond = try reader.number(for: word, in: 200...599)
+            case "--fail-first": listen.options.failFirst = try reader.number(for: word, in: 0...1_000_000)
+            case "--delay": listen.options.delayMilliseconds = try reader.number(for: word, in: 0...600_000)
             case "--json": listen.json = true
             case "-h", "--help": options.action = .help(topic: "listen"); return listen
-            default:
-                let known = ["--host", "--port", "--app-key", "--respond", "--fail-first", "--delay", "--json"]
-                throw UsageError(message: "listen: unknown option '\(word)'\(Suggestion.hint(for: word, in: known))")
+            default: throw reader.unknown(word, known: ["--host", "--port", "--app-key", "--respond", "--fail-first", "--delay", "--json"])
             }
-            index += 1
         }
         return listen
     }

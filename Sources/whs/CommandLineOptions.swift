@@ -30,6 +30,8 @@ struct CommandLineOptions: Equatable {
         case version
         case serve(Serve)
         case listen(Listen)
+        case play(Play)
+        case check(Check)
     }
 
     var backend = Backend.defaultStore
@@ -53,6 +55,9 @@ struct CommandLineOptions: Equatable {
                                                  the webhook API over HTTP (users also from $WHS_USERS)
                whs listen [--port 8088] [--app-key KEY] [--respond STATUS] [--json] ...
                                                  receive webhook pushes and print each one
+               whs play FILE [--pace MS] [--step] [--cast OUT.cast]
+                                                 replay a script as if typed, with its captions
+               whs check [--update] FILE...      compare each statement's output with its #=> lines
                whs --version
 
         options:
@@ -142,6 +147,14 @@ struct CommandLineOptions: Equatable {
                 let listen = try parseListen(Array(words.dropFirst()), &options)
                 if options.action == .shell { options.action = .listen(listen) }
                 return options
+            case "play" where index == 0:
+                let play = try parsePlay(Array(words.dropFirst()), &options)
+                if options.action == .shell { options.action = .play(play) }
+                return options
+            case "check" where index == 0:
+                let check = try parseCheck(Array(words.dropFirst()), &options)
+                if options.action == .shell { options.action = .check(check) }
+                return options
             case "--json": options.json = true
             case "--keep-going": options.keepGoing = true
             case "-x", "--echo": options.echo = true
@@ -186,39 +199,67 @@ extension CommandLineOptions {
     /// `whs serve [--host H] [--port N] [--store PATH | --memory] [--user A:U:K]... [--quiet]`
     static func parseServe(_ words: [String], _ options: inout CommandLineOptions) throws(UsageError) -> Serve {
         var serve = Serve()
-        var index = 0
+        var reader = OptionWords("serve", words)
         var sawBackend = false
-        func value(_ flag: String) throws(UsageError) -> String {
-            index += 1
-            guard index < words.count else { throw UsageError(message: "serve: \(flag) needs a value") }
-            return words[index]
-        }
-        while index < words.count {
-            let word = words[index]
+        while let word = reader.next() {
             switch word {
-            case "--host": serve.host = try value(word)
-            case "--port": serve.port = try port(try value(word), command: "serve")
-            case "--retry-delays": serve.retryDelays = try value(word)
+            case "--host": serve.host = try reader.value(for: word)
+            case "--port": serve.port = try reader.number(for: word, in: 0...65535)
+            case "--retry-delays": serve.retryDelays = try reader.value(for: word)
             case "--store", "--memory":
                 if sawBackend { throw UsageError(message: "serve: --store and --memory cannot be used together") }
                 sawBackend = true
-                options.backend = word == "--memory" ? .memory : .store(try value(word))
-            case "--user": serve.users.append(try value(word))
+                options.backend = word == "--memory" ? .memory : .store(try reader.value(for: word))
+            case "--user": serve.users.append(try reader.value(for: word))
             case "-q", "--quiet": serve.quiet = true
             case "-h", "--help": options.action = .help(topic: "serve"); return serve
-            default:
-                let known = ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--quiet"]
-                throw UsageError(message: "serve: unknown option '\(word)'\(Suggestion.hint(for: word, in: known))")
+            default: throw reader.unknown(word, known: ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--quiet"])
             }
-            index += 1
         }
         return serve
     }
 }
 
 extension CommandLineOptions {
-    static func port(_ text: String, command: String) throws(UsageError) -> Int {
-        guard let port = Int(text), (0...65535).contains(port) else { throw UsageError(message: "\(command): --port must be 0 to 65535, got '\(text)'") }
-        return port
+    /// `whs SUBCOMMAND --help`.
+    static var subcommandUsage: [String: String] {
+        ["serve": serveUsage, "listen": listenUsage, "play": playUsage, "check": checkUsage]
+    }
+
+    /// The words after a subcommand, read an option at a time.
+    struct OptionWords {
+        let command: String
+        let words: [String]
+        private var index = -1
+
+        init(_ command: String, _ words: [String]) {
+            self.command = command
+            self.words = words
+        }
+
+        /// The next word, or nil at the end.
+        mutating func next() -> String? {
+            index += 1
+            return index < words.count ? words[index] : nil
+        }
+
+        /// The word after the option `flag`.
+        mutating func value(for flag: String) throws(UsageError) -> String {
+            guard let word = next() else { throw UsageError(message: "\(command): \(flag) needs a value") }
+            return word
+        }
+
+        /// An integer in `range` after the option `flag`.
+        mutating func number(for flag: String, in range: ClosedRange<Int>, unit: String = "") throws(UsageError) -> Int {
+            let text = try value(for: flag)
+            guard let number = Int(text), range.contains(number) else {
+                throw UsageError(message: "\(command): \(flag) must be \(unit)\(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            }
+            return number
+        }
+
+        func unknown(_ word: String, known: [String]) -> UsageError {
+            UsageError(message: "\(command): unknown option '\(word)'\(Suggestion.hint(for: word, in: known))")
+        }
     }
 }

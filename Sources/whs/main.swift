@@ -30,14 +30,15 @@ func main() -> Int32 {
     case .help(nil):
         out.line(CommandLineOptions.usage)
         return 0
-    case .help("serve"):
-        out.line(CommandLineOptions.serveUsage)
-        return 0
-    case .help("listen"):
-        out.line(CommandLineOptions.listenUsage)
+    case .help(let topic?) where CommandLineOptions.subcommandUsage[topic] != nil:
+        out.line(CommandLineOptions.subcommandUsage[topic]!)
         return 0
     case .listen(let listen):
         return ListenCommand.run(listen)
+    case .play(let play):
+        return DemoCommands.play(play, out: out)
+    case .check(let check):
+        return DemoCommands.check(check, out: out)
     default:
         break
     }
@@ -46,15 +47,7 @@ func main() -> Int32 {
     }
     let connection: Connection
     do { connection = try Backends.open(options.backend) } catch { fail("\(error)", status: 1) }
-    let shell = Shell(service: connection.service, out: out, err: OutputSink(descriptor: 2))
-    shell.promptLabel = connection.label
-    shell.makeEvents = connection.makeEvents
-    shell.makeReceiver = { options in
-        let receiver = PushReceiver(options)
-        try receiver.start()
-        return receiver
-    }
-    shell.connector = { target in try Backends.connect(target) }
+    let shell = makeShell(connection, out: out, err: OutputSink(descriptor: 2))
     shell.keepGoing = options.keepGoing
     shell.settings.echo = options.echo
     if options.json { shell.settings.format = .json }
@@ -71,6 +64,20 @@ func main() -> Int32 {
     }
     noteUnsettledDeliveries(shell, memory: options.backend == .memory)
     return status
+}
+
+/// A shell on a backend, able to switch (`connect`), deliver and listen.
+func makeShell(_ connection: Connection, out: OutputSink, err: OutputSink) -> Shell {
+    let shell = Shell(service: connection.service, out: out, err: err)
+    shell.promptLabel = connection.label
+    shell.makeEvents = connection.makeEvents
+    shell.makeReceiver = { options in
+        let receiver = PushReceiver(options)
+        try receiver.start()
+        return receiver
+    }
+    shell.connector = { target in try Backends.connect(target) }
+    return shell
 }
 
 /// Deliveries still under way when whs exits are not waited for (`trigger ... wait=true`

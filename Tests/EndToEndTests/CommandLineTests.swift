@@ -11,6 +11,19 @@ import WhsTestSupport
         (["-x", "--keep-going", "--no-init", "-q", "--", "-odd.whs"], { var o = CommandLineOptions(); o.echo = true; o.keepGoing = true; o.noInit = true; o.quiet = true; o.action = .file("-odd.whs", arguments: []); return o }()),
         (["help", "add"], { var o = CommandLineOptions(); o.action = .help(topic: "add"); return o }()),
         (["--version"], { var o = CommandLineOptions(); o.action = .version; return o }()),
+        (["play", "--pace", "0", "--cast", "o.cast", "d.whs"], { var o = CommandLineOptions(); o.action = .play(.init(file: "d.whs", pace: 0, step: false, cast: "o.cast")); return o }()),
+        (["check", "--update", "a.whs", "b.whs"], { var o = CommandLineOptions(); o.action = .check(.init(files: ["a.whs", "b.whs"], update: true)); return o }()),
+        (["listen", "--port", "0", "--fail-first", "2", "--json"], {
+            var o = CommandLineOptions()
+            var listen = CommandLineOptions.Listen()
+            listen.options.port = 0
+            listen.options.failFirst = 2
+            listen.json = true
+            listen.options.appKey = ProcessInfo.processInfo.environment["WHS_APP_KEY"]
+            o.action = .listen(listen)
+            return o
+        }()),
+        (["serve", "--retry-delays", "0.1,0.2", "--memory"], { var o = CommandLineOptions(); o.backend = .memory; o.action = .serve(.init(retryDelays: "0.1,0.2")); return o }()),
     ] as [([String], CommandLineOptions)])
     func parses(_ words: [String], _ expected: CommandLineOptions) throws {
         #expect(try CommandLineOptions.parse(words) == expected)
@@ -22,6 +35,14 @@ import WhsTestSupport
         (["--memory", "--store", "x"], "--memory and --store cannot be used together"),
         (["-c", "list", "extra"], "unexpected 'extra' after -c 'STATEMENTS' (options go before -c)"),
         (["--json=yes"], "--json takes no value"),
+        (["play"], "play: which file? (whs play FILE)"),
+        (["play", "a.whs", "b.whs"], "play: one file at a time, got 'a.whs' and 'b.whs'"),
+        (["play", "--pace", "-1", "a.whs"], "play: --pace must be milliseconds, 0 to 10000, got '-1'"),
+        (["check"], "check: which files? (whs check FILE...)"),
+        (["check", "--updat", "a.whs"], "check: unknown option '--updat'; did you mean \"--update\"?"),
+        (["listen", "--respond", "100"], "listen: --respond must be 200 to 599, got '100'"),
+        (["listen", "--port"], "listen: --port needs a value"),
+        (["serve", "--port", "70000"], "serve: --port must be 0 to 65535, got '70000'"),
     ])
     func refuses(_ words: [String], _ message: String) {
         #expect(throws: CommandLineOptions.UsageError(message: message)) { try CommandLineOptions.parse(words) }

@@ -60,6 +60,10 @@ let package = Package(
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
         ),
+        // libFuzzer's entry point over the language and the shell on a memory store (scripts/fuzz
+        // builds it with -sanitize=fuzzer); built plainly, it replays inputs (regression tests).
+        .target(name: "CFuzz"),
+        .executableTarget(name: "whs-fuzz", dependencies: ["WhsShell", "WebhookStore", "WhsLanguage", "CFuzz"], path: "Sources/whs-fuzz"),
         .target(name: "WhsTestSupport", dependencies: ["WebhookCore"], path: "Tests/WhsTestSupport"),
         .testTarget(name: "WhsSupportTests", dependencies: ["WhsSupport"]),
         .testTarget(name: "WebhookCoreTests", dependencies: ["WebhookCore"]),

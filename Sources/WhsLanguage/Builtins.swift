@@ -63,15 +63,7 @@ enum Builtins {
             return .string(text)
         },
         Function("range", "range(n) or range(a, b): the integers from 0 (or a) up to n (or b), not included", arity: 1...2) { args, _ in
-            var bounds: [Int] = []
-            for arg in args {
-                guard case .int(let number) = arg else { throw CommandFailure("needs integers, got \(arg.typeName)") }
-                bounds.append(number)
-            }
-            let (low, high) = bounds.count == 1 ? (0, bounds[0]) : (bounds[0], bounds[1])
-            guard high > low else { return .list([]) }
-            guard high - low <= 100_000_000 else { throw CommandFailure("range of \(high - low) items is too large (at most 100000000)") }
-            return .list((low..<high).map { .int($0) })
+            .list(try rangeBounds(args).map { .int($0) })
         },
         Function("now", "now(): the time in unix seconds", arity: 0...0) { _, _ in
             var time = timespec()
@@ -82,4 +74,18 @@ enum Builtins {
             .string(args[0].typeName)
         },
     ]
+
+    /// The integers `range(n)` or `range(a, b)` stands for; a `for` loop counts through them
+    /// without making the list.
+    static func rangeBounds(_ args: [Value]) throws -> Range<Int> {
+        var bounds: [Int] = []
+        for arg in args {
+            guard case .int(let number) = arg else { throw CommandFailure("needs integers, got \(arg.typeName)") }
+            bounds.append(number)
+        }
+        let (low, high) = bounds.count == 1 ? (0, bounds[0]) : (bounds[0], bounds[1])
+        guard high > low else { return 0..<0 }
+        guard high - low <= 100_000_000 else { throw CommandFailure("range of \(high - low) items is too large (at most 100000000)") }
+        return low..<high
+    }
 }

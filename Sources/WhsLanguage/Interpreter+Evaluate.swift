@@ -5,7 +5,7 @@ extension Interpreter {
         case .literal(let value):
             return value
         case .variable(let slot, let at):
-            guard slot < slots.count, let value = slots[slot] else {
+            guard let value = slots[slot] else {
                 throw EvaluationError(message: "$\(symbols.names[slot]) is not set", at: at)
             }
             if case .secret = value { touchedSecret = true }

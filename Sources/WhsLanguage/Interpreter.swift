@@ -3,7 +3,7 @@
 public final class Interpreter {
     let symbols = SymbolTable()
     /// Indexed by symbol slot; nil is "not set".
-    var slots: [Value?] = []
+    let slots = Slots()
     public private(set) var commands: [String: CommandSpec] = [:]
     public private(set) var functions: [String: Function] = [:]
 
@@ -21,12 +21,14 @@ public final class Interpreter {
     }
 
     public func install(_ command: CommandSpec) { commands[command.name] = command }
+    /// Takes a command away: it becomes unknown to the parser (the fuzzer has no `source`).
+    public func uninstall(command name: String) { commands[name] = nil }
     public func install(_ function: Function) { functions[function.name] = function }
 
     // MARK: variables
 
     public func value(of name: String) -> Value? {
-        guard let slot = symbols.existingSlot(for: name), slot < slots.count else { return nil }
+        guard let slot = symbols.existingSlot(for: name) else { return nil }
         return slots[slot]
     }
 
@@ -35,15 +37,12 @@ public final class Interpreter {
     /// Every variable that has a value, in the order they were first named.
     public var variables: [(name: String, value: Value)] {
         symbols.names.enumerated().compactMap { slot, name in
-            guard slot < slots.count, let value = slots[slot] else { return nil }
+            guard let value = slots[slot] else { return nil }
             return (name, value)
         }
     }
 
-    @inline(__always) func store(_ slot: Int, _ value: Value?) {
-        if slot >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot - slots.count + 1)) }
-        slots[slot] = value
-    }
+    @inline(__always) func store(_ slot: Int, _ value: Value?) { slots.store(slot, value) }
 
     // MARK: parsing
 
@@ -108,6 +107,18 @@ public final class Interpreter {
             if let otherwise { return try executeBlock(otherwise) }
             return .normal(.null)
         case .forLoop(let slot, let sequenceExpression, let body):
+            // `for $i in range(...)` counts without making the list first.
+            if case .call(let function, let arguments, let at) = sequenceExpression, function.name == "range" {
+                let values = try arguments.map { try evaluate($0, in: statement) }
+                let bounds: Range<Int>
+                do { bounds = try Builtins.rangeBounds(values) } catch { throw EvaluationError(message: "range(): \(error)", at: at) }
+                for number in bounds {
+                    try checkInterrupt(statement)
+                    store(slot, .int(number))
+                    if case .breakLoop = try executeBlock(body) { break }
+                }
+                return .normal(.null)
+            }
             let sequence = try evaluate(sequenceExpression, in: statement)
             let items: [Value]
             switch sequence {

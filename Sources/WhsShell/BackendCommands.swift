@@ -27,7 +27,9 @@ public struct Connection {
 /// `connect` and `explain`: the commands about the backend rather than through it.
 enum BackendCommands {
     static func all(_ shell: Shell) -> [CommandSpec] {
-        [
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return [
             CommandSpec(
                 name: "connect", summary: "switch backend: memory, a store file, or a server",
                 usage: "connect memory | connect store PATH | connect URL api_user=NAME api_key=KEY",

@@ -12,7 +12,9 @@ enum DeliveryCommands {
     static let wait = ArgumentSpec("wait", "true: return once every delivery succeeded or ran out of retries", completion: .words(["true", "false"]))
 
     static func all(_ shell: Shell) -> [CommandSpec] {
-        [
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return [
             CommandSpec(
                 name: "trigger", summary: "fire an event: push it, signed, to every webhook subscribed to it",
                 usage: "trigger EVENT [api_user=NAME] [to=EMAIL] [data={...}] [wait=true]",
@@ -79,7 +81,9 @@ enum DeliveryCommands {
     }
 
     static func listen(_ shell: Shell) -> CommandSpec {
-        CommandSpec(
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return CommandSpec(
             name: "listen", summary: "receive pushes in the background of this shell (inbox shows them); listen stop ends it",
             usage: "listen [port=N] [host=ADDR] [app_key=KEY] [respond=STATUS] [fail_first=N] [delay=MS] | listen stop",
             positionals: ["action"],

@@ -4,7 +4,9 @@ import WhsSupport
 /// The shell's own commands: printing, settings, variables, sourcing, help, exit.
 enum ShellCommands {
     static func all(_ shell: Shell) -> [CommandSpec] {
-        [
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return [
             CommandSpec(
                 name: "print", summary: "print values separated by spaces (strings without quotes)",
                 usage: "print VALUE...", variadic: true
@@ -89,7 +91,9 @@ enum ShellCommands {
 /// `record FILE`, `record stop`, `record`: docs/DEMOS.md.
 enum RecordCommand {
     static func spec(_ shell: Shell) -> CommandSpec {
-        CommandSpec(
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return CommandSpec(
             name: "record", summary: "write each statement that succeeds from now on to a script; record stop ends it",
             usage: "record FILE | record stop | record", positionals: ["file"],
             arguments: [ArgumentSpec("file", "the script to write (replaced), or stop", completion: .files)]
@@ -113,7 +117,9 @@ enum RecordCommand {
 
 enum HistoryCommand {
     static func spec(_ shell: Shell) -> CommandSpec {
-        CommandSpec(
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return CommandSpec(
             name: "history", summary: "the last N statements typed; history save FILE writes this session's successful ones as a script",
             usage: "history [N] | history save FILE", positionals: ["what", "file"],
             arguments: [

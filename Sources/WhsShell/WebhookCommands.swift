@@ -10,7 +10,9 @@ enum WebhookCommands {
     static let id = ArgumentSpec("id", "the webhook id")
 
     static func all(_ shell: Shell) -> [CommandSpec] {
-        [
+        // The shell owns its commands: they must not own it back.
+        unowned let shell = shell
+        return [
             CommandSpec(
                 name: "list", summary: "list webhooks, a page at a time",
                 usage: "list [api_user=NAME] [offset=N] [limit=N]",

@@ -21,6 +21,11 @@ public enum WhsBinary {
         return directory.appendingPathComponent(".build/debug/whs").path
     }
 
+    /// Another product built beside whs (`whs-fuzz`).
+    public static func sibling(_ name: String) -> String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
     /// The package's root directory (for `Tests/Scripts`, `scripts/examples`).
     public static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -37,9 +42,9 @@ public enum WhsBinary {
     /// A run that takes longer than `timeout` seconds is killed (and its status says so), so a
     /// whs that hangs fails its test instead of hanging the suite.
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                           currentDirectory: String? = nil, timeout: Double = 60) throws -> Result {
+                           currentDirectory: String? = nil, timeout: Double = 60, executable: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable ?? path)
         process.arguments = arguments
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8"]
         for (key, value) in environment { env[key] = value }

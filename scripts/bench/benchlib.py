@@ -30,6 +30,10 @@ def timed(command, prepare=None, stdin=None):
     return time.perf_counter() - start
 
 
+# The medians of the latest `compare`, for `record`.
+last = {}
+
+
 def compare(name, candidate, baseline, runs):
     """Runs candidate and baseline alternately `runs` times each; prints and returns the ratio
     of the medians. `candidate` and `baseline` are (label, zero-argument function giving seconds)."""
@@ -40,6 +44,7 @@ def compare(name, candidate, baseline, runs):
     ours = statistics.median(samples[candidate[0]])
     theirs = statistics.median(samples[baseline[0]])
     ratio = ours / theirs
+    last.update(candidate=ours, baseline=theirs)
     print(f"{name}: {candidate[0]} median {ours * 1000:.1f} ms, {baseline[0]} median {theirs * 1000:.1f} ms "
           f"({runs} runs each); ratio {ratio:.2f}")
     return ratio
@@ -47,3 +52,19 @@ def compare(name, candidate, baseline, runs):
 
 def runs_from_argv(default):
     return int(sys.argv[1]) if len(sys.argv) > 1 else default
+
+
+def record(benchmark, whs, baseline, ratio, goal, met):
+    """Prints one machine-readable result line for `scripts/bench/all` (and people: it is JSON).
+    `whs` and `baseline` are short descriptions with their figures; `ratio` as printed."""
+    import json
+    print("RESULT " + json.dumps({"benchmark": benchmark, "whs": whs, "baseline": baseline,
+                                  "ratio": ratio, "goal": goal, "met": bool(met)}), flush=True)
+
+
+def ensure_packages(*commands):
+    """apt-get installs the Debian packages for commands that are missing: {command: package}."""
+    import shutil
+    missing = [package for command, package in commands if not shutil.which(command)]
+    if missing:
+        subprocess.run(["apt-get", "install", "-y", *missing], check=True, stdout=subprocess.DEVNULL)

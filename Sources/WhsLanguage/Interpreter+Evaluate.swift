@@ -1,6 +1,6 @@
 extension Interpreter {
     /// The value of an expression. Failures carry the place of the part that failed.
-    func evaluate(_ expression: Expression, in statement: Statement) throws -> Value {
+    func evaluate(_ expression: borrowing Expression, in statement: Statement) throws -> Value {
         switch expression {
         case .literal(let value):
             return value

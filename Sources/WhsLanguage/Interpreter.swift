@@ -77,12 +77,17 @@ public final class Interpreter {
     func execute(_ statement: Statement) throws(RuntimeError) -> Flow {
         do {
             return try executeUnchecked(statement)
-        } catch let error as EvaluationError {
-            throw .failed(Diagnostic(error.message, in: statement.source, at: error.at))
-        } catch let error as RuntimeError {
-            throw error
         } catch {
-            throw .failed(Diagnostic(String(describing: error), in: statement.source, at: statement.range.lowerBound))
+            throw Interpreter.runtimeError(error, in: statement)
+        }
+    }
+
+    /// A failure inside `statement` as the error the run reports, with its place.
+    static func runtimeError(_ error: any Error, in statement: Statement) -> RuntimeError {
+        switch error {
+        case let error as EvaluationError: .failed(Diagnostic(error.message, in: statement.source, at: error.at))
+        case let error as RuntimeError: error
+        default: .failed(Diagnostic(String(describing: error), in: statement.source, at: statement.range.lowerBound))
         }
     }
 
@@ -154,6 +159,11 @@ public final class Interpreter {
     /// Runs a block; `break` and `continue` travel up to the loop that holds it.
     private func executeBlock(_ body: [Statement]) throws(RuntimeError) -> Flow {
         for statement in body {
+            // Assignments, most of a loop's body, go straight to the slot (bench/loop).
+            if case .assign(let slot, let expression) = statement.kind {
+                do { store(slot, try evaluate(expression, in: statement)) } catch { throw Interpreter.runtimeError(error, in: statement) }
+                continue
+            }
             switch try execute(statement) {
             case .normal: continue
             case .breakLoop: return .breakLoop
@@ -163,7 +173,16 @@ public final class Interpreter {
         return .normal(.null)
     }
 
+    /// Loop steps left before `isInterrupted` is asked again. Asking on every step of a tight
+    /// loop costs more than the step; a command (which may wait on the network) resets it, so
+    /// a loop of slow commands is still asked on every step.
+    var interruptCountdown = 0
+    static let interruptPollInterval = 256
+
     private func checkInterrupt(_ statement: Statement) throws(RuntimeError) {
+        interruptCountdown -= 1
+        guard interruptCountdown <= 0 else { return }
+        interruptCountdown = Interpreter.interruptPollInterval
         if isInterrupted() {
             throw .interrupted(Diagnostic("interrupted", in: statement.source, at: statement.range.lowerBound))
         }
@@ -172,6 +191,7 @@ public final class Interpreter {
     /// Evaluates the arguments and runs the command's handler. Its failures are reported as
     /// `name: message` at the command.
     func runCommand(_ call: CommandCall, in statement: Statement) throws -> Value {
+        interruptCountdown = 0
         var positional: [Value] = []
         var named: [(name: String, value: Value)] = []
         var nested: (() throws -> Value)?

@@ -46,10 +46,18 @@ struct CommandArgument {
 }
 
 /// A statement with its place and its source text (for `-x`, history and assertion messages).
-public struct Statement {
+/// A class, so that a loop running its body passes each statement as one reference instead of
+/// copying its parts (bench/loop).
+public final class Statement {
     let kind: StatementKind
     public let range: Range<Int>
     public let source: SourceFile
+
+    init(kind: StatementKind, range: Range<Int>, source: SourceFile) {
+        self.kind = kind
+        self.range = range
+        self.source = source
+    }
 
     /// The statement as written.
     public var text: String { source.slice(range) }

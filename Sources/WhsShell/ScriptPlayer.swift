@@ -95,13 +95,11 @@ public final class ScriptPlayer {
         shell.out.flush()
     }
 
-    /// Reads a line from the terminal (or stdin when there is none) before going on.
+    /// Reads a line from stdin (Enter at the terminal) before going on; at the end of stdin it
+    /// goes on without waiting.
     func waitForEnter() {
-        let terminal = open("/dev/tty", O_RDONLY | O_CLOEXEC)
-        let descriptor = terminal >= 0 ? terminal : 0
-        defer { if terminal >= 0 { close(terminal) } }
         var byte: UInt8 = 0
-        while read(descriptor, &byte, 1) == 1, byte != UInt8(ascii: "\n") {}
+        while read(0, &byte, 1) == 1, byte != UInt8(ascii: "\n") {}
     }
 }
 

@@ -6,9 +6,10 @@ import WhsSupport
 /// One fuzz input through what a script meets: the scanner, the parser and the interpreter
 /// with every command, on a fresh memory store. Never touches files or the network (no
 /// `source`, `record` or `history`; no backend to connect to, deliver from or listen with),
-/// and stops after `stepBudget` loop iterations and statements, so an input cannot hang it.
+/// and is interrupted after `pollBudget` interrupt polls (a tight loop is polled every 256 steps,
+/// a loop of commands every step), so an input cannot hang it.
 enum Fuzz {
-    static let stepBudget = 20_000
+    static let pollBudget = 500
 
     static func run(_ bytes: UnsafeRawBufferPointer) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -19,7 +20,7 @@ enum Fuzz {
         var steps = 0
         shell.interpreter.isInterrupted = {
             steps += 1
-            return steps > stepBudget
+            return steps > pollBudget
         }
         _ = shell.runText(text, name: "fuzz.whs")
     }

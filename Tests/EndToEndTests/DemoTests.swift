@@ -94,6 +94,14 @@ import WhsTestSupport
         #expect(result.status == 1)
     }
 
+    @Test func stepWaitsForALineBeforeEachStatement() throws {
+        let demo = WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.whs").path
+        let expected = try String(contentsOfFile: WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.transcript").path, encoding: .utf8)
+        // Two Enters, then the end of stdin: the play goes on to the end either way.
+        let result = try WhsBinary.run(["play", "--pace", "0", "--step", demo], stdin: "\n\n")
+        #expect(result.stdout == expected)
+    }
+
     @Test func playWritesAnAsciicast() throws {
         let directory = try TemporaryDirectory()
         let cast = directory.path + "/demo.cast"

@@ -1,5 +1,6 @@
 """Recording a session typed at a real prompt, and running what was recorded (docs/DEMOS.md)."""
 import subprocess
+import time
 
 from harness import WHS, Terminal
 
@@ -55,3 +56,39 @@ def test_a_recorded_session_replays_on_another_store(tmp_path):
     events = subprocess.run([WHS, "--store", str(store), "--json", "-c", "(get 2).event\n(get 1).event"],
                             capture_output=True, text=True)
     assert events.stdout == "[11]\n[1,3,4,5,10,11,12,18,32]\n"
+
+
+def test_play_step_waits_for_enter_before_each_statement():
+    import os
+    import select
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Demos", "play-me.whs")
+    play = subprocess.Popen([WHS, "play", "--pace", "0", "--step", demo], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    seen = b""
+
+    def read_for(seconds):
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([play.stdout], [], [], 0.05)
+            if ready:
+                chunk = os.read(play.stdout.fileno(), 4096)
+                if not chunk:
+                    return
+                seen += chunk
+    try:
+        read_for(0.8)
+        assert seen == b"# First, a webhook.\n", seen      # the caption, then it waits
+        play.stdin.write(b"\n")
+        play.stdin.flush()
+        read_for(0.8)
+        assert seen.endswith(b"# Then a loop over two lines,\n"), seen
+        assert b"whs> $h = add https://example.com/a events=open\n" in seen
+        assert b"whs> for" not in seen
+        play.stdin.close()                                  # the end of stdin: no more waiting
+        assert play.wait(10) == 1
+        seen += play.stdout.read()
+        assert seen.endswith(b"# and the end.\n")
+    finally:
+        if play.poll() is None:
+            play.kill()

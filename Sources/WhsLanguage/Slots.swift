@@ -22,6 +22,13 @@ final class Slots {
         slot < count ? storage[slot] : nil
     }
 
+    /// Moves the value out, leaving the slot unset: the caller then holds its only reference
+    /// and can change it in place.
+    func take(_ slot: Int) -> Value? {
+        guard slot < count else { return nil }
+        return storage[slot].take()
+    }
+
     @inline(__always) func store(_ slot: Int, _ value: Value?) {
         if slot >= count { grow(to: slot + 1) }
         storage[slot] = value

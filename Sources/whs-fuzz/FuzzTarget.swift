@@ -9,7 +9,7 @@ import WhsSupport
 /// and is interrupted after `pollBudget` interrupt polls (a tight loop is polled every 256 steps,
 /// a loop of commands every step), so an input cannot hang it.
 enum Fuzz {
-    static let pollBudget = 500
+    static let pollBudget = 80
 
     static func run(_ bytes: UnsafeRawBufferPointer) {
         let text = String(decoding: bytes, as: UTF8.self)

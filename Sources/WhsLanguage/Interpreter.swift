@@ -177,8 +177,8 @@ public final class Interpreter {
     /// every step took minutes for a few megabytes (found by the fuzzer).
     @inline(__always)
     func assign(_ slot: Int, _ expression: Expression, in statement: Statement) throws {
-        guard case .binary(.add, .variable(let source, _), let operand, let at) = expression, source == slot,
-              slots[slot] != nil else {
+        guard slots.holdsStringOrList(slot), case .binary(.add, .variable(let source, _), let operand, let at) = expression,
+              source == slot else {
             store(slot, try evaluate(expression, in: statement))
             return
         }

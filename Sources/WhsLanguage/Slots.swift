@@ -22,6 +22,16 @@ final class Slots {
         slot < count ? storage[slot] : nil
     }
 
+    /// True when the slot holds a string or a list (what `$x = $x + ...` can grow in place);
+    /// looked at where it lies, without a copy.
+    @inline(__always) func holdsStringOrList(_ slot: Int) -> Bool {
+        guard slot < count else { return false }
+        switch storage[slot] {
+        case .string?, .list?: return true
+        default: return false
+        }
+    }
+
     /// Moves the value out, leaving the slot unset: the caller then holds its only reference
     /// and can change it in place.
     func take(_ slot: Int) -> Value? {

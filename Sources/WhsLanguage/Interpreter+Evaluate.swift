@@ -5,11 +5,7 @@ extension Interpreter {
         case .literal(let value):
             return value
         case .variable(let slot, let at):
-            guard let value = slots[slot] else {
-                throw EvaluationError(message: "$\(symbols.names[slot]) is not set", at: at)
-            }
-            if case .secret = value { touchedSecret = true }
-            return value
+            return try variable(slot, at: at)
         case .interpolation(let parts):
             var text = ""
             var secret = false
@@ -49,6 +45,10 @@ extension Interpreter {
             return first.isTruthy ? first : try evaluate(right, in: statement)
         case .binary(let op, let left, let right, let at):
             return try Operators.apply(op, try evaluate(left, in: statement), try evaluate(right, in: statement), at: at)
+        case .binaryOfVariables(let op, let slot, let leftAt, let other, let rightAt, let at):
+            return try Operators.apply(op, try variable(slot, at: leftAt), try variable(other, at: rightAt), at: at)
+        case .binaryOfVariableAndLiteral(let op, let slot, let leftAt, let value, let at):
+            return try Operators.apply(op, try variable(slot, at: leftAt), value, at: at)
         case .member(let base, let name, let at):
             return try member(name, of: try evaluate(base, in: statement), at: at)
         case .index(let base, let indexExpression, let at):
@@ -65,6 +65,16 @@ extension Interpreter {
         case .command(let call):
             return try runCommand(call, in: statement)
         }
+    }
+
+    /// The value of `$name` in `slot`, or the error that it is not set.
+    @inline(__always)
+    func variable(_ slot: Int, at: Int) throws -> Value {
+        guard let value = slots[slot] else {
+            throw EvaluationError(message: "$\(symbols.names[slot]) is not set", at: at)
+        }
+        if case .secret = value { touchedSecret = true }
+        return value
     }
 
     /// Values may nest at most `maxNesting` levels. Literals are the only way to nest deeper

@@ -157,19 +157,24 @@ public final class Interpreter {
 
     /// Runs a block; `break` and `continue` travel up to the loop that holds it.
     private func executeBlock(_ body: [Statement]) throws(RuntimeError) -> Flow {
-        for statement in body {
-            // Assignments, most of a loop's body, go straight to the slot (bench/loop).
-            if case .assign(let slot, let expression) = statement.kind {
-                do { try assign(slot, expression, in: statement) } catch { throw Interpreter.runtimeError(error, in: statement) }
-                continue
+        // Statements are borrowed from the array's buffer, not copied out of it: a copy is a
+        // retain and a release per statement per loop step (bench/loop).
+        try body.withUnsafeBufferPointer { statements throws(RuntimeError) -> Flow in
+            for index in statements.indices {
+                let statement = statements[index]
+                // Assignments, most of a loop's body, go straight to the slot.
+                if case .assign(let slot, let expression) = statement.kind {
+                    do { try assign(slot, expression, in: statement) } catch { throw Interpreter.runtimeError(error, in: statement) }
+                    continue
+                }
+                switch try execute(statement) {
+                case .normal: continue
+                case .breakLoop: return .breakLoop
+                case .continueLoop: return .continueLoop
+                }
             }
-            switch try execute(statement) {
-            case .normal: continue
-            case .breakLoop: return .breakLoop
-            case .continueLoop: return .continueLoop
-            }
+            return .normal(.null)
         }
-        return .normal(.null)
     }
 
     /// `$x = expression`. `$x = $x + value` with text or a list in `$x` appends in place: a
@@ -177,37 +182,46 @@ public final class Interpreter {
     /// every step took minutes for a few megabytes (found by the fuzzer).
     @inline(__always)
     func assign(_ slot: Int, _ expression: Expression, in statement: Statement) throws {
-        guard slots.holdsStringOrList(slot), case .binary(.add, .variable(let source, _), let operand, let at) = expression,
-              source == slot else {
+        switch expression {
+        case .binaryOfVariables(.add, let source, let leftAt, let other, let otherAt, let at) where source == slot:
+            try add(try variable(other, at: otherAt), to: slot, leftAt: leftAt, at: at)
+        case .binaryOfVariableAndLiteral(.add, let source, let leftAt, let value, let at) where source == slot:
+            try add(value, to: slot, leftAt: leftAt, at: at)
+        case .binary(.add, .variable(let source, let leftAt), let operand, let at) where source == slot:
+            try add(try evaluate(operand, in: statement), to: slot, leftAt: leftAt, at: at)
+        default:
             store(slot, try evaluate(expression, in: statement))
-            return
         }
-        let tail = try evaluate(operand, in: statement)
-        // Out of the slot, and the copy bound below released before it grows: the only
-        // reference left is the one appended to.
-        var current = slots.take(slot)!
+    }
+
+    /// `$x = $x + tail`: in place when both are text or both lists, as `+` otherwise.
+    @inline(__always)
+    private func add(_ tail: Value, to slot: Int, leftAt: Int, at: Int) throws {
         switch tail {
         case .string(let text):
-            if case .string(var grown) = current {
-                current = .null
+            // Out of the slot, and the taken value emptied, before it grows: the only
+            // reference left is the one appended to.
+            var taken = slots.take(slot)
+            if case .string(var grown)? = taken {
+                taken = nil
                 grown += text
                 store(slot, .string(grown))
                 return
             }
+            store(slot, taken)
         case .list(let items):
-            if case .list(var grown) = current {
-                current = .null
+            var taken = slots.take(slot)
+            if case .list(var grown)? = taken {
+                taken = nil
                 grown += items
                 store(slot, .list(grown))
                 return
             }
+            store(slot, taken)
         default:
             break
         }
-        do { store(slot, try Operators.apply(.add, current, tail, at: at)) } catch {
-            store(slot, current)
-            throw error
-        }
+        store(slot, try Operators.apply(.add, try variable(slot, at: leftAt), tail, at: at))
     }
 
     /// Loop steps left before `isInterrupted` is asked again. Asking on every step of a tight

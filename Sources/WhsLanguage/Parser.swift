@@ -472,7 +472,7 @@ struct Parser {
         if comparison(next.kind) != nil {
             throw fail("comparisons cannot be chained: use 'and' (a < b and b < c)", at: next)
         }
-        return .binary(op, left, right, at: token.start)
+        return .binary(op, left, right, at: token.start).specialized
     }
 
     func comparison(_ kind: Token.Kind) -> BinaryOperator? {
@@ -500,7 +500,7 @@ struct Parser {
             default: return left
             }
             take(token)
-            left = .binary(op, left, try parseTerm(), at: token.start)
+            left = Expression.binary(op, left, try parseTerm(), at: token.start).specialized
         }
     }
 
@@ -524,7 +524,7 @@ struct Parser {
             default: return left
             }
             take(token)
-            left = .binary(op, left, try parseUnary(), at: token.start)
+            left = Expression.binary(op, left, try parseUnary(), at: token.start).specialized
         }
     }
 

@@ -12,10 +12,27 @@ indirect enum Expression {
     case and(Expression, Expression)
     case or(Expression, Expression)
     case binary(BinaryOperator, Expression, Expression, at: Int)
+    /// `$a + $b`, `$a < 10`: a binary operator on a variable and a variable or a literal, with
+    /// no child nodes. Evaluating `.binary` retains and releases both children; these forms,
+    /// the common ones in loops, do not (bench/loop). `leftAt`/`rightAt` place "not set".
+    case binaryOfVariables(BinaryOperator, slot: Int, leftAt: Int, other: Int, rightAt: Int, at: Int)
+    case binaryOfVariableAndLiteral(BinaryOperator, slot: Int, leftAt: Int, Value, at: Int)
     case member(Expression, String, at: Int)
     case index(Expression, Expression, at: Int)
     case call(Function, [Expression], at: Int)
     case command(CommandCall)
+}
+
+extension Expression {
+    /// The same expression in a flatter form when it has one (`binaryOfVariables`...).
+    var specialized: Expression {
+        guard case .binary(let op, .variable(let slot, let leftAt), let right, let at) = self else { return self }
+        switch right {
+        case .variable(let other, let rightAt): return .binaryOfVariables(op, slot: slot, leftAt: leftAt, other: other, rightAt: rightAt, at: at)
+        case .literal(let value): return .binaryOfVariableAndLiteral(op, slot: slot, leftAt: leftAt, value, at: at)
+        default: return self
+        }
+    }
 }
 
 enum InterpolationPart {

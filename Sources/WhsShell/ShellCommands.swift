@@ -53,9 +53,11 @@ enum ShellCommands {
                 shell.settingsChanged()
                 return .null
             },
-            CommandSpec(name: "vars", summary: "list the variables that are set (secrets masked)", usage: "vars") { _ in
+            CommandSpec(name: "vars", summary: "list the variables that are set (secrets masked, long values cut)", usage: "vars") { _ in
                 let shown = shell.interpreter.variables.filter { !($0.name == "error" && $0.value == .null) }
-                return .object(Object(shown.map { ("$" + $0.name, .string($0.value.literal)) }))
+                // Cut, because `$_` holds the last listing: whole, each `vars` quoted the one
+                // before it, and a few dozen in a row grew without bound (found by the fuzzer).
+                return .object(Object(shown.map { ("$" + $0.name, .string(ShellCommands.preview($0.value.literal))) }))
             },
             CommandSpec(
                 name: "unset", summary: "remove variables", usage: "unset $NAME...", variadic: true, takesVariableNames: true
@@ -89,6 +91,21 @@ enum ShellCommands {
 
 /// `history [N]` and `history save FILE`.
 /// `record FILE`, `record stop`, `record`: docs/DEMOS.md.
+extension ShellCommands {
+    static let previewLength = 100
+
+    /// A value's literal, cut to `previewLength` characters with `…` when longer.
+    static func preview(_ literal: String) -> String {
+        var end = literal.startIndex
+        var count = 0
+        while end < literal.endIndex, count < previewLength {
+            end = literal.index(after: end)
+            count += 1
+        }
+        return end == literal.endIndex ? literal : literal[..<end] + "…"
+    }
+}
+
 enum RecordCommand {
     static func spec(_ shell: Shell) -> CommandSpec {
         // The shell owns its commands: they must not own it back.

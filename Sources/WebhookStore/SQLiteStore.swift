@@ -23,8 +23,6 @@ public final class SQLiteStore: @unchecked Sendable {
     var appKeySealIfRead: AppKeySeal?
 
     public static let busyTimeoutMilliseconds = 5000
-    /// Up to 1 GiB of the file is mapped (address space only; pages are read when touched).
-    static let mapBytes = 1 << 30
 
     /// Opens the store at `path`, creating the file (mode 0600) and its schema on first use.
     public init(path: String) throws(WebhookError) {
@@ -36,10 +34,6 @@ public final class SQLiteStore: @unchecked Sendable {
         // NORMAL in WAL mode: a commit survives the process being killed; only a power loss
         // can take back the last transactions. That is the trade sqlite3 users make too.
         try connection.execute("PRAGMA synchronous = NORMAL")
-        // Reads through a memory map instead of a read(2) into SQLite's own cache for every page
-        // not cached: on a large store, a query that touches pages no recent query touched no
-        // longer pays a system call and a copy per page (bench/query: 2.9x -> see PERFORMANCE.md).
-        try connection.execute("PRAGMA mmap_size = \(SQLiteStore.mapBytes)")
         try Schema.migrate(connection)
         statements = try Statements(connection)
     }

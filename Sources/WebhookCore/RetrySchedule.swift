@@ -8,7 +8,7 @@ public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
     /// to the last, so a receiver that is down for a deploy or an afternoon still gets the event.
     public static let standard = RetrySchedule(checked: [5, 30, 120, 600, 1800, 3600, 7200])
 
-    public init(checked delays: [Double]) { self.delays = delays }
+    init(checked delays: [Double]) { self.delays = delays }
 
     /// Checks a schedule: at most 7 delays, each from 0.01 s to a day.
     public init(_ delays: [Double]) throws(RetryScheduleError) {
@@ -47,8 +47,8 @@ public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
         delays.isEmpty ? "none" : delays.map(RetrySchedule.format).joined(separator: ",")
     }
 
-    /// `2` for 2.0, `0.5` for 0.5.
-    static func format(_ seconds: Double) -> String {
+    /// Seconds as people write them: `2` for 2.0, `0.5` for 0.5.
+    public static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() && abs(seconds) < 1e9 ? String(Int(seconds)) : String(seconds)
     }
 }

@@ -49,8 +49,7 @@ public final class Dispatcher: Sendable {
     /// is empty or the trigger's) and starts them. Returns at once; see `waitUntilSettled`.
     public func trigger(account: String, _ trigger: EventTrigger) throws(WebhookError) -> TriggerResult {
         let now = Clock.now()
-        let itime = Int(now * 1000)
-        let body = try EventPayload.build(trigger, messageID: EventPayload.newMessageID(itime: itime), itime: itime)
+        let body = try EventPayload.build(trigger, at: now)
         let messageID = EventPayload.messageID(of: body) ?? ""
         _ = try appKey(account: account)
         let subscribed = try store.subscribers(account: account, event: trigger.event)

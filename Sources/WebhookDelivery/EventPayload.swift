@@ -9,6 +9,12 @@ public enum EventPayload {
     /// Events that report what happened to the mail; the others report what the recipient did.
     public static let statusEvents: Set<String> = ["request", "deliver", "sent", "invalid", "soft_bounce"]
 
+    /// The body for `trigger` made now, with a new message id.
+    public static func build(_ trigger: EventTrigger, at now: Double = Clock.now()) throws(WebhookError) -> JSON {
+        let itime = Int(now * 1000)
+        return try build(trigger, messageID: newMessageID(itime: itime), itime: itime)
+    }
+
     /// The body for `trigger`, its time (`itime`, milliseconds) and message id fixed by the caller.
     public static func build(_ trigger: EventTrigger, messageID: String, itime: Int) throws(WebhookError) -> JSON {
         let to = trigger.to ?? "user@example.com"

@@ -40,8 +40,7 @@ public final class LocalEventDelivery: EventDelivery {
     }
 
     public func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON {
-        let itime = Int(Clock.now() * 1000)
-        return try EventPayload.build(trigger, messageID: EventPayload.newMessageID(itime: itime), itime: itime)
+        try EventPayload.build(trigger)
     }
 
     public func appKey() throws(WebhookError) -> String { try dispatcher.appKey(account: account) }

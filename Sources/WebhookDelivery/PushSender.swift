@@ -74,9 +74,10 @@ public final class PushSender: Sendable {
 
     /// A failure in words: "timed out after 3 s", "connection refused"...
     static func describe(_ error: any Error, timeout: Double) -> String {
+        let timedOut = "timed out after \(RetrySchedule.format(timeout)) s"
         if let client = error as? HTTPClientError {
             switch client {
-            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out after \(RetrySchedule(checked: [timeout]).description) s"
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return timedOut
             case .remoteConnectionClosed: return "the receiver closed the connection"
             case .redirectLimitReached, .redirectCycleDetected: return "redirected (not followed)"
             default: break
@@ -84,7 +85,7 @@ public final class PushSender: Sendable {
         }
         let text = String(describing: error)
         if text.contains("onnection refused") { return "connection refused" }
-        if text.contains("imeout") || text.contains("deadline") { return "timed out after \(RetrySchedule(checked: [timeout]).description) s" }
+        if text.contains("imeout") || text.contains("deadline") { return timedOut }
         return String(text.prefix(200))
     }
 }

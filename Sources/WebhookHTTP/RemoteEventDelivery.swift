@@ -47,8 +47,7 @@ public final class RemoteEventDelivery: EventDelivery {
 
     /// Built here, as the server would build it: the payload does not depend on the account.
     public func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON {
-        let itime = Int(Clock.now() * 1000)
-        return try EventPayload.build(trigger, messageID: EventPayload.newMessageID(itime: itime), itime: itime)
+        try EventPayload.build(trigger)
     }
 
     public func appKey() throws(WebhookError) -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import WebhookCore
+import WhsSupport
 
 /// How a store keeps an API key: a random 16-byte salt and SHA-256(salt + key). API keys are
 /// long random tokens, not passwords a person chose, so a fast hash is enough to keep a stolen
@@ -28,11 +29,7 @@ struct KeyHash: Sendable, Equatable {
     /// A fresh app key: 32 random bytes as hex.
     static func newAppKey() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in
-            let byte = UInt8.random(in: .min ... .max, using: &generator)
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return Hex.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }
 

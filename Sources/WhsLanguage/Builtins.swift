@@ -66,9 +66,7 @@ enum Builtins {
             .list(try rangeBounds(args).map { .int($0) })
         },
         Function("now", "now(): the time in unix seconds", arity: 0...0) { _, _ in
-            var time = timespec()
-            clock_gettime(CLOCK_REALTIME, &time)
-            return .int(time.tv_sec)
+            .int(Int(Clock.now()))
         },
         Function("type", "type(x): null, bool, int, decimal, string, list, object or secret", arity: 1...1) { args, _ in
             .string(args[0].typeName)

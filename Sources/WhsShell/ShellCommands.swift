@@ -96,13 +96,8 @@ extension ShellCommands {
 
     /// A value's literal, cut to `previewLength` characters with `…` when longer.
     static func preview(_ literal: String) -> String {
-        var end = literal.startIndex
-        var count = 0
-        while end < literal.endIndex, count < previewLength {
-            end = literal.index(after: end)
-            count += 1
-        }
-        return end == literal.endIndex ? literal : literal[..<end] + "…"
+        let head = literal.prefix(previewLength)
+        return head.endIndex == literal.endIndex ? literal : head + "…"
     }
 }
 

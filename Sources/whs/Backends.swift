@@ -34,7 +34,7 @@ enum Backends {
         case .memory:
             return local(MemoryStore(), label: "whs[memory]")
         case .store(let path):
-            return try local(SQLiteStore(path: path), label: promptLabel(.store(path)))
+            return try local(SQLiteStore(path: path), label: label(forStore: path))
         case .server(let url, let apiUser, let apiKey):
             let service = try remote(url: url, apiUser: apiUser, apiKey: apiKey)
             return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]") {
@@ -54,14 +54,9 @@ enum Backends {
         try RemoteService(baseURL: url, apiUser: apiUser, apiKey: apiKey, isInterrupted: { Signals.isInterruptRequested })
     }
 
-    /// `whs[memory]`, `whs[team.sqlite]`, `whs[127.0.0.1:8080]`; nil for the default store.
-    static func promptLabel(_ backend: CommandLineOptions.Backend) -> String? {
-        switch backend {
-        case .defaultStore: return nil
-        case .memory: return "whs[memory]"
-        case .store(let path): return "whs[\(path.split(separator: "/").last.map(String.init) ?? path)]"
-        case .server(let url, _): return "whs[\(RemoteEndpoint(baseURL: url, apiUser: "").hostAndPort)]"
-        }
+    /// `whs[team.sqlite]`: a store's prompt label is its file's name.
+    static func label(forStore path: String) -> String {
+        "whs[\(path.split(separator: "/").last.map(String.init) ?? path)]"
     }
 
     /// $WHS_API_KEY, else asked for without echo at a terminal.

@@ -44,10 +44,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The sending side (docs/SENDING.md): a send's rules applied, each recipient's life
+        // decided, its pushes handed to the dispatcher.
+        .target(name: "MailSandbox", dependencies: ["WebhookCore", "WebhookDelivery", "WhsSupport"]),
         .target(
             name: "WebhookHTTP",
             dependencies: [
-                "WebhookCore", "WhsSupport", "WebhookDelivery",
+                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -55,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
@@ -73,5 +76,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "WebhookHTTPTests", dependencies: ["WebhookHTTP", "WebhookStore", "WhsTestSupport"]),
+        .testTarget(name: "MailSandboxTests", dependencies: ["MailSandbox", "WebhookStore", "WebhookDelivery", "WhsTestSupport"]),
     ]
 )

@@ -20,7 +20,23 @@ public protocol DeliveryStore: Sendable {
     /// The account's deliveries that `query` selects, oldest first.
     func deliveries(account: String, _ query: DeliveryQuery) throws(WebhookError) -> [Delivery]
     /// Every pending delivery of every account, with when it is due: what a restart resumes.
-    func pendingDeliveries() throws(WebhookError) -> [(id: Int, due: Double)]
+    func pendingDeliveries() throws(WebhookError) -> [PendingDelivery]
+}
+
+/// A delivery a restart resumes: when it is due, and the delivery before it in its mail's
+/// chain (which must be attempted first, so that a mail's pushes arrive in order).
+public struct PendingDelivery: Sendable, Equatable {
+    public let id: Int
+    public let due: Double
+    public let after: Int?
+    public let attemptsMade: Int
+
+    public init(id: Int, due: Double, after: Int?, attemptsMade: Int) {
+        self.id = id
+        self.due = due
+        self.after = after
+        self.attemptsMade = attemptsMade
+    }
 }
 
 /// An attempt as the log takes it: which delivery, what happened, and what comes next.

@@ -8,18 +8,28 @@ public struct EventType: Sendable, Hashable, Comparable {
 
     public static func < (a: EventType, b: EventType) -> Bool { a.code < b.code }
 
-    /// The table of the API page, in code order.
+    /// What a push names the event by: `status.message_status` for a status event,
+    /// `response.event` for an engagement event (SENDING.md: `request` is "target").
+    public let wireName: String
+    /// True for the events that report what happened to the mail (`status`); the others
+    /// report what the recipient did (`response`).
+    public let isStatus: Bool
+
+    /// The table of the API page, in code order, with each event's name in a push.
     public static let all: [EventType] = [
-        (1, "deliver", "Email sent successfully"),
-        (3, "report_spam", "User report email"),
-        (4, "invalid", "The message was not sent successfully"),
-        (5, "soft_bounce", "The recipient rejects the message"),
-        (10, "click", "User clicks link"),
-        (11, "open", "User open mail"),
-        (12, "unsubscribe", "User unsubscribe email"),
-        (18, "request", "Mail request succeeded"),
-        (32, "sent", "Mail sent succeeded"),
-    ].enumerated().map { EventType(code: $1.0, name: $1.1, trigger: $1.2, bit: $0) }
+        (1, "deliver", "Email sent successfully", "delivered", true),
+        (3, "report_spam", "User report email", "report_spam", false),
+        (4, "invalid", "The message was not sent successfully", "invalid_email", true),
+        (5, "soft_bounce", "The recipient rejects the message", "soft_bounce", true),
+        (10, "click", "User clicks link", "click", false),
+        (11, "open", "User open mail", "open", false),
+        (12, "unsubscribe", "User unsubscribe email", "unsubscribe", false),
+        (18, "request", "Mail request succeeded", "target", true),
+        (32, "sent", "Mail sent succeeded", "sent", true),
+    ].enumerated().map { EventType(code: $1.0, name: $1.1, trigger: $1.2, bit: $0, wireName: $1.3, isStatus: $1.4) }
+
+    /// The event a push's `message_status` or `response.event` names.
+    public static func withWireName(_ name: String) -> EventType? { all.first { $0.wireName == name } }
 
     public static func withCode(_ code: Int) -> EventType? { all.first { $0.code == code } }
 

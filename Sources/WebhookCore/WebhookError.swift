@@ -17,6 +17,13 @@ public enum WebhookError: Error, Sendable, Equatable {
     case duplicate(existingID: Int)
     /// No delivery with that id in the caller's account (an extension: docs/DELIVERY.md).
     case deliveryNotFound(id: Int)
+    /// A send (`/v1/mail/send`, `/v1/mail/sendtemplate`) broke one of SENDING.md's rules: the
+    /// code names the rule (30801 is EngageLab's own; docs/SENDING.md has the table).
+    case sendRejected(code: Int, String)
+    /// No template with that name in this account (docs/SENDING.md).
+    case templateNotFound(String)
+    /// No mail with that id or email id in this account (the mail log, docs/SENDING.md).
+    case mailNotFound(String)
     /// No such route on the server.
     case routeNotFound(String)
     /// The route exists but not for that method.
@@ -38,6 +45,9 @@ public enum WebhookError: Error, Sendable, Equatable {
         case .bodyTooLarge: 41300
         case .webhookNotFound: 40401
         case .deliveryNotFound: 40402
+        case .templateNotFound: 40403
+        case .mailNotFound: 40404
+        case .sendRejected(let code, _): code
         case .duplicate: 40901
         case .routeNotFound: 40400
         case .methodNotAllowed: 40500
@@ -51,9 +61,9 @@ public enum WebhookError: Error, Sendable, Equatable {
     public var httpStatus: Int {
         switch self {
         case .authenticationFailed: 401
-        case .invalidParameter, .unknownField, .invalidJSON: 400
+        case .invalidParameter, .unknownField, .invalidJSON, .sendRejected: 400
         case .bodyTooLarge: 413
-        case .webhookNotFound, .deliveryNotFound, .routeNotFound: 404
+        case .webhookNotFound, .deliveryNotFound, .templateNotFound, .mailNotFound, .routeNotFound: 404
         case .duplicate: 409
         case .methodNotAllowed: 405
         case .storage: 500
@@ -66,7 +76,9 @@ public enum WebhookError: Error, Sendable, Equatable {
     public var message: String {
         switch self {
         case .authenticationFailed: "Authentication failed"
-        case .invalidParameter(let text), .unknownField(let text): text
+        case .invalidParameter(let text), .unknownField(let text), .sendRejected(_, let text): text
+        case .templateNotFound(let name): "no template named \(Validation.quoted(name))"
+        case .mailNotFound(let id): "no mail with id \(id)"
         case .invalidJSON(let why): "request body must be a JSON object: \(why)"
         case .bodyTooLarge(let limit): "request body is larger than \(limit) bytes"
         case .webhookNotFound(let id): "no webhook with id \(id)"
@@ -87,6 +99,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         case 30000: self = .authenticationFailed
         case 40001: self = .invalidParameter(message)
         case 40002: self = .unknownField(message)
+        case 30801...30899: self = .sendRejected(code: code, message)
         case 40401 where WebhookError.trailingNumber(message) != nil:
             self = .webhookNotFound(id: WebhookError.trailingNumber(message)!)
         case 40402 where WebhookError.trailingNumber(message) != nil:

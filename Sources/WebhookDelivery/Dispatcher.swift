@@ -80,11 +80,37 @@ public final class Dispatcher: Sendable {
         return copy
     }
 
-    /// Schedules every pending delivery in the store (after a restart). Returns how many.
+    /// Starts chains of deliveries: each one's first attempt ends before the next one of its
+    /// chain is sent, so the pushes of one mail to one webhook arrive in order. A retry does
+    /// not hold the chain up (delivery is at least once, and receivers order by `itime`).
+    public func startChains(_ chains: [[DeliveryLink]]) {
+        for chain in chains where !chain.isEmpty {
+            unsettled.withLock { set in for link in chain { set.insert(link.id) } }
+            queue(Job(id: chain[0].id, outgoing: nil, then: Array(chain.dropFirst())), due: chain[0].due)
+        }
+    }
+
+    /// Schedules every pending delivery in the store (after a restart), with the chains they
+    /// were sent in: a delivery waits for the one before it that has not been attempted yet.
+    /// Returns how many.
     @discardableResult
     public func resumePending() throws(WebhookError) -> Int {
         let pending = try store.pendingDeliveries()
-        for (id, due) in pending { start(Job(id: id, outgoing: nil), due: due) }
+        let unattempted = Set(pending.filter { $0.attemptsMade == 0 }.map(\.id))
+        var next: [Int: PendingDelivery] = [:]
+        for delivery in pending {
+            if let after = delivery.after, unattempted.contains(after) { next[after] = delivery }
+        }
+        let following = Set(next.values.map(\.id))
+        for root in pending where !following.contains(root.id) {
+            var chain = [DeliveryLink(id: root.id, due: root.due)]
+            var at = root.id
+            while let successor = next[at] {
+                chain.append(DeliveryLink(id: successor.id, due: successor.due))
+                at = successor.id
+            }
+            startChains([chain])
+        }
         return pending.count
     }
 
@@ -111,6 +137,8 @@ public final class Dispatcher: Sendable {
     struct Job {
         let id: Int
         var outgoing: OutgoingDelivery?
+        /// The rest of its chain, started once this one's first attempt ends.
+        var then: [DeliveryLink] = []
     }
 
     func start(_ job: Job, due: Double) {
@@ -136,10 +164,12 @@ public final class Dispatcher: Sendable {
         var job = job
         if job.outgoing == nil { job.outgoing = try? store.outgoing(deliveryID: job.id) }
         guard let outgoing = job.outgoing, outgoing.state == .pending, let key = try? appKey(account: outgoing.account) else {
+            releaseChain(of: &job)
             settled(job.id)
             return
         }
         let record = await attempt(job.id, outgoing, key: key)
+        releaseChain(of: &job)
         guard let next = record.nextAttempt else {
             // Settled once the log has the last attempt.
             let id = job.id
@@ -153,6 +183,13 @@ public final class Dispatcher: Sendable {
     }
 
     func settled(_ id: Int) { unsettled.withLock { _ = $0.remove(id) } }
+
+    /// Queues the next delivery of the job's chain, when it has one.
+    func releaseChain(of job: inout Job) {
+        guard let next = job.then.first else { return }
+        queue(Job(id: next.id, outgoing: nil, then: Array(job.then.dropFirst())), due: next.due)
+        job.then = []
+    }
 
     /// One attempt, and what it leaves the delivery as.
     func attempt(_ id: Int, _ outgoing: OutgoingDelivery, key: String) async -> AttemptRecord {

@@ -2,12 +2,55 @@ import Synchronization
 import WebhookCore
 import WhsSupport
 
-/// The body of an event push (API.md, "Event push"): one envelope for every event, with
-/// `status` for the status events and `response` for the engagement events. Sample values
-/// look like a real send; `EventTrigger.data` replaces any of them (a deep merge).
+/// The body of an event push (SENDING.md, "What a mail's webhooks carry"): one envelope for
+/// every event, with `status` for the status events and `response` for the engagement events,
+/// filled from the mail that caused it. `trigger` and `payload` use the same table with a
+/// sample mail; `EventTrigger.data` replaces any field (a deep merge).
 public enum EventPayload {
-    /// Events that report what happened to the mail; the others report what the recipient did.
-    public static let statusEvents: Set<String> = ["request", "deliver", "sent", "invalid", "soft_bounce"]
+    /// What a push says about the mail it is about.
+    public struct Mail: Sendable {
+        public var messageID: String
+        public var emailID: String
+        public var taskID: Int
+        public var apiUser: String
+        public var from: String
+        public var subject: String
+        /// The bare address.
+        public var to: String
+        public var customArgs: JSON
+        public var labelID: Int?
+        /// The link a click followed.
+        public var url: String?
+
+        public init(messageID: String, emailID: String, taskID: Int, apiUser: String, from: String, subject: String, to: String,
+                    customArgs: JSON, labelID: Int?, url: String? = nil) {
+            self.messageID = messageID
+            self.emailID = emailID
+            self.taskID = taskID
+            self.apiUser = apiUser
+            self.from = from
+            self.subject = subject
+            self.to = to
+            self.customArgs = customArgs
+            self.labelID = labelID
+            self.url = url
+        }
+
+        public init(_ header: MailHeader, url: String? = nil) {
+            self.init(messageID: header.messageID, emailID: header.emailID, taskID: header.taskID, apiUser: header.apiUser,
+                      from: header.from, subject: header.subject, to: header.address, customArgs: header.customArgs,
+                      labelID: header.labelID, url: url)
+        }
+
+        /// The mail `trigger` pretends an event is about.
+        static func sample(_ trigger: EventTrigger, messageID: String) -> Mail {
+            let to = trigger.to ?? "user@example.com"
+            return Mail(messageID: messageID, emailID: EventPayload.emailID(messageID: messageID, index: 0, address: to),
+                        taskID: sampleTaskID(messageID), apiUser: trigger.apiUser, from: "support@example.com",
+                        subject: "Welcome to Example", to: to, customArgs: .object([]), labelID: nil,
+                        url: "https://example.com/welcome?utm_source=email")
+        }
+    }
 
     /// The body for `trigger` made now, with a new message id.
     public static func build(_ trigger: EventTrigger, at now: Double = Clock.now()) throws(WebhookError) -> JSON {
@@ -17,46 +60,63 @@ public enum EventPayload {
 
     /// The body for `trigger`, its time (`itime`, milliseconds) and message id fixed by the caller.
     public static func build(_ trigger: EventTrigger, messageID: String, itime: Int) throws(WebhookError) -> JSON {
-        let to = trigger.to ?? "user@example.com"
-        var body: JSON = .object([
-            ("message_id", .string(messageID)),
-            ("from", .string("support@example.com")),
-            ("subject", .string("Welcome to Example")),
-            ("to", .string(to)),
-            ("server", .string("email")),
-            ("itime", .int(itime)),
-            ("custom_args", .object([])),
-            detail(trigger.event, apiUser: trigger.apiUser, itime: itime),
-        ])
-        if let data = trigger.data {
-            guard case .object = data else { throw .invalidParameter("data must be an object of payload fields, e.g. {subject: \"Hi\"}") }
-            body = merge(data, into: body)
-        }
-        return body
+        let body = build(trigger.event, of: .sample(trigger, messageID: messageID), itime: itime)
+        guard let data = trigger.data else { return body }
+        guard case .object = data else { throw .invalidParameter("data must be an object of payload fields, e.g. {subject: \"Hi\"}") }
+        return merge(data, into: body)
     }
 
-    /// `status` or `response` with the event's own sample data.
-    static func detail(_ event: EventType, apiUser: String, itime: Int) -> (key: String, value: JSON) {
-        let sample: [(key: String, value: JSON)]
+    /// The body of `event` for `mail`, made at `itime` (milliseconds). The request event's
+    /// envelope leaves `from`, `subject` and `to` empty, as the real service does.
+    public static func build(_ event: EventType, of mail: Mail, itime: Int) -> JSON {
+        let isRequest = event.name == "request"
+        return .object([
+            ("message_id", .string(mail.messageID)),
+            ("from", .string(isRequest ? "" : mail.from)),
+            ("subject", .string(isRequest ? "" : mail.subject)),
+            ("to", .string(isRequest ? "" : mail.to)),
+            ("server", .string("email")),
+            ("itime", .int(itime)),
+            ("custom_args", mail.customArgs),
+            detail(event, of: mail, itime: itime),
+        ])
+    }
+
+    /// `status` or `response`: the event's name in a push (`EventType.wireName`) and its data.
+    static func detail(_ event: EventType, of mail: Mail, itime: Int) -> (key: String, value: JSON) {
+        let common: [(key: String, value: JSON)] = [("task_id", .int(mail.taskID)), ("api_user", .string(mail.apiUser))]
         let browser: [(key: String, value: JSON)] = [
+            ("email_id", .string(mail.emailID)),
             ("ip", .string("203.0.113.7")),
+            ("explorer_name", .string("Mobile Safari")),
+            ("explorer_ver", .string("17.0")),
+            ("os_name", .string("iOS")),
+            ("os_ver", .string("17.0")),
             ("user_agent", .string("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")),
         ]
+        func failure(_ message: String, _ subStat: Int) -> [(key: String, value: JSON)] {
+            [("email_id", .string(mail.emailID)), ("error_detail", .object([("message", .string(message)), ("sub_stat", .int(subStat))]))]
+        }
+        let data: [(key: String, value: JSON)]
         switch event.name {
-        case "request": sample = [("api_user", .string(apiUser)), ("request_time", .int(itime))]
-        case "deliver": sample = [("smtp_response", .string("250 2.0.0 OK: queued as 4Xk2mZ1qP9")), ("mx", .string("mx.example.com")), ("delivered_time", .int(itime))]
-        case "sent": sample = [("smtp_response", .string("250 2.0.0 Ok: queued")), ("sent_time", .int(itime))]
-        case "invalid": sample = [("reason", .string("mailbox does not exist")), ("code", .int(550)), ("smtp_response", .string("550 5.1.1 user unknown"))]
-        case "soft_bounce": sample = [("reason", .string("mailbox full")), ("code", .int(452)), ("smtp_response", .string("452 4.2.2 Mailbox full"))]
-        case "open": sample = browser + [("open_time", .int(itime))]
-        case "click": sample = browser + [("url", .string("https://example.com/welcome?utm_source=email")), ("click_time", .int(itime))]
-        case "unsubscribe": sample = browser + [("unsubscribe_time", .int(itime))]
-        default: sample = [("feedback_type", .string("abuse")), ("isp", .string("example-mail.com")), ("report_time", .int(itime))]
+        case "request":
+            data = [("message", .string("successfully request"))] + common + [
+                ("from", .string(mail.from)), ("subject", .string(mail.subject)), ("tos", .array([.string(mail.to)])),
+                ("email_ids", .array([.string(mail.emailID)])), ("label_id", mail.labelID.map { .int($0) } ?? .null),
+            ]
+        case "sent": data = [("message", .string("Successfully sent"))] + common + [("email_id", .string(mail.emailID))]
+        case "deliver":
+            data = [("message", .string("Successfully delivered"))] + common
+                + [("email_id", .string(mail.emailID)), ("smtp_response", .string("250 2.0.0 OK: queued"))]
+        case "invalid": data = [("message", .string("Invalid address"))] + common + failure("550 5.1.1 mailbox does not exist", 550)
+        case "soft_bounce": data = [("message", .string("Soft bounce"))] + common + failure("452 4.2.2 mailbox full", 452)
+        case "click": data = common + browser + [("url", .string(mail.url ?? Mail.placeholderLink))]
+        default: data = common + browser
         }
-        if statusEvents.contains(event.name) {
-            return ("status", .object([("message_status", .string(event.name)), ("status_data", .object(sample))]))
+        if event.isStatus {
+            return ("status", .object([("message_status", .string(event.wireName)), ("status_data", .object(data))]))
         }
-        return ("response", .object([("event", .string(event.name)), ("response_data", .object(sample))]))
+        return ("response", .object([("event", .string(event.wireName)), ("response_data", .object(data))]))
     }
 
     /// `patch` laid over `base`: objects merge key by key (new keys go last), anything else
@@ -74,12 +134,26 @@ public enum EventPayload {
     }
 
     private static let sequence = Atomic<Int>(0)
+    /// Random for each process, so ids of several processes on one store do not collide.
+    private static let processNumber = Int.random(in: 10_000_000...99_999_999)
 
-    /// `1764176584512_00001_9f3c2a71`: time in milliseconds, a per-process sequence, and
-    /// random bits, so ids from several processes do not collide.
+    /// `1764176584512_48210937_00001_7305.sc-whs-inbound`, shaped like the real service's
+    /// (milliseconds, numbers, the sending host): time, this process, a sequence, random digits.
     public static func newMessageID(itime: Int) -> String {
         let next = sequence.add(1, ordering: .relaxed).newValue
-        return "\(itime)_\(String(next).leftPadded(5))_\(Hex.encode((0..<4).map { _ in UInt8.random(in: 0...255) }))"
+        return "\(itime)_\(processNumber)_\(String(next % 100_000).leftPadded(5))_\(Int.random(in: 1000...9999)).sc-whs-inbound"
+    }
+
+    /// `<message_id><index>$<address>`, one per recipient (SENDING.md).
+    public static func emailID(messageID: String, index: Int, address: String) -> String {
+        "\(messageID)\(index)$\(address)"
+    }
+
+    /// A send's `task_id`, made from its message id so that one send has one.
+    public static func sampleTaskID(_ messageID: String) -> Int {
+        var hash = 5381
+        for byte in messageID.utf8 { hash = (hash &* 33 &+ Int(byte)) & 0x7FFF_FFFF }
+        return 100_000 + hash % 900_000_000
     }
 
     /// The message id a (possibly overridden) body carries.
@@ -87,4 +161,9 @@ public enum EventPayload {
         if case .string(let id)? = body["message_id"] { return id }
         return nil
     }
+}
+
+extension EventPayload.Mail {
+    /// What a click follows when the html has no link.
+    public static let placeholderLink = "https://example.com/"
 }

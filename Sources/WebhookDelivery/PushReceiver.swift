@@ -20,12 +20,15 @@ public struct ReceivedPush: Sendable {
     /// The body as JSON, when it is JSON.
     public var json: JSON? { try? JSON.parse(bytes: body) }
 
-    /// `deliver`, `open`...: `status.message_status` or `response.event` of the body.
+    /// `deliver`, `open`...: the event `status.message_status` or `response.event` of the
+    /// body names (as whs names it; an unknown name as it came).
     public var event: String? {
         guard let json else { return nil }
-        if case .string(let name)? = json["status"]?["message_status"] { return name }
-        if case .string(let name)? = json["response"]?["event"] { return name }
-        return nil
+        var wire: String?
+        if case .string(let name)? = json["status"]?["message_status"] { wire = name }
+        else if case .string(let name)? = json["response"]?["event"] { wire = name }
+        guard let wire else { return nil }
+        return EventType.withWireName(wire)?.name ?? wire
     }
 
     public var messageID: String? { json.flatMap(EventPayload.messageID(of:)) }

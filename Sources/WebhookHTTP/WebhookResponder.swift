@@ -1,4 +1,5 @@
 import Hummingbird
+import MailSandbox
 import Synchronization
 import WebhookCore
 import WebhookDelivery
@@ -13,17 +14,22 @@ struct WebhookResponder: HTTPResponder {
     let backend: any WebhookBackend
     /// Pushes events for `/v1/events`; nil on a server without delivery (tests of the API alone).
     let dispatcher: Dispatcher?
+    /// Sends mail for the send routes; nil on a server without delivery.
+    let mailer: Mailer?
     let log: RequestLog
     let sessions = SessionCache()
     static let maxBodyBytes = 64 * 1024
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
-        let response: Response
+        var response: Response
         do {
             response = try await answer(request)
         } catch let error as WebhookError {
             response = WebhookResponder.json(error.json, status: error.httpStatus)
+        } catch let refusal as MethodRefusal {
+            response = WebhookResponder.json(refusal.error.json, status: refusal.error.httpStatus)
+            response.headers[.allow] = refusal.allow
         } catch {
             // The request could not be read (the client went away, a broken body): a 400, not
             // a 500, since nothing on the server failed.
@@ -35,70 +41,82 @@ struct WebhookResponder: HTTPResponder {
         return response
     }
 
-    enum Route {
-        case collection
-        case item(Int)
-        /// The delivery extension (docs/DELIVERY.md).
-        case events, deliveries, redeliver(Int), appKey
-    }
-
-    /// `/v1/webhooks`, `/v1/webhooks/{id}`, and the page's `/webhooks/{id}` (without `/v1`);
-    /// `/v1/events`, `/v1/deliveries`, `/v1/deliveries/{id}/redeliver`, `/v1/app_key`.
-    static func route(_ path: String) throws(WebhookError) -> Route {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        switch segments.count {
-        case 2 where segments[0] == "v1" && segments[1] == "events":
-            return .events
-        case 2 where segments[0] == "v1" && segments[1] == "deliveries":
-            return .deliveries
-        case 2 where segments[0] == "v1" && segments[1] == "app_key":
-            return .appKey
-        case 4 where segments[0] == "v1" && segments[1] == "deliveries" && segments[3] == "redeliver":
-            return .redeliver(try WireDecoding.id(segments[2]))
-        case 2 where segments[0] == "v1" && segments[1] == "webhooks":
-            return .collection
-        case 3 where segments[0] == "v1" && segments[1] == "webhooks":
-            return .item(try WireDecoding.id(segments[2]))
-        case 2 where segments[0] == "webhooks":
-            return .item(try WireDecoding.id(segments[1]))
-        default:
-            throw .routeNotFound(String(path.prefix(200)))
-        }
-    }
-
     func answer(_ request: Request) async throws -> Response {
-        let (account, service) = try authenticatedService(request.headers[.authorization])
-        let route = try WebhookResponder.route(request.uri.path)
+        let session = try authenticatedService(request.headers[.authorization])
+        let (account, service) = (session.account, session.service)
+        let path = request.uri.path
+        let route = try ServerRoute(path: path)
+        guard route.allowed.contains(request.method) else { throw route.refusal(request.method, path: path) }
+        let limit = route.takesMail ? MailRules.maxMailBytes : WebhookResponder.maxBodyBytes
         switch (route, request.method) {
-        case (.collection, .get):
+        case (.webhooks, .get):
             return ok(try service.list(try WireDecoding.query(request.uri.query)).json)
-        case (.collection, .post):
-            let webhook = try service.add(try WireDecoding.draft(try await body(of: request)))
+        case (.webhooks, _):
+            let webhook = try service.add(try WireDecoding.draft(try await body(of: request, limit: limit)))
             return ok(.object([("result", .array([webhook.json]))]))
-        case (.collection, _):
-            throw WebhookError.methodNotAllowed("\(request.method.rawValue) is not allowed on /v1/webhooks (GET lists, POST adds)")
-        case (.item(let id), .put), (.item(let id), .post):
-            return ok(countJSON(try service.modify(id: id, try WireDecoding.patch(try await body(of: request)))))
-        case (.item(let id), .delete):
-            return ok(countJSON(try service.delete(id: id)))
-        case (.item(let id), .get):
-            return ok(.object([("result", .array([try service.get(id: id).json])), ("count", .int(1))]))
-        case (.item, _):
-            throw WebhookError.methodNotAllowed("\(request.method.rawValue) is not allowed on a webhook (PUT or POST modifies, DELETE deletes, GET reads)")
-        case (.events, .post):
-            let trigger = try WireDecoding.trigger(try await body(of: request))
+        case (.webhook(let segment), .get):
+            return ok(.object([("result", .array([try service.get(id: try WireDecoding.id(segment)).json])), ("count", .int(1))]))
+        case (.webhook(let segment), .delete):
+            return ok(countJSON(try service.delete(id: try WireDecoding.id(segment))))
+        case (.webhook(let segment), _):
+            let id = try WireDecoding.id(segment)
+            return ok(countJSON(try service.modify(id: id, try WireDecoding.patch(try await body(of: request, limit: limit)))))
+        case (.events, _):
+            let trigger = try WireDecoding.trigger(try await body(of: request, limit: limit))
             return ok(try delivering().trigger(account: account, trigger).json)
-        case (.deliveries, .get):
+        case (.deliveries, _):
             return ok(deliveriesJSON(try delivering().store.deliveries(account: account, try WireDecoding.deliveryQuery(request.uri.query))))
-        case (.redeliver(let id), .post):
-            return ok(try delivering().redeliver(account: account, id: id).json)
-        case (.appKey, .get):
+        case (.redeliver(let segment), _):
+            return ok(try delivering().redeliver(account: account, id: try WireDecoding.id(segment)).json)
+        case (.appKey, _):
             return ok(.object([("app_key", .string(try delivering().appKey(account: account)))]))
-        case (.events, _), (.redeliver, _):
-            throw WebhookError.methodNotAllowed("\(request.method.rawValue) is not allowed on \(request.uri.path) (POST)")
-        case (.deliveries, _), (.appKey, _):
-            throw WebhookError.methodNotAllowed("\(request.method.rawValue) is not allowed on \(request.uri.path) (GET)")
+        case (.openAPI, _):
+            return OpenAPIDocument.response
+        default:
+            return try await answerMail(route, request, session, limit: limit)
         }
+    }
+
+    /// The send routes and the sending side's extensions (docs/SENDING.md).
+    func answerMail(_ route: ServerRoute, _ request: Request, _ session: Session, limit: Int) async throws -> Response {
+        let mailer = try sending()
+        let account = session.account
+        switch (route, request.method) {
+        case (.send, _), (.sendTemplate, _):
+            let body = try WireDecoding.sendBody(try await body(of: request, limit: limit))
+            return ok(try mailer.send(account: account, apiUser: session.apiUser, body, template: route == .sendTemplate).answer)
+        case (.templates, _):
+            return ok(templatesJSON(try mailer.store.templates(account: account)))
+        case (.template(let segment), .get):
+            let name = try WireDecoding.name(segment)
+            guard let found = try mailer.store.template(account: account, name: name) else { throw WebhookError.templateNotFound(name) }
+            return ok(found.json)
+        case (.template(let segment), .delete):
+            return ok(countJSON(try mailer.store.deleteTemplate(account: account, name: try WireDecoding.name(segment))))
+        case (.template(let segment), _):
+            let name = try WireDecoding.name(segment)
+            let fields = try WireDecoding.template(try await body(of: request, limit: limit))
+            return ok(try mailer.template(account: account, name: name, subject: fields.subject, html: fields.html, text: fields.text).json)
+        case (.mails, _):
+            return ok(mailsJSON(try mailer.store.mails(account: account, try WireDecoding.mailQuery(request.uri.query))))
+        case (.mail(let segment), _):
+            let id = try mailer.mailID(account: account, try WireDecoding.name(segment))
+            guard let found = try mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
+            return ok(found.json)
+        case (.mailEvents(let segment), _):
+            let id = try mailer.mailID(account: account, try WireDecoding.name(segment))
+            let asked = try WireDecoding.engagement(try await body(of: request, limit: limit))
+            _ = try mailer.engage(account: account, mail: id, event: asked.event, url: asked.url)
+            guard let found = try mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
+            return ok(found.json)
+        default:
+            throw WebhookError.routeNotFound(String(request.uri.path.prefix(200)))
+        }
+    }
+
+    func sending() throws(WebhookError) -> Mailer {
+        guard let mailer else { throw .routeNotFound("this server does not send mail") }
+        return mailer
     }
 
     func delivering() throws(WebhookError) -> Dispatcher {
@@ -113,20 +131,21 @@ struct WebhookResponder: HTTPResponder {
         if let known = sessions.session(for: header) { return known }
         guard let credentials = BasicCredentials(header: header) else { throw .authenticationFailed }
         let account = try backend.authenticate(apiUser: credentials.apiUser, apiKey: credentials.apiKey)
-        let session = (account, try backend.service(account: account))
+        let session = (account, try backend.service(account: account), credentials.apiUser)
         sessions.remember(header, session)
         return session
     }
 
-    /// The body, refused with 413 as soon as it passes 64 KiB.
-    func body(of request: Request) async throws -> [UInt8] {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > WebhookResponder.maxBodyBytes {
-            throw WebhookError.bodyTooLarge(limit: WebhookResponder.maxBodyBytes)
+    /// The body, refused with 413 as soon as it passes `limit` (64 KiB; a mail's 70 MB on the
+    /// send routes).
+    func body(of request: Request, limit: Int) async throws -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw WebhookError.bodyTooLarge(limit: limit)
         }
         var bytes: [UInt8] = []
         for try await buffer in request.body {
-            guard bytes.count + buffer.readableBytes <= WebhookResponder.maxBodyBytes else {
-                throw WebhookError.bodyTooLarge(limit: WebhookResponder.maxBodyBytes)
+            guard bytes.count + buffer.readableBytes <= limit else {
+                throw WebhookError.bodyTooLarge(limit: limit)
             }
             bytes.append(contentsOf: buffer.readableBytesView)
         }
@@ -161,5 +180,5 @@ final class SessionCache: Sendable {
     }
 }
 
-/// An authenticated caller: its account's name and its webhooks.
-typealias Session = (account: String, service: any WebhookService & Sendable)
+/// An authenticated caller: its account's name, its webhooks, and the API_USER it came as.
+typealias Session = (account: String, service: any WebhookService & Sendable, apiUser: String)

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import MailSandbox
 import WebhookCore
 import WebhookDelivery
 
@@ -10,10 +11,13 @@ public struct WebhookServer: Sendable {
     public let port: Int
     public let logRequests: Bool
     public let dispatcher: Dispatcher?
+    public let mailer: Mailer?
 
-    public init(backend: any WebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil) {
+    public init(backend: any WebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil,
+                mailer: Mailer? = nil) {
         self.backend = backend
         self.dispatcher = dispatcher
+        self.mailer = mailer
         self.host = host
         self.port = port
         self.logRequests = logRequests
@@ -23,7 +27,7 @@ public struct WebhookServer: Sendable {
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
         var logger = Logger(label: "whs.serve")
         logger.logLevel = .error
-        let responder = WebhookResponder(backend: backend, dispatcher: dispatcher, log: RequestLog(enabled: logRequests))
+        let responder = WebhookResponder(backend: backend, dispatcher: dispatcher, mailer: mailer, log: RequestLog(enabled: logRequests))
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),

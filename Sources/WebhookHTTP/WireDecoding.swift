@@ -110,12 +110,13 @@ enum WireDecoding {
         return id
     }
 
-    static func percentDecoded(_ text: Substring) -> String? {
+    /// A query string's part: `+` is a space. In a path (`plusIsSpace: false`) it is itself.
+    static func percentDecoded(_ text: Substring, plusIsSpace: Bool = true) -> String? {
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "+") where plusIsSpace: bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 guard let high = iterator.next(), let low = iterator.next(),
                       let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }

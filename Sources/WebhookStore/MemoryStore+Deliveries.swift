@@ -21,7 +21,7 @@ extension MemoryStore: DeliveryStore {
             webhooks.map { webhook in
                 let delivery = Delivery(id: state.deliveries.count + 1, webhookID: webhook.id, url: webhook.url, event: event,
                                         messageID: messageID, state: .pending, attempts: [], nextAttempt: time, created: time)
-                state.deliveries.append((account, delivery, payload))
+                state.deliveries.append(LoggedDelivery(account: account, delivery: delivery, payload: payload))
                 return delivery
             }
         }
@@ -36,7 +36,7 @@ extension MemoryStore: DeliveryStore {
             let copy = Delivery(id: state.deliveries.count + 1, webhookID: original.delivery.webhookID, url: original.delivery.url,
                                 event: original.delivery.event, messageID: original.delivery.messageID, state: .pending,
                                 attempts: [], nextAttempt: time, created: time)
-            state.deliveries.append((account, copy, original.payload))
+            state.deliveries.append(LoggedDelivery(account: account, delivery: copy, payload: original.payload, mailID: original.mailID))
             return copy
         }
     }
@@ -73,11 +73,11 @@ extension MemoryStore: DeliveryStore {
         }
     }
 
-    public func pendingDeliveries() throws(WebhookError) -> [(id: Int, due: Double)] {
+    public func pendingDeliveries() throws(WebhookError) -> [PendingDelivery] {
         state.withLock { state in
             state.deliveries.filter { $0.delivery.state == .pending }
-                .map { (id: $0.delivery.id, due: $0.delivery.nextAttempt ?? 0) }
-                .sorted { $0.due < $1.due }
+                .map { PendingDelivery(id: $0.delivery.id, due: $0.delivery.nextAttempt ?? 0, after: $0.after, attemptsMade: $0.delivery.attempts.count) }
+                .sorted { ($0.due, $0.id) < ($1.due, $1.id) }
         }
     }
 }

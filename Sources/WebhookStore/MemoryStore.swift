@@ -1,5 +1,6 @@
 import Synchronization
 import WebhookCore
+import WhsSupport
 
 /// A throwaway store in memory (`whs --memory`, `whs check`, tests and fuzzing). Same rules as
 /// the SQLite store; the conformance suite holds both to them.
@@ -12,7 +13,20 @@ public final class MemoryStore: Sendable {
         var webhooks: [String: [Webhook]] = [:]
         var appKeys: [String: String] = [:]
         /// The delivery log, in id order, with each delivery's account and body.
-        var deliveries: [(account: String, delivery: Delivery, payload: [UInt8])] = []
+        var deliveries: [LoggedDelivery] = []
+        /// The mail log (docs/SENDING.md), in id order.
+        var mails: [(account: String, record: MailRecord)] = []
+        var templates: [String: [String: MailTemplate]] = [:]
+        /// Request ids by account: the answer and when it was given.
+        var sends: [String: [String: (answer: JSON, created: Double)]] = [:]
+    }
+
+    struct LoggedDelivery {
+        let account: String
+        var delivery: Delivery
+        let payload: [UInt8]
+        var mailID: Int? = nil
+        var after: Int? = nil
     }
     let state = Mutex(State())
 

@@ -16,8 +16,8 @@ extension SQLiteStore: DeliveryStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)
                 """)
             copy = try c.prepare("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
-                SELECT account, webhook_id, url, event, message_id, payload, 'pending', ?3, ?3 FROM deliveries
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id)
+                SELECT account, webhook_id, url, event, message_id, payload, 'pending', ?3, ?3, mail_id FROM deliveries
                 WHERE account = ?1 AND id = ?2
                 """)
             insertAttempt = try c.prepare("""
@@ -36,7 +36,7 @@ extension SQLiteStore: DeliveryStore {
                 SELECT delivery_id, number, time, status, latency_ms, error FROM delivery_attempts
                 WHERE delivery_id BETWEEN ?1 AND ?2 ORDER BY delivery_id, number
                 """)
-            pending = try c.prepare("SELECT id, next_attempt FROM deliveries WHERE state = 'pending' ORDER BY next_attempt")
+            pending = try c.prepare("SELECT id, next_attempt, after_id, attempts FROM deliveries WHERE state = 'pending' ORDER BY next_attempt, id")
         }
     }
 
@@ -171,16 +171,18 @@ extension SQLiteStore: DeliveryStore {
         }
     }
 
-    public func pendingDeliveries() throws(WebhookError) -> [(id: Int, due: Double)] {
-        try withLock { () throws(WebhookError) -> [(id: Int, due: Double)] in
+    public func pendingDeliveries() throws(WebhookError) -> [PendingDelivery] {
+        try withLock { () throws(WebhookError) -> [PendingDelivery] in
             let rows = try deliveryStatements().pending.reset()
-            var found: [(id: Int, due: Double)] = []
-            while try rows.step() { found.append((rows.int(0), rows.double(1))) }
+            var found: [PendingDelivery] = []
+            while try rows.step() {
+                found.append(PendingDelivery(id: rows.int(0), due: rows.double(1), after: rows.isNull(2) ? nil : rows.int(2), attemptsMade: rows.int(3)))
+            }
             return found
         }
     }
 
-    private func delivery(from row: SQLiteStatement) -> Delivery {
+    func delivery(from row: SQLiteStatement) -> Delivery {
         Delivery(id: row.int(0), webhookID: row.int(1), url: row.text(2), event: EventType.withCode(row.int(3)) ?? EventType.all[0],
                  messageID: row.text(4), state: DeliveryState(rawValue: row.text(5)) ?? .failed, attempts: [],
                  nextAttempt: row.isNull(6) ? nil : row.double(6), created: row.double(7))

@@ -19,6 +19,8 @@ public final class SQLiteStore: @unchecked Sendable {
     /// The delivery log's statements, prepared on first use: most runs of whs never deliver,
     /// and start-up pays for every statement prepared.
     var deliveryStatementsIfPrepared: DeliveryStatements?
+    /// The mail log's statements, prepared on first use for the same reason.
+    var mailStatementsIfPrepared: MailStatements?
     /// Seals app keys at rest; its key file is read on first use.
     var appKeySealIfRead: AppKeySeal?
 

@@ -69,6 +69,61 @@ enum Schema {
             PRIMARY KEY (delivery_id, number)
         ) WITHOUT ROWID;
         """,
+        // 4: the sending side (docs/SENDING.md). A mail is one recipient's copy of a send, with
+        // its events; the deliveries an event causes name their mail, and the delivery before
+        // them in the mail's chain to the same webhook (`after_id`), so that a restart keeps
+        // a mail's pushes in order. `sends` remembers request ids for an hour's de-duplication.
+        """
+        ALTER TABLE deliveries ADD COLUMN mail_id INTEGER;
+        ALTER TABLE deliveries ADD COLUMN after_id INTEGER;
+        CREATE INDEX deliveries_by_mail ON deliveries(mail_id, id) WHERE mail_id IS NOT NULL;
+        CREATE TABLE sends (
+            account    TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            answer     TEXT NOT NULL,
+            created    REAL NOT NULL,
+            PRIMARY KEY (account, request_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE mails (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            account     TEXT NOT NULL,
+            message_id  TEXT NOT NULL,
+            email_id    TEXT NOT NULL,
+            task_id     INTEGER NOT NULL,
+            api_user    TEXT NOT NULL,
+            sender      TEXT NOT NULL,
+            recipient   TEXT NOT NULL,
+            address     TEXT NOT NULL,
+            subject     TEXT NOT NULL,
+            html        TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            custom_args TEXT NOT NULL,
+            label_id    INTEGER,
+            label_name  TEXT,
+            template    TEXT,
+            created     REAL NOT NULL
+        );
+        CREATE INDEX mails_by_account ON mails(account, id);
+        CREATE UNIQUE INDEX mails_by_email_id ON mails(account, email_id);
+        CREATE TABLE mail_events (
+            mail_id INTEGER NOT NULL,
+            number  INTEGER NOT NULL,
+            event   INTEGER NOT NULL,
+            time    REAL NOT NULL,
+            detail  TEXT NOT NULL,
+            PRIMARY KEY (mail_id, number)
+        ) WITHOUT ROWID;
+        CREATE TABLE templates (
+            account TEXT NOT NULL,
+            name    TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            html    TEXT NOT NULL,
+            text    TEXT NOT NULL,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            PRIMARY KEY (account, name)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

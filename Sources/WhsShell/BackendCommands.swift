@@ -16,11 +16,15 @@ public struct Connection {
     public let service: WebhookService
     public let label: String?
     public let makeEvents: () throws -> EventDelivery
+    /// The sending side, built on the delivery side (a local store's mail shares its dispatcher).
+    public let makeMailing: (EventDelivery) throws -> Mailing
 
-    public init(service: WebhookService, label: String?, makeEvents: @escaping () throws -> EventDelivery) {
+    public init(service: WebhookService, label: String?, makeEvents: @escaping () throws -> EventDelivery,
+                makeMailing: @escaping (EventDelivery) throws -> Mailing) {
         self.service = service
         self.label = label
         self.makeEvents = makeEvents
+        self.makeMailing = makeMailing
     }
 }
 
@@ -47,6 +51,7 @@ enum BackendCommands {
                 shell.service = connection.service
                 shell.promptLabel = connection.label
                 shell.makeEvents = connection.makeEvents
+                shell.makeMailing = connection.makeMailing
                 return .string("connected to \(connection.service.backendDescription)")
             },
             CommandSpec(

@@ -24,11 +24,18 @@ enum DeliveryCommands {
                 return Value(result)
             },
             CommandSpec(
-                name: "payload", summary: "the body trigger would send, without sending it",
-                usage: "payload EVENT [api_user=NAME] [to=EMAIL] [data={...}]",
-                positionals: ["event"], arguments: [event, apiUser, to, data]
+                name: "payload", summary: "the body trigger would send, or an event of a sent mail would carry, without sending it",
+                usage: "payload EVENT [api_user=NAME] [to=EMAIL] [data={...}] | payload EVENT mail=ID [url=URL]",
+                positionals: ["event"],
+                arguments: [event, apiUser, to, data, ArgumentSpec("mail", "a mail of the log (its id or email id): the body of its event"),
+                            ArgumentSpec("url", "with mail=: the link a click follows")]
             ) { call in
-                Value(try shell.events().payload(try trigger(call)))
+                if let mail = call.argument("mail"), mail != .null {
+                    let id = mail.plainText
+                    return Value(try shell.mailing().payload(id, event: try ArgumentValues.event(call.argument("event")),
+                                                            url: try ArgumentValues.string(call.argument("url"), "url")))
+                }
+                return Value(try shell.events().payload(try trigger(call)))
             },
             CommandSpec(
                 name: "deliveries", summary: "the delivery log, newest last: each push and its attempts",

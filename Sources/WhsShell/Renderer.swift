@@ -24,6 +24,9 @@ public struct Renderer {
         case .object(let object):
             if let page = pageTable(object) { return page }
             if let deliveries = deliveriesTable(object) { return deliveries }
+            if let mails = mailsTable(object) { return mails }
+            if let templates = templatesTable(object) { return templates }
+            if let mail = mailTimeline(object) { return mail }
             return keyValueLines(object)
         default:
             return value.literal

@@ -16,6 +16,8 @@ public struct Settings {
     public var color: Color = .auto
     /// Seconds before each retry of a failed push (`set retry_delays 0.2,0.5,1`).
     public var retrySchedule: RetrySchedule = .standard
+    /// Seconds between the events of one sent mail (`set event_delay 0`), on a local store.
+    public var eventDelay = 0.2
 
     public init() {}
 
@@ -28,6 +30,7 @@ public struct Settings {
         ("color", Color.allCases.map(\.rawValue)),
         // Free-form: seconds separated by commas; the values are examples for completion.
         ("retry_delays", ["0.2,0.5,1", "none", RetrySchedule.standard.description]),
+        ("event_delay", ["0", "0.2", "1"]),
     ]
 
     public func value(of name: String) -> String? {
@@ -38,6 +41,7 @@ public struct Settings {
         case "timing": timing ? "on" : "off"
         case "color": color.rawValue
         case "retry_delays": retrySchedule.description
+        case "event_delay": RetrySchedule.format(eventDelay)
         default: nil
         }
     }
@@ -51,6 +55,13 @@ public struct Settings {
         }
         if name == "retry_delays" {
             do { retrySchedule = try RetrySchedule(parsing: value) } catch { throw CommandFailure("retry_delays: \(error)") }
+            return
+        }
+        if name == "event_delay" {
+            guard let seconds = Double(value), seconds >= 0, seconds <= 3600 else {
+                throw CommandFailure("event_delay must be seconds from 0 to 3600, got '\(value)'")
+            }
+            eventDelay = seconds
             return
         }
         guard choice.values.contains(value) else {

@@ -26,6 +26,11 @@ public final class Shell {
         didSet { eventsIfMade = nil }
     }
     var eventsIfMade: EventDelivery?
+    /// Builds the sending side on the delivery side, on first use.
+    public var makeMailing: ((EventDelivery) throws -> Mailing)? {
+        didSet { mailingIfMade = nil }
+    }
+    var mailingIfMade: Mailing?
     /// Writes the statements that succeed to a script (`record FILE`).
     var recorder: Recorder?
     /// Starts a receiver in the background (`listen`).
@@ -46,7 +51,7 @@ public final class Shell {
         self.service = service
         self.out = out
         self.err = err
-        for command in WebhookCommands.all(self) + DeliveryCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self)
+        for command in WebhookCommands.all(self) + DeliveryCommands.all(self) + MailCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self)
             + [HistoryCommand.spec(self), RecordCommand.spec(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
@@ -62,9 +67,20 @@ public final class Shell {
         return made
     }
 
+    /// The sending side of the current backend.
+    func mailing() throws -> Mailing {
+        if let made = mailingIfMade { return made }
+        guard let makeMailing else { throw CommandFailure("this backend does not send mail") }
+        let made = try makeMailing(try events())
+        made.eventDelay = settings.eventDelay
+        mailingIfMade = made
+        return made
+    }
+
     /// After `set`: settings that live in other parts take their new values.
     func settingsChanged() {
         eventsIfMade?.retrySchedule = settings.retrySchedule
+        mailingIfMade?.eventDelay = settings.eventDelay
     }
 
     /// Deliveries this process started that have not succeeded or failed for good yet.

@@ -1,4 +1,5 @@
 import Glibc
+import MailSandbox
 import WebhookCore
 import WebhookDelivery
 import WebhookHTTP
@@ -20,7 +21,7 @@ enum Backends {
     }
 
     /// For `whs serve`: the store as a multi-account backend.
-    static func openBackend(_ backend: CommandLineOptions.Backend) throws -> any WebhookBackend & DeliveryStore {
+    static func openBackend(_ backend: CommandLineOptions.Backend) throws -> any WebhookBackend & DeliveryStore & MailStore {
         switch backend {
         case .memory: return MemoryStore()
         case .store(let path): return try SQLiteStore(path: path)
@@ -37,17 +38,22 @@ enum Backends {
             return try local(SQLiteStore(path: path), label: label(forStore: path))
         case .server(let url, let apiUser, let apiKey):
             let service = try remote(url: url, apiUser: apiUser, apiKey: apiKey)
-            return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]") {
-                RemoteEventDelivery(remote: service, isInterrupted: { Signals.isInterruptRequested })
-            }
+            return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]",
+                              makeEvents: { RemoteEventDelivery(remote: service, isInterrupted: { Signals.isInterruptRequested }) },
+                              makeMailing: { _ in RemoteMailing(remote: service, isInterrupted: { Signals.isInterruptRequested }) })
         }
     }
 
     /// A store in this process: the shell's account is `local`, and pushes go out from here.
-    static func local<Store: DeliveryStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
-        Connection(service: store.localAccount, label: label) {
-            try LocalEventDelivery(store: store, isInterrupted: { Signals.isInterruptRequested })
-        }
+    static func local<Store: DeliveryStore & MailStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
+        Connection(
+            service: store.localAccount, label: label,
+            makeEvents: { try LocalEventDelivery(store: store, isInterrupted: { Signals.isInterruptRequested }) },
+            makeMailing: { events in
+                // Mail shares the delivery side's dispatcher, so every push of this shell is in one queue.
+                guard let local = events as? LocalEventDelivery else { throw WebhookError.routeNotFound("this backend does not send mail") }
+                return LocalMailing(store: store, dispatcher: local.dispatcher, isInterrupted: { Signals.isInterruptRequested })
+            })
     }
 
     static func remote(url: String, apiUser: String, apiKey: String) throws -> RemoteService {

@@ -19,6 +19,8 @@ struct CommandLineOptions: Equatable {
         var quiet = false
         /// `--retry-delays 0.2,0.5,1`; nil: the standard schedule.
         var retryDelays: String?
+        /// `--event-delay 0`: seconds between the events of one sent mail.
+        var eventDelay: String?
     }
 
     enum Action: Equatable {
@@ -80,7 +82,8 @@ struct CommandLineOptions: Equatable {
 
     static let serveUsage = """
         usage: whs serve [--host 127.0.0.1] [--port 8080] [--store PATH | --memory]
-                         [--user ACCOUNT:API_USER:API_KEY]... [--retry-delays 5,30,120] [--quiet]
+                         [--user ACCOUNT:API_USER:API_KEY]... [--retry-delays 5,30,120]
+                         [--event-delay 0.2] [--quiet]
 
         Serves the webhook API over HTTP until SIGINT or SIGTERM. Each --user adds an API_USER
         with its key to an account; $WHS_USERS takes the same, comma separated, out of sight of
@@ -88,7 +91,8 @@ struct CommandLineOptions: Equatable {
         ones each account's app key (it signs the account's event pushes). One log line per
         request goes to stderr unless --quiet. Events triggered with POST /v1/events are pushed
         with retries after the --retry-delays (seconds; default 5,30,120,600,1800,3600,7200);
-        pushes still pending in the store resume at start.
+        pushes still pending in the store resume at start. Mail sent with POST /v1/mail/send
+        (docs/SENDING.md) lives its events --event-delay seconds apart (default 0.2).
         """
 
     /// Options come first; the first word that is not an option is the script, and every word
@@ -206,6 +210,7 @@ extension CommandLineOptions {
             case "--host": serve.host = try reader.value(for: word)
             case "--port": serve.port = try reader.number(for: word, in: 0...65535)
             case "--retry-delays": serve.retryDelays = try reader.value(for: word)
+            case "--event-delay": serve.eventDelay = try reader.value(for: word)
             case "--store", "--memory":
                 if sawBackend { throw UsageError(message: "serve: --store and --memory cannot be used together") }
                 sawBackend = true
@@ -213,7 +218,7 @@ extension CommandLineOptions {
             case "--user": serve.users.append(try reader.value(for: word))
             case "-q", "--quiet": serve.quiet = true
             case "-h", "--help": options.action = .help(topic: "serve"); return serve
-            default: throw reader.unknown(word, known: ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--quiet"])
+            default: throw reader.unknown(word, known: ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--event-delay", "--quiet"])
             }
         }
         return serve

@@ -1,3 +1,4 @@
+import MailSandbox
 import WebhookCore
 import WebhookDelivery
 import WebhookHTTP
@@ -7,13 +8,20 @@ import WhsSupport
 /// `whs serve`: open the store, add the users given, serve until SIGINT or SIGTERM.
 enum ServeCommand {
     static func run(_ options: CommandLineOptions.Serve, backend: CommandLineOptions.Backend) -> Int32 {
-        let store: any WebhookBackend & DeliveryStore
+        let store: any WebhookBackend & DeliveryStore & MailStore
+        var eventDelay = Mailer.defaultEventDelay
         var grants: [UserGrant] = []
         var schedule = RetrySchedule.standard
         var appKeyLines: [String] = []
         do {
             if let text = options.retryDelays {
                 do { schedule = try RetrySchedule(parsing: text) } catch { throw WebhookError.invalidParameter("--retry-delays: \(error)") }
+            }
+            if let text = options.eventDelay {
+                guard let seconds = Double(text), seconds >= 0, seconds <= 3600 else {
+                    throw WebhookError.invalidParameter("--event-delay must be seconds from 0 to 3600, got \(Validation.quoted(text))")
+                }
+                eventDelay = seconds
             }
             store = try Backends.openBackend(backend)
             // $WHS_USERS keeps keys out of `ps`; --user is for quick local runs.
@@ -32,8 +40,9 @@ enum ServeCommand {
         let dispatcher = Dispatcher(store: store, schedule: schedule)
         let resumed: Int
         do { resumed = try dispatcher.resumePending() } catch { fail("serve: \(error)", status: 1) }
+        let mailer = Mailer(store: store, dispatcher: dispatcher, eventDelay: eventDelay)
         let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
-                                   dispatcher: dispatcher)
+                                   dispatcher: dispatcher, mailer: mailer)
         let failure = Foreground.run {
             try await server.run { port in
                 var lines = ["whs serve: listening on http://\(options.host.urlHost):\(port) (\(store.description))"] + keyLines

@@ -71,6 +71,7 @@ func makeShell(_ connection: Connection, out: OutputSink, err: OutputSink) -> Sh
     let shell = Shell(service: connection.service, out: out, err: err)
     shell.promptLabel = connection.label
     shell.makeEvents = connection.makeEvents
+    shell.makeMailing = connection.makeMailing
     shell.makeReceiver = { options in
         let receiver = PushReceiver(options)
         try receiver.start()

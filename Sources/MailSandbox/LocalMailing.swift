@@ -1,0 +1,71 @@
+import WebhookCore
+import WebhookDelivery
+import WhsSupport
+
+/// The sending side for a shell on a local store: its own `Mailer`, on the dispatcher of the
+/// shell's delivery side, so sends and triggers share one queue of pushes.
+public final class LocalMailing: Mailing {
+    public let mailer: Mailer
+    let account: String
+    let isInterrupted: () -> Bool
+
+    public init(store: any MailStore & DeliveryStore, dispatcher: Dispatcher, account: String = "local", isInterrupted: @escaping () -> Bool) {
+        mailer = Mailer(store: store, dispatcher: dispatcher)
+        self.account = account
+        self.isInterrupted = isInterrupted
+    }
+
+    public var eventDelay: Double {
+        get { mailer.eventDelay }
+        set { mailer.eventDelay = newValue }
+    }
+
+    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: Bool) throws(WebhookError) -> JSON {
+        let sent = try mailer.send(account: account, apiUser: try Validation.apiUser(apiUser ?? ""), body, template: template)
+        if wait { try waitFor(sent.deliveryIDs) }
+        return sent.answer
+    }
+
+    public func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON {
+        try mailer.template(account: account, name: name, subject: subject, html: html, text: text).json
+    }
+
+    public func templates() throws(WebhookError) -> JSON { templatesJSON(try mailer.store.templates(account: account)) }
+
+    public func template(name: String) throws(WebhookError) -> JSON {
+        guard let found = try mailer.store.template(account: account, name: name) else { throw .templateNotFound(name) }
+        return found.json
+    }
+
+    public func deleteTemplate(name: String) throws(WebhookError) -> JSON {
+        .object([("count", .int(try mailer.store.deleteTemplate(account: account, name: name)))])
+    }
+
+    public func mails(_ query: MailQuery) throws(WebhookError) -> JSON { mailsJSON(try mailer.store.mails(account: account, query)) }
+
+    public func mail(_ id: String) throws(WebhookError) -> JSON { try record(id).json }
+
+    public func engage(_ id: String, event: EventType, url: String?, wait: Bool) throws(WebhookError) -> JSON {
+        let mailID = try mailer.mailID(account: account, id)
+        let started = try mailer.engage(account: account, mail: mailID, event: event, url: url)
+        if wait { try waitFor(started) }
+        return try record(String(mailID)).json
+    }
+
+    public func payload(_ id: String, event: EventType, url: String?) throws(WebhookError) -> JSON {
+        let found = try record(id)
+        return Mailer.payload(event, of: found.header, url: event.name == "click" ? (url ?? MailLife.firstLink(in: found.html)) : nil)
+    }
+
+    func record(_ id: String) throws(WebhookError) -> MailRecord {
+        guard let found = try mailer.store.mail(account: account, id: try mailer.mailID(account: account, id)) else { throw .mailNotFound(id) }
+        return found
+    }
+
+    /// Blocks until the deliveries settle (or Ctrl-C).
+    func waitFor(_ ids: [Int]) throws(WebhookError) {
+        guard mailer.dispatcher.waitUntilSettled(ids, interrupted: isInterrupted) else {
+            throw .unreachable("interrupted while waiting; the deliveries go on in the background")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Synchronization
+import WebhookCore
+import WebhookDelivery
+import WhsSupport
+
+/// The sending side of one store (docs/SENDING.md): checks a send, decides each recipient's
+/// life, writes the send whole, and hands its pushes to the dispatcher in chains, so that each
+/// webhook receives a mail's events in order. `whs serve` has one; so has a shell on a local
+/// store.
+public final class Mailer: Sendable {
+    public let store: any MailStore & DeliveryStore
+    public let dispatcher: Dispatcher
+    /// Seconds between the events of one mail (`--event-delay`, `set event_delay`).
+    let delayBox: Mutex<Double>
+    /// How long a `request_id` is remembered.
+    public static let requestIDMemory = 3600.0
+    public static let defaultEventDelay = 0.2
+
+    public init(store: any MailStore & DeliveryStore, dispatcher: Dispatcher, eventDelay: Double = Mailer.defaultEventDelay) {
+        self.store = store
+        self.dispatcher = dispatcher
+        delayBox = Mutex(eventDelay)
+    }
+
+    public var eventDelay: Double {
+        get { delayBox.withLock { $0 } }
+        set { delayBox.withLock { $0 = max(0, newValue) } }
+    }
+
+    /// What a send did: the answer and the deliveries it started (none for a repeat).
+    public struct Sent: Sendable {
+        public let answer: JSON
+        public let deliveryIDs: [Int]
+    }
+
+    /// Sends a route's body as `apiUser` of `account`. Nothing is written unless every rule
+    /// holds and every recipient is well formed.
+    public func send(account: String, apiUser: String, _ body: JSON, template: Bool) throws(WebhookError) -> Sent {
+        let request = try MailRules.request(body, template: template)
+        var subject = request.subject ?? ""
+        var html = request.html
+        var text = request.text
+        if let name = request.templateName {
+            guard let stored = try store.template(account: account, name: name) else { throw .templateNotFound(name) }
+            if request.subject == nil || request.subject == "" { subject = stored.subject }
+            html = stored.html
+            text = stored.text
+        }
+        let now = Clock.now()
+        let itime = Int(now * 1000)
+        let messageID = EventPayload.newMessageID(itime: itime)
+        let taskID = EventPayload.sampleTaskID(messageID)
+        _ = try dispatcher.appKey(account: account)
+        let delay = eventDelay
+        var subscribers: [Int: [Webhook]] = [:]
+        func reaching(_ event: EventType) throws(WebhookError) -> [Webhook] {
+            if let known = subscribers[event.code] { return known }
+            let found = try store.subscribers(account: account, event: event).filter { $0.apiUser.isEmpty || $0.apiUser == apiUser }
+            subscribers[event.code] = found
+            return found
+        }
+
+        var mails: [PlannedMail] = []
+        var emailIDs: [JSON] = []
+        for (index, recipient) in request.to.enumerated() {
+            let variables = request.variables(forRecipient: index)
+            let header = MailHeader(
+                messageID: messageID, emailID: EventPayload.emailID(messageID: messageID, index: index, address: recipient.address),
+                taskID: taskID, apiUser: apiUser, from: request.from.written, to: recipient.written, address: recipient.address,
+                subject: MailLife.replacing(variables, in: subject), customArgs: request.customArgs, labelID: request.labelID,
+                labelName: request.labelName, template: request.templateName)
+            let mailHTML = MailLife.replacing(variables, in: html)
+            let link = MailLife.firstLink(in: mailHTML) ?? EventPayload.Mail.placeholderLink
+            var events: [PlannedEvent] = []
+            for (step, event) in MailLife.events(for: recipient, settings: request.settings).enumerated() {
+                let time = now + Double(step) * delay
+                events.append(try planned(event, of: header, at: time, url: event.name == "click" ? link : nil, webhooks: reaching(event)))
+            }
+            mails.append(PlannedMail(header: header, html: mailHTML, text: MailLife.replacing(variables, in: text), events: events))
+            emailIDs.append(.string(header.emailID))
+        }
+        let answer: JSON = .object([("email_ids", .array(emailIDs)), ("request_id", .string(request.requestID ?? ""))])
+        let plan = PlannedSend(account: account, apiUser: apiUser, requestID: request.requestID, answer: answer, mails: mails, created: now)
+        switch try store.recordSend(plan, repeatsSince: now - Mailer.requestIDMemory) {
+        case .repeated(let first):
+            return Sent(answer: first, deliveryIDs: [])
+        case .sent(let chains):
+            dispatcher.startChains(chains)
+            return Sent(answer: answer, deliveryIDs: chains.flatMap { $0.map(\.id) })
+        }
+    }
+
+    /// An engagement event on a delivered mail, now: logged and pushed. Returns its deliveries.
+    public func engage(account: String, mail id: Int, event: EventType, url: String?) throws(WebhookError) -> [Int] {
+        guard MailLife.engagement.contains(event.name) else {
+            throw .invalidParameter("only open, click, unsubscribe and report_spam can be caused by hand, not \(event.name)")
+        }
+        guard let mail = try store.mail(account: account, id: id) else { throw .mailNotFound(String(id)) }
+        guard mail.events.contains(where: { $0.event.name == "deliver" }) else {
+            let so = mail.events.map(\.event.name).joined(separator: ", ")
+            throw .invalidParameter("mail \(id) was not delivered (its events: \(so)); engagement needs a delivered mail")
+        }
+        if let url { _ = try Validation.url(url) }
+        let link = event.name == "click" ? (url ?? MailLife.firstLink(in: mail.html) ?? EventPayload.Mail.placeholderLink) : nil
+        let webhooks = try store.subscribers(account: account, event: event).filter { $0.apiUser.isEmpty || $0.apiUser == mail.header.apiUser }
+        _ = try dispatcher.appKey(account: account)
+        let links = try store.recordEvent(account: account, mailID: id, try planned(event, of: mail.header, at: Clock.now(), url: link, webhooks: webhooks))
+        dispatcher.startChains(links.map { [$0] })
+        return links.map(\.id)
+    }
+
+    /// The body `event` of `mail` would carry now.
+    public static func payload(_ event: EventType, of header: MailHeader, url: String?) -> JSON {
+        EventPayload.build(event, of: EventPayload.Mail(header, url: url), itime: Int(Clock.now() * 1000))
+    }
+
+    func planned(_ event: EventType, of header: MailHeader, at time: Double, url: String?, webhooks: [Webhook]) throws(WebhookError) -> PlannedEvent {
+        let body = EventPayload.build(event, of: EventPayload.Mail(header, url: url), itime: Int(time * 1000))
+        return PlannedEvent(event: event, time: time, detail: url.map { .object([("url", .string($0))]) } ?? .object([]),
+                            payload: body.bytes, webhooks: webhooks)
+    }
+
+    /// A mail of the account by its id in the log or its email id.
+    public func mailID(account: String, _ given: String) throws(WebhookError) -> Int {
+        if let number = Int(given), number > 0 { return number }
+        guard let found = try store.mailID(account: account, emailID: given) else { throw .mailNotFound(given) }
+        return found
+    }
+
+    public func template(account: String, name: String, subject: String, html: String, text: String) throws(WebhookError) -> MailTemplate {
+        try store.putTemplate(account: account, try MailTemplate.validated(name: name, subject: subject, html: html, text: text, at: Clock.now()))
+    }
+}

@@ -1,0 +1,200 @@
+import WhsSupport
+
+/// The store's half of the sending side (implemented by every store): templates, the
+/// `request_id` memory, and the mail log. A send is written whole in one transaction (its
+/// mails, their events and the deliveries those cause), so a send never half-happens and a
+/// restart resumes its pending pushes like any other delivery.
+public protocol MailStore: Sendable {
+    /// Stores a template, replacing one of the same name (keeping its `created`).
+    func putTemplate(account: String, _ template: MailTemplate) throws(WebhookError) -> MailTemplate
+    func template(account: String, name: String) throws(WebhookError) -> MailTemplate?
+    /// Every template of the account, by name.
+    func templates(account: String) throws(WebhookError) -> [MailTemplate]
+    /// How many were deleted (1 or 0).
+    func deleteTemplate(account: String, name: String) throws(WebhookError) -> Int
+
+    /// Writes a send whole and returns each chain of deliveries (one recipient, one webhook,
+    /// its events in order) with their ids and due times; or, when the account made a send
+    /// with the same `request_id` at or after `repeatsSince`, writes nothing and returns
+    /// that send's answer. Checked in the same transaction, so two racing repeats send once.
+    func recordSend(_ send: PlannedSend, repeatsSince: Double) throws(WebhookError) -> RecordedSend
+    /// Adds an event to a mail that exists (engagement by hand), with its deliveries.
+    func recordEvent(account: String, mailID: Int, _ event: PlannedEvent) throws(WebhookError) -> [DeliveryLink]
+
+    /// The newest `limit` mails that match, oldest first, without their events' deliveries.
+    func mails(account: String, _ query: MailQuery) throws(WebhookError) -> [MailRecord]
+    /// One mail by id, with every event and the deliveries of the account it caused.
+    func mail(account: String, id: Int) throws(WebhookError) -> MailRecord?
+    /// The id of the mail with this email id, if the account has it.
+    func mailID(account: String, emailID: String) throws(WebhookError) -> Int?
+}
+
+/// What `recordSend` did.
+public enum RecordedSend: Sendable {
+    case sent(chains: [[DeliveryLink]])
+    /// The same `request_id` within the hour: nothing new, the first answer again.
+    case repeated(answer: JSON)
+}
+
+/// A delivery as a chain holds it: which one, when it is due.
+public struct DeliveryLink: Sendable, Equatable {
+    public let id: Int
+    public let due: Double
+    public init(id: Int, due: Double) {
+        self.id = id
+        self.due = due
+    }
+}
+
+/// A send ready to be written: everything decided, every payload built.
+public struct PlannedSend: Sendable {
+    public let account: String
+    public let apiUser: String
+    public let requestID: String?
+    /// `{"email_ids": [...], "request_id": "..."}`, given again for a repeated `request_id`.
+    public let answer: JSON
+    public let mails: [PlannedMail]
+    public let created: Double
+
+    public init(account: String, apiUser: String, requestID: String?, answer: JSON, mails: [PlannedMail], created: Double) {
+        self.account = account
+        self.apiUser = apiUser
+        self.requestID = requestID
+        self.answer = answer
+        self.mails = mails
+        self.created = created
+    }
+}
+
+/// One recipient's mail, as the log keeps it, and the events planned for it.
+public struct PlannedMail: Sendable {
+    public let header: MailHeader
+    public let html: String
+    public let text: String
+    public let events: [PlannedEvent]
+
+    public init(header: MailHeader, html: String, text: String, events: [PlannedEvent]) {
+        self.header = header
+        self.html = html
+        self.text = text
+        self.events = events
+    }
+}
+
+/// What identifies a mail and what its pushes carry.
+public struct MailHeader: Sendable, Equatable {
+    public let messageID: String
+    public let emailID: String
+    public let taskID: Int
+    public let apiUser: String
+    public let from: String
+    /// The recipient as written, and the bare address.
+    public let to: String
+    public let address: String
+    /// After variables were replaced.
+    public let subject: String
+    public let customArgs: JSON
+    public let labelID: Int?
+    public let labelName: String?
+    public let template: String?
+
+    public init(messageID: String, emailID: String, taskID: Int, apiUser: String, from: String, to: String, address: String,
+                subject: String, customArgs: JSON, labelID: Int?, labelName: String?, template: String?) {
+        self.messageID = messageID
+        self.emailID = emailID
+        self.taskID = taskID
+        self.apiUser = apiUser
+        self.from = from
+        self.to = to
+        self.address = address
+        self.subject = subject
+        self.customArgs = customArgs
+        self.labelID = labelID
+        self.labelName = labelName
+        self.template = template
+    }
+}
+
+/// One event of a mail's life: what, when, the body it pushes and to which webhooks.
+public struct PlannedEvent: Sendable {
+    public let event: EventType
+    public let time: Double
+    /// Event details for the log (a click's `url`).
+    public let detail: JSON
+    public let payload: [UInt8]
+    public let webhooks: [Webhook]
+
+    public init(event: EventType, time: Double, detail: JSON, payload: [UInt8], webhooks: [Webhook]) {
+        self.event = event
+        self.time = time
+        self.detail = detail
+        self.payload = payload
+        self.webhooks = webhooks
+    }
+}
+
+/// Which mails `mails` (and `GET /v1/mails`) shows.
+public struct MailQuery: Sendable, Equatable {
+    /// Only mails to this bare address.
+    public var to: String?
+    public var messageID: String?
+    public var limit: Int
+
+    public static let defaultLimit = 50
+    public static let maxLimit = 1000
+
+    public init(to: String? = nil, messageID: String? = nil, limit: Int = MailQuery.defaultLimit) {
+        self.to = to
+        self.messageID = messageID
+        self.limit = limit
+    }
+
+    public static func validated(to: String?, messageID: String?, limit: Int?) throws(WebhookError) -> MailQuery {
+        var query = MailQuery()
+        if let to, !to.isEmpty { query.to = MailRules.parseAddress(to)?.address ?? to }
+        if let messageID, !messageID.isEmpty { query.messageID = messageID }
+        if let limit {
+            guard (1...maxLimit).contains(limit) else { throw .invalidParameter("limit must be 1 to \(maxLimit), got \(limit)") }
+            query.limit = limit
+        }
+        return query
+    }
+
+    public func matches(_ header: MailHeader) -> Bool {
+        (to == nil || header.address == to) && (messageID == nil || header.messageID == messageID)
+    }
+}
+
+/// A mail as the log has it.
+public struct MailRecord: Sendable {
+    public let id: Int
+    public let header: MailHeader
+    public let html: String
+    public let text: String
+    public let created: Double
+    public var events: [MailEventRecord]
+    /// Filled by `mail(account:id:)` only.
+    public var deliveries: [Delivery]
+
+    public init(id: Int, header: MailHeader, html: String, text: String, created: Double, events: [MailEventRecord], deliveries: [Delivery]) {
+        self.id = id
+        self.header = header
+        self.html = html
+        self.text = text
+        self.created = created
+        self.events = events
+        self.deliveries = deliveries
+    }
+}
+
+public struct MailEventRecord: Sendable, Equatable {
+    public let event: EventType
+    public let time: Double
+    public let detail: JSON
+
+    public init(event: EventType, time: Double, detail: JSON) {
+        self.event = event
+        self.time = time
+        self.detail = detail
+    }
+}

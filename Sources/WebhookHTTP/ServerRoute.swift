@@ -1,0 +1,70 @@
+import Hummingbird
+import WebhookCore
+
+/// The routes of `whs serve` (docs/openapi.yaml), told apart by path alone: the method is
+/// checked next (405 with an `Allow` header, as HTTP requires), and ids in the path after
+/// that, so a wrong method is reported as such whatever the id.
+enum ServerRoute: Equatable {
+    case webhooks
+    /// `/v1/webhooks/{id}` and the page's `/webhooks/{id}` (without `/v1`).
+    case webhook(Substring)
+    /// The delivery extension (docs/DELIVERY.md).
+    case events, deliveries, redeliver(Substring), appKey
+    /// The send routes (SENDING.md) and the sending side's extensions (docs/SENDING.md).
+    case send, sendTemplate, templates, template(Substring), mails, mail(Substring), mailEvents(Substring)
+    /// This server's contract, docs/openapi.yaml.
+    case openAPI
+
+    init(path: String) throws(WebhookError) {
+        let s = path.split(separator: "/", omittingEmptySubsequences: true)
+        let v1 = s.first == "v1"
+        switch s.count {
+        case 2 where v1:
+            switch s[1] {
+            case "webhooks": self = .webhooks
+            case "events": self = .events
+            case "deliveries": self = .deliveries
+            case "app_key": self = .appKey
+            case "templates": self = .templates
+            case "mails": self = .mails
+            case "openapi.yaml": self = .openAPI
+            default: throw .routeNotFound(String(path.prefix(200)))
+            }
+        case 2 where s[0] == "webhooks": self = .webhook(s[1])
+        case 3 where v1 && s[1] == "webhooks": self = .webhook(s[2])
+        case 3 where v1 && s[1] == "templates": self = .template(s[2])
+        case 3 where v1 && s[1] == "mails": self = .mail(s[2])
+        case 3 where v1 && s[1] == "mail" && s[2] == "send": self = .send
+        case 3 where v1 && s[1] == "mail" && s[2] == "sendtemplate": self = .sendTemplate
+        case 4 where v1 && s[1] == "deliveries" && s[3] == "redeliver": self = .redeliver(s[2])
+        case 4 where v1 && s[1] == "mails" && s[3] == "events": self = .mailEvents(s[2])
+        default: throw .routeNotFound(String(path.prefix(200)))
+        }
+    }
+
+    /// The methods the route answers, in the order `Allow` lists them.
+    var allowed: [HTTPRequest.Method] {
+        switch self {
+        case .webhooks: [.get, .post]
+        case .webhook: [.get, .put, .post, .delete]
+        case .template: [.get, .put, .delete]
+        case .events, .redeliver, .send, .sendTemplate, .mailEvents: [.post]
+        case .deliveries, .appKey, .templates, .mails, .mail, .openAPI: [.get]
+        }
+    }
+
+    /// The refusal of a method the route does not answer.
+    func refusal(_ method: HTTPRequest.Method, path: String) -> MethodRefusal {
+        let names = allowed.map(\.rawValue).joined(separator: ", ")
+        return MethodRefusal(allow: names, error: .methodNotAllowed("\(method.rawValue) is not allowed on \(path.prefix(200)) (allowed: \(names))"))
+    }
+
+    /// True for the routes whose bodies may be as large as a mail (70 MB); the others keep 64 KiB.
+    var takesMail: Bool { self == .send || self == .sendTemplate }
+}
+
+/// A 405 and the `Allow` header that must come with it.
+struct MethodRefusal: Error {
+    let allow: String
+    let error: WebhookError
+}

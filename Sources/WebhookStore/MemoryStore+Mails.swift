@@ -1,0 +1,97 @@
+import WebhookCore
+import WhsSupport
+
+/// Templates, request ids and the mail log in memory: the same rules as in SQLite.
+extension MemoryStore: MailStore {
+    public func putTemplate(account: String, _ template: MailTemplate) throws(WebhookError) -> MailTemplate {
+        state.withLock { state in
+            let created = state.templates[account]?[template.name]?.created ?? template.created
+            let stored = MailTemplate(name: template.name, subject: template.subject, html: template.html, text: template.text,
+                                      created: created, updated: template.updated)
+            state.templates[account, default: [:]][template.name] = stored
+            return stored
+        }
+    }
+
+    public func template(account: String, name: String) throws(WebhookError) -> MailTemplate? {
+        state.withLock { $0.templates[account]?[name] }
+    }
+
+    public func templates(account: String) throws(WebhookError) -> [MailTemplate] {
+        state.withLock { state in (state.templates[account] ?? [:]).values.sorted { $0.name < $1.name } }
+    }
+
+    public func deleteTemplate(account: String, name: String) throws(WebhookError) -> Int {
+        state.withLock { state in state.templates[account]?.removeValue(forKey: name) == nil ? 0 : 1 }
+    }
+
+    public func recordSend(_ send: PlannedSend, repeatsSince: Double) throws(WebhookError) -> RecordedSend {
+        state.withLock { state in
+            if let requestID = send.requestID {
+                if let found = state.sends[send.account]?[requestID], found.created >= repeatsSince { return .repeated(answer: found.answer) }
+                state.sends[send.account, default: [:]][requestID] = (send.answer, send.created)
+            }
+            var chains: [[DeliveryLink]] = []
+            for mail in send.mails {
+                let mailID = state.mails.count + 1
+                state.mails.append((send.account, MailRecord(id: mailID, header: mail.header, html: mail.html, text: mail.text,
+                                                             created: send.created, events: [], deliveries: [])))
+                var byWebhook: [Int: [DeliveryLink]] = [:]
+                var order: [Int] = []
+                for event in mail.events {
+                    let links = Self.insertEvent(&state, account: send.account, mailID: mailID, event) { byWebhook[$0]?.last?.id }
+                    for (webhook, link) in zip(event.webhooks, links) {
+                        if byWebhook[webhook.id] == nil { order.append(webhook.id) }
+                        byWebhook[webhook.id, default: []].append(link)
+                    }
+                }
+                chains += order.map { byWebhook[$0]! }
+            }
+            return .sent(chains: chains)
+        }
+    }
+
+    public func recordEvent(account: String, mailID: Int, _ event: PlannedEvent) throws(WebhookError) -> [DeliveryLink] {
+        try state.withLock { state throws(WebhookError) -> [DeliveryLink] in
+            guard mailID >= 1, mailID <= state.mails.count, state.mails[mailID - 1].account == account else { throw .mailNotFound(String(mailID)) }
+            return Self.insertEvent(&state, account: account, mailID: mailID, event) { _ in nil }
+        }
+    }
+
+    private static func insertEvent(_ state: inout State, account: String, mailID: Int, _ event: PlannedEvent,
+                                    after: (Int) -> Int?) -> [DeliveryLink] {
+        state.mails[mailID - 1].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail))
+        let messageID = state.mails[mailID - 1].record.header.messageID
+        return event.webhooks.map { webhook in
+            let delivery = Delivery(id: state.deliveries.count + 1, webhookID: webhook.id, url: webhook.url, event: event.event,
+                                    messageID: messageID, state: .pending, attempts: [], nextAttempt: event.time, created: event.time)
+            state.deliveries.append(LoggedDelivery(account: account, delivery: delivery, payload: event.payload, mailID: mailID,
+                                                   after: after(webhook.id)))
+            return DeliveryLink(id: delivery.id, due: event.time)
+        }
+    }
+
+    public func mails(account: String, _ query: MailQuery) throws(WebhookError) -> [MailRecord] {
+        state.withLock { state in
+            var found: [MailRecord] = []
+            for entry in state.mails.reversed() where entry.account == account && query.matches(entry.record.header) {
+                found.append(entry.record)
+                if found.count == query.limit { break }
+            }
+            return found.reversed()
+        }
+    }
+
+    public func mail(account: String, id: Int) throws(WebhookError) -> MailRecord? {
+        state.withLock { state in
+            guard id >= 1, id <= state.mails.count, state.mails[id - 1].account == account else { return nil }
+            var record = state.mails[id - 1].record
+            record.deliveries = state.deliveries.filter { $0.mailID == id && $0.account == account }.map(\.delivery)
+            return record
+        }
+    }
+
+    public func mailID(account: String, emailID: String) throws(WebhookError) -> Int? {
+        state.withLock { state in state.mails.first { $0.account == account && $0.record.header.emailID == emailID }?.record.id }
+    }
+}

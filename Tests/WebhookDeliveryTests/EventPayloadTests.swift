@@ -15,16 +15,17 @@ import WhsSupport
         let detail = EventPayloadTests.statusEvents.contains(event.name) ? "status" : "response"
         #expect(keys == ["message_id", "from", "subject", "to", "server", "itime", "custom_args", detail])
         #expect(body["message_id"] == .string("m-1"))
-        #expect(body["to"] == .string("bob@example.com"))
+        // The request event's envelope leaves from, subject and to empty (SENDING.md).
+        #expect(body["to"] == .string(event.name == "request" ? "" : "bob@example.com"))
         #expect(body["server"] == .string("email"))
         #expect(body["itime"] == .int(1_764_176_584_512))
         #expect(body["custom_args"] == .object([]))
         if detail == "status" {
-            #expect(body["status"]?["message_status"] == .string(event.name))
+            #expect(body["status"]?["message_status"] == .string(event.wireName))
             guard case .object(let data)? = body["status"]?["status_data"] else { Issue.record("no status_data"); return }
             #expect(!data.isEmpty)
         } else {
-            #expect(body["response"]?["event"] == .string(event.name))
+            #expect(body["response"]?["event"] == .string(event.wireName))
             guard case .object(let data)? = body["response"]?["response_data"] else { Issue.record("no response_data"); return }
             #expect(!data.isEmpty)
         }
@@ -57,5 +58,38 @@ import WhsSupport
         let ids = (0..<1000).map { _ in EventPayload.newMessageID(itime: 5) }
         #expect(Set(ids).count == 1000)
         #expect(ids[0].hasPrefix("5_"))
+        #expect(ids.allSatisfy { $0.hasSuffix(".sc-whs-inbound") })
+    }
+
+    /// SENDING.md's names: the request event is "target", deliver "delivered", invalid
+    /// "invalid_email"; the table maps each back.
+    @Test func wireNamesAsPublished() {
+        let names = Dictionary(uniqueKeysWithValues: EventType.all.map { ($0.name, $0.wireName) })
+        #expect(names == ["request": "target", "sent": "sent", "deliver": "delivered", "invalid": "invalid_email", "soft_bounce": "soft_bounce",
+                          "open": "open", "click": "click", "unsubscribe": "unsubscribe", "report_spam": "report_spam"])
+        for event in EventType.all { #expect(EventType.withWireName(event.wireName) == event) }
+    }
+
+    /// A mail's event carries the mail: its ids, subject, recipient and custom_args.
+    @Test func aMailsEventCarriesTheMail() {
+        let mail = EventPayload.Mail(messageID: "m1.sc-whs-inbound", emailID: "m1.sc-whs-inbound0$ann@example.com", taskID: 42, apiUser: "alice",
+                                     from: "Shop <shop@example.com>", subject: "Hi Ann", to: "ann@example.com",
+                                     customArgs: .object([("order", .int(7))]), labelID: 3, url: "https://shop.example/a")
+        let request = EventPayload.build(EventType.named("request")!, of: mail, itime: 9)
+        #expect(request["from"] == .string("") && request["subject"] == .string("") && request["to"] == .string(""))
+        #expect(request["status"]?["status_data"]?["tos"] == .array([.string("ann@example.com")]))
+        #expect(request["status"]?["status_data"]?["email_ids"] == .array([.string(mail.emailID)]))
+        #expect(request["status"]?["status_data"]?["task_id"] == .int(42))
+        #expect(request["status"]?["status_data"]?["label_id"] == .int(3))
+        let sent = EventPayload.build(EventType.named("sent")!, of: mail, itime: 9)
+        #expect(sent["status"]?["status_data"]?["email_id"] == .string(mail.emailID))
+        #expect(sent["status"]?["status_data"]?["message"] == .string("Successfully sent"))
+        #expect(sent["custom_args"] == .object([("order", .int(7))]))
+        #expect(sent["subject"] == .string("Hi Ann"))
+        let click = EventPayload.build(EventType.named("click")!, of: mail, itime: 9)
+        #expect(click["response"]?["response_data"]?["url"] == .string("https://shop.example/a"))
+        #expect(click["response"]?["response_data"]?["email_id"] == .string(mail.emailID))
+        let bounce = EventPayload.build(EventType.named("soft_bounce")!, of: mail, itime: 9)
+        #expect(bounce["status"]?["status_data"]?["error_detail"]?["sub_stat"] == .int(452))
     }
 }

@@ -74,7 +74,7 @@ def test_a_push_is_signed_and_shaped_as_the_api_page_says(store, receiver):
     assert body["server"] == "email"
     assert isinstance(body["itime"], int) and abs(body["itime"] / 1000 - int(stamp)) < 5
     assert body["custom_args"] == {"campaign": "c1"}
-    assert body["status"]["message_status"] == "deliver"
+    assert body["status"]["message_status"] == "delivered"  # SENDING.md: the deliver event reports "delivered"
     assert isinstance(body["status"]["status_data"], dict) and body["status"]["status_data"]
 
     # An engagement event has `response` instead of `status`.

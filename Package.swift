@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "WebhookHTTPTests", dependencies: ["WebhookHTTP", "WebhookStore", "WhsTestSupport"]),
-        .testTarget(name: "MailSandboxTests", dependencies: ["MailSandbox", "WebhookStore", "WebhookDelivery", "WhsTestSupport"]),
+        .testTarget(name: "MailSandboxTests", dependencies: ["MailSandbox", "WebhookStore", "WebhookDelivery", "WebhookHTTP", "WhsTestSupport"]),
     ]
 )

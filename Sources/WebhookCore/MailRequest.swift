@@ -113,11 +113,16 @@ public struct MailTemplate: Sendable, Equatable {
 
     /// Checks a template's fields the way a send's content is checked.
     public static func validated(name: String, subject: String, html: String, text: String, at time: Double) throws(WebhookError) -> MailTemplate {
-        guard (1...MailRules.maxTemplateName).contains(name.utf8.count), name.utf8.allSatisfy(Validation.isAPIUserByte) else {
-            throw .invalidParameter("a template name is 1 to \(MailRules.maxTemplateName) of letters, digits and _ . @ -, got \(Validation.quoted(name))")
-        }
-        guard subject.count <= MailRules.maxSubject else { throw .invalidParameter("subject is longer than \(MailRules.maxSubject) characters") }
+        guard subject.unicodeScalars.count <= MailRules.maxSubject else { throw .invalidParameter("subject is longer than \(MailRules.maxSubject) characters") }
         guard !(html.isEmpty && text.isEmpty) else { throw .invalidParameter("a template needs html or text content") }
-        return MailTemplate(name: name, subject: subject, html: html, text: text, created: time, updated: time)
+        return MailTemplate(name: try validName(name), subject: subject, html: html, text: text, created: time, updated: time)
+    }
+
+    /// 1 to 64 of letters, digits and `_ . @ -`: the names a template may have.
+    public static func validName(_ name: String) throws(WebhookError) -> String {
+        guard (1...MailRules.maxTemplateName).contains(name.utf8.count), name.utf8.allSatisfy(Validation.isAPIUserByte) else {
+            throw .invalidParameter("a template name is 1 to \(MailRules.maxTemplateName) of letters, digits and _ . @ -, got \(Validation.quoted(String(name.prefix(80))))")
+        }
+        return name
     }
 }

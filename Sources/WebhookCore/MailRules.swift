@@ -67,7 +67,9 @@ public enum MailRules {
         case nil:
             if !template { throw reject(.subjectInvalid, "body.subject is required") }
         case .string(let subject)?:
-            guard subject.count <= maxSubject else { throw reject(.subjectInvalid, "body.subject is longer than \(maxSubject) characters (\(subject.count))") }
+            // Counted as JSON Schema counts a string's length (docs/openapi.yaml): code points.
+            let length = subject.unicodeScalars.count
+            guard length <= maxSubject else { throw reject(.subjectInvalid, "body.subject is longer than \(maxSubject) characters (\(length))") }
             guard template || !subject.isEmpty else { throw reject(.subjectInvalid, "body.subject must not be empty") }
             request.subject = subject
         case let other?: throw reject(.subjectInvalid, "body.subject must be a string, got \(kind(other))")
@@ -150,7 +152,7 @@ public enum MailRules {
         try known(content, contentFields, where: "body.content.")
         func text(_ name: String) throws(WebhookError) -> String {
             switch value(content, name) {
-            case nil, .null?: return ""
+            case nil: return ""
             case .string(let text)?: return text
             case let other?: throw reject(.contentInvalid, "body.content.\(name) must be a string, got \(kind(other))")
             }
@@ -169,15 +171,13 @@ public enum MailRules {
         try known(fields, settingsFields, where: "body.settings.")
         func flag(_ name: String, _ fallback: Bool) throws(WebhookError) -> Bool {
             switch value(fields, name) {
-            case nil, .null?: return fallback
+            case nil: return fallback
             case .bool(let on)?: return on
-            case .int(0)?: return false
-            case .int(1)?: return true
             case let other?: throw reject(.settingsInvalid, "body.settings.\(name) must be true or false, got \(other.text.prefix(40))")
             }
         }
         switch value(fields, "send_mode") {
-        case nil, .null?: break
+        case nil: break
         case .int(let mode)? where (0...2).contains(mode): settings.sendMode = mode
         case let other?: throw reject(.settingsInvalid, "body.settings.send_mode must be 0, 1 or 2, got \(other.text.prefix(40))")
         }
@@ -188,7 +188,7 @@ public enum MailRules {
         settings.returnEmailID = try flag("return_email_id", true)
         _ = try flag("notification", false)
         switch value(fields, "unsubscribe_page_id") {
-        case nil, .null?, .int?, .string?: break
+        case nil, .int?, .string?: break
         case let other?: throw reject(.settingsInvalid, "body.settings.unsubscribe_page_id must be an id, got \(kind(other))")
         }
         return settings
@@ -221,7 +221,7 @@ public enum MailRules {
         guard let given = value(body, "dynamic_vars") else { return [] }
         guard case .array(let items) = given else { throw reject(.dynamicVarsInvalid, "body.dynamic_vars must be an array of objects, got \(kind(given))") }
         guard given.bytes.count <= maxVarsBytes else { throw reject(.dynamicVarsInvalid, "body.dynamic_vars is larger than 1 MB") }
-        guard items.count == 1 || items.count == recipients else {
+        guard items.count <= 1 || items.count == recipients else {
             throw reject(.dynamicVarsInvalid, "body.dynamic_vars has \(items.count) objects: give one for all recipients or one each (\(recipients))")
         }
         var out: [[(name: String, value: String)]] = []
@@ -241,13 +241,13 @@ public enum MailRules {
 
     static func label(_ body: [(key: String, value: JSON)], into request: inout MailRequest) throws(WebhookError) {
         switch value(body, "label_id") {
-        case nil, .null?: break
+        case nil: break
         case .int(let id)? where id >= 0: request.labelID = id
         case let other?: throw reject(.labelInvalid, "body.label_id must be a non-negative integer, got \(other.text.prefix(40))")
         }
         switch value(body, "label_name") {
-        case nil, .null?: break
-        case .string(let name)? where name.count <= 64: request.labelName = name
+        case nil: break
+        case .string(let name)? where name.unicodeScalars.count <= 64: request.labelName = name
         case let other?: throw reject(.labelInvalid, "body.label_name must be a string of at most 64 characters, got \(other.text.prefix(40))")
         }
     }
@@ -282,7 +282,7 @@ public enum MailRules {
             try known(fields, attachmentFields, where: "\(at).")
             func text(_ name: String) throws(WebhookError) -> String? {
                 switch value(fields, name) {
-                case nil, .null?: return nil
+                case nil: return nil
                 case .string(let text)?: return text
                 case let other?: throw reject(.attachmentsInvalid, "\(at).\(name) must be a string, got \(kind(other))")
                 }
@@ -306,7 +306,7 @@ public enum MailRules {
     }
 
     static func customArgs(_ top: [(key: String, value: JSON)]) throws(WebhookError) -> JSON {
-        guard let given = value(top, "custom_args"), given != .null else { return .object([]) }
+        guard let given = value(top, "custom_args") else { return .object([]) }
         guard case .object(let fields) = given else { throw reject(.customArgsInvalid, "custom_args must be an object, got \(kind(given))") }
         guard given.bytes.count <= maxCustomArgsBytes else { throw reject(.customArgsInvalid, "custom_args is larger than 1 KB (\(given.bytes.count) bytes)") }
         if let dotted = fields.first(where: { $0.key.contains(".") }) {
@@ -377,7 +377,6 @@ public enum MailRules {
         case .string(let text): text
         case .int(let number): String(number)
         case .double(let number): String(number)
-        case .bool(let flag): flag ? "true" : "false"
         default: nil
         }
     }

@@ -82,6 +82,8 @@ public struct WebhookQuery: Sendable, Hashable {
         guard (0...maxLimit).contains(limit) else {
             throw .invalidParameter("limit must be an integer from 0 to \(maxLimit), got \(limit)")
         }
+        // A malformed name can match nothing: say so rather than answer an empty page.
+        if let apiUser, !apiUser.isEmpty { _ = try Validation.apiUser(apiUser) }
         return WebhookQuery(apiUser: apiUser, offset: offset, limit: limit)
     }
 

@@ -24,6 +24,8 @@ public enum WebhookError: Error, Sendable, Equatable {
     case templateNotFound(String)
     /// No mail with that id or email id in this account (the mail log, docs/SENDING.md).
     case mailNotFound(String)
+    /// An API_USER of another account (or none): an account binds webhooks to its own only.
+    case foreignAPIUser(String)
     /// No such route on the server.
     case routeNotFound(String)
     /// The route exists but not for that method.
@@ -46,6 +48,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         case .webhookNotFound: 40401
         case .deliveryNotFound: 40402
         case .templateNotFound: 40403
+        case .foreignAPIUser: 40301
         case .mailNotFound: 40404
         case .sendRejected(let code, _): code
         case .duplicate: 40901
@@ -63,6 +66,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         case .authenticationFailed: 401
         case .invalidParameter, .unknownField, .invalidJSON, .sendRejected: 400
         case .bodyTooLarge: 413
+        case .foreignAPIUser: 403
         case .webhookNotFound, .deliveryNotFound, .templateNotFound, .mailNotFound, .routeNotFound: 404
         case .duplicate: 409
         case .methodNotAllowed: 405
@@ -77,6 +81,7 @@ public enum WebhookError: Error, Sendable, Equatable {
         switch self {
         case .authenticationFailed: "Authentication failed"
         case .invalidParameter(let text), .unknownField(let text), .sendRejected(_, let text): text
+        case .foreignAPIUser(let name): "api_user \(Validation.quoted(name)) is not an API_USER of this account"
         case .templateNotFound(let name): "no template named \(Validation.quoted(name))"
         case .mailNotFound(let id): "no mail with id \(id)"
         case .invalidJSON(let why): "request body must be a JSON object: \(why)"
@@ -99,6 +104,8 @@ public enum WebhookError: Error, Sendable, Equatable {
         case 30000: self = .authenticationFailed
         case 40001: self = .invalidParameter(message)
         case 40002: self = .unknownField(message)
+        case 40301 where message.hasPrefix("api_user \""):
+            self = .foreignAPIUser(String(message.dropFirst(10).prefix { $0 != "\"" }))
         case 30801...30899: self = .sendRejected(code: code, message)
         case 40401 where WebhookError.trailingNumber(message) != nil:
             self = .webhookNotFound(id: WebhookError.trailingNumber(message)!)

@@ -67,6 +67,6 @@ public enum APIUserPolicy: Sendable {
     /// Throws unless `apiUser` ("" meaning all) belongs to the account.
     public func check(_ apiUser: String) throws(WebhookError) {
         guard case .members(let names) = self, !apiUser.isEmpty, !names.contains(apiUser) else { return }
-        throw .invalidParameter("api_user \(Validation.quoted(apiUser)) is not an API_USER of this account")
+        throw .foreignAPIUser(apiUser)
     }
 }

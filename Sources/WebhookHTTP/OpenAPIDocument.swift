@@ -12,5 +12,726 @@ public enum OpenAPIDocument {
 
     public static let text = #"""
 openapi: 3.0.3
+info:
+  title: whs serve
+  version: "1"
+  description: |
+    Every route `whs serve` answers: EngageLab's WebHooks API (docs/API.md) and its Email send
+    routes (docs/SENDING.md), as published, and whs's own extensions, each marked
+    `x-whs-extension: true`. Every request is authenticated with HTTP Basic
+    (`API_USER:API_KEY`); every error is `{"code", "message"}`. A method a route does not take
+    is answered 405 with an `Allow` header. Rules that JSON Schema cannot state (a var's values
+    number the recipients, cc needs send_mode 1...) are in docs/SENDING.md; breaking one is a
+    400 with its own code. This file is served at `GET /v1/openapi.yaml`, and a test runs
+    schemathesis against a live server with it.
+servers:
+  - url: http://127.0.0.1:8080
+security:
+  - basicAuth: []
+tags:
+  - name: webhooks
+    description: EngageLab's WebHooks API
+  - name: sending
+    description: EngageLab's Email send routes
+  - name: extensions
+    description: whs serve's own routes (not on EngageLab's service)
+
+paths:
+  /v1/webhooks:
+    get:
+      tags: [webhooks]
+      operationId: listWebhooks
+      summary: A page of webhooks, ascending ids
+      parameters:
+        - {name: api_user, in: query, schema: {$ref: "#/components/schemas/ApiUserFilter"}}
+        - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 9223372036854775807}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 0, maximum: 100}}
+      responses:
+        "200": {description: the page, content: {application/json: {schema: {$ref: "#/components/schemas/Page"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+    post:
+      tags: [webhooks]
+      operationId: addWebhook
+      summary: Register a webhook
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/WebhookDraft"}}}
+      responses:
+        "200":
+          description: the webhook, with its id
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [result]
+                additionalProperties: false
+                properties:
+                  result: {type: array, minItems: 1, maxItems: 1, items: {$ref: "#/components/schemas/Webhook"}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+  /v1/webhooks/{id}:
+    parameters:
+      - $ref: "#/components/parameters/WebhookID"
+    get:
+      tags: [extensions]
+      operationId: getWebhook
+      x-whs-extension: true
+      summary: One webhook
+      responses:
+        "200": {$ref: "#/components/responses/OneWebhook"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+    put:
+      tags: [webhooks]
+      operationId: modifyWebhook
+      summary: Change a webhook's url, api_user or events; count 0 for an id the account does not have
+      requestBody: {$ref: "#/components/requestBodies/WebhookPatch"}
+      responses: &modify-responses
+        "200": {$ref: "#/components/responses/Count"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+    post:
+      tags: [webhooks]
+      operationId: modifyWebhookByPost
+      summary: The same as PUT (the API page's own example uses POST)
+      requestBody: {$ref: "#/components/requestBodies/WebhookPatch"}
+      responses: *modify-responses
+    delete:
+      tags: [webhooks]
+      operationId: deleteWebhook
+      summary: Remove a webhook; count 0 for an id the account does not have
+      responses:
+        "200": {$ref: "#/components/responses/Count"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+  /webhooks/{id}:
+    parameters:
+      - $ref: "#/components/parameters/WebhookID"
+    get:
+      tags: [extensions]
+      operationId: getWebhookPage
+      x-whs-extension: true
+      summary: One webhook, at the API page's path without /v1
+      responses:
+        "200": {$ref: "#/components/responses/OneWebhook"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+    put:
+      tags: [webhooks]
+      operationId: modifyWebhookPage
+      summary: Modify, at the API page's path without /v1
+      requestBody: {$ref: "#/components/requestBodies/WebhookPatch"}
+      responses: *modify-responses
+    post:
+      tags: [webhooks]
+      operationId: modifyWebhookPageByPost
+      summary: Modify by POST, at the API page's path without /v1
+      requestBody: {$ref: "#/components/requestBodies/WebhookPatch"}
+      responses: *modify-responses
+    delete:
+      tags: [webhooks]
+      operationId: deleteWebhookPage
+      summary: Delete, at the API page's own path (it has no /v1)
+      responses:
+        "200": {$ref: "#/components/responses/Count"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+
+  /v1/mail/send:
+    post:
+      tags: [sending]
+      operationId: send
+      summary: Send a mail to each recipient; each one's life is pushed to the subscribed webhooks
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/Send"}}}
+      responses:
+        "200": {$ref: "#/components/responses/Sent"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+  /v1/mail/sendtemplate:
+    post:
+      tags: [sending]
+      operationId: sendTemplate
+      summary: Send a stored template to each recipient
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/TemplateSend"}}}
+      responses:
+        "200": {$ref: "#/components/responses/Sent"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+
+  /v1/templates:
+    get:
+      tags: [extensions]
+      operationId: listTemplates
+      x-whs-extension: true
+      summary: The account's templates, by name
+      responses:
+        "200":
+          description: the templates
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count, templates]
+                additionalProperties: false
+                properties:
+                  count: {type: integer, minimum: 0}
+                  templates: {type: array, items: {$ref: "#/components/schemas/Template"}}
+        "401": {$ref: "#/components/responses/Error"}
+  /v1/templates/{name}:
+    parameters:
+      - name: name
+        in: path
+        required: true
+        schema: {type: string, pattern: "^[A-Za-z0-9_.@-]{1,64}$"}
+    get:
+      tags: [extensions]
+      operationId: getTemplate
+      x-whs-extension: true
+      summary: One template
+      responses:
+        "200": {description: the template, content: {application/json: {schema: {$ref: "#/components/schemas/Template"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+    put:
+      tags: [extensions]
+      operationId: putTemplate
+      x-whs-extension: true
+      summary: Store a template, replacing one of the same name
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/TemplateContent"}}}
+      responses:
+        "200": {description: the template as stored, content: {application/json: {schema: {$ref: "#/components/schemas/Template"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [extensions]
+      operationId: deleteTemplate
+      x-whs-extension: true
+      summary: Delete a template; count 0 when there was none
+      responses:
+        "200": {$ref: "#/components/responses/Count"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+
+  /v1/mails:
+    get:
+      tags: [extensions]
+      operationId: listMails
+      x-whs-extension: true
+      summary: The mail log, the newest `limit` that match, oldest first
+      parameters:
+        - {name: to, in: query, schema: {type: string}}
+        - {name: message_id, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
+      responses:
+        "200":
+          description: the mails
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count, mails]
+                additionalProperties: false
+                properties:
+                  count: {type: integer, minimum: 0}
+                  mails: {type: array, items: {$ref: "#/components/schemas/MailSummary"}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+  /v1/mails/{id}:
+    parameters:
+      - $ref: "#/components/parameters/MailID"
+    get:
+      tags: [extensions]
+      operationId: getMail
+      x-whs-extension: true
+      summary: One mail, with its timeline of events and the deliveries each caused
+      responses:
+        "200": {$ref: "#/components/responses/Mail"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /v1/mails/{id}/events:
+    parameters:
+      - $ref: "#/components/parameters/MailID"
+    post:
+      tags: [extensions]
+      operationId: engage
+      x-whs-extension: true
+      summary: Engagement by hand on a delivered mail (open, click, unsubscribe, report_spam), pushed now
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [event]
+              additionalProperties: false
+              properties:
+                event: {type: string, enum: [open, click, unsubscribe, report_spam]}
+                url: {$ref: "#/components/schemas/URL"}
+      responses:
+        "200": {$ref: "#/components/responses/Mail"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+
+  /v1/events:
+    post:
+      tags: [extensions]
+      operationId: trigger
+      x-whs-extension: true
+      summary: Fire an event by hand at the account's webhooks (docs/DELIVERY.md)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [event]
+              additionalProperties: false
+              properties:
+                event: {$ref: "#/components/schemas/EventInput"}
+                api_user: {allOf: [{$ref: "#/components/schemas/ApiUserFilter"}], nullable: true}
+                to: {type: string, nullable: true}
+                data: {type: object, nullable: true, description: payload fields merged over the sample}
+      responses:
+        "200":
+          description: the deliveries started
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [message_id, count, deliveries]
+                additionalProperties: false
+                properties:
+                  message_id: {type: string}
+                  count: {type: integer, minimum: 0}
+                  deliveries: {type: array, items: {$ref: "#/components/schemas/Delivery"}}
+                  note: {type: string}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+  /v1/deliveries:
+    get:
+      tags: [extensions]
+      operationId: listDeliveries
+      x-whs-extension: true
+      summary: The delivery log
+      parameters:
+        - {name: webhook_id, in: query, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+        - {name: state, in: query, schema: {type: string, enum: [pending, succeeded, failed]}}
+        - {name: message_id, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
+      responses:
+        "200":
+          description: the deliveries
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count, deliveries]
+                additionalProperties: false
+                properties:
+                  count: {type: integer, minimum: 0}
+                  deliveries: {type: array, items: {$ref: "#/components/schemas/Delivery"}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+  /v1/deliveries/{id}/redeliver:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+    post:
+      tags: [extensions]
+      operationId: redeliver
+      x-whs-extension: true
+      summary: Push a delivery's payload again, as a new delivery
+      responses:
+        "200": {description: the new delivery, content: {application/json: {schema: {$ref: "#/components/schemas/Delivery"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /v1/app_key:
+    get:
+      tags: [extensions]
+      operationId: appKey
+      x-whs-extension: true
+      summary: The key that signs the account's pushes
+      responses:
+        "200":
+          description: the key
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [app_key]
+                additionalProperties: false
+                properties:
+                  app_key: {type: string, pattern: "^[0-9a-f]{64}$"}
+        "401": {$ref: "#/components/responses/Error"}
+  /v1/openapi.yaml:
+    get:
+      tags: [extensions]
+      operationId: openAPI
+      x-whs-extension: true
+      summary: This document
+      responses:
+        "200": {description: this document, content: {application/yaml: {}}}
+        "401": {$ref: "#/components/responses/Error"}
+
+components:
+  securitySchemes:
+    basicAuth: {type: http, scheme: basic}
+
+  parameters:
+    WebhookID:
+      name: id
+      in: path
+      required: true
+      schema: {type: integer, minimum: 1, maximum: 9223372036854775807}
+    MailID:
+      name: id
+      in: path
+      required: true
+      description: the mail's id in the log, or its email id
+      schema: {type: string, minLength: 1, maxLength: 300, pattern: "^[A-Za-z0-9._$@+-]+$"}
+
+  requestBodies:
+    WebhookPatch:
+      description: the fields to change; no body (or an empty one) changes nothing
+      required: false
+      content: {application/json: {schema: {$ref: "#/components/schemas/WebhookPatch"}}}
+
+  responses:
+    Error:
+      description: "an error: `code` names it (docs/API.md, docs/SENDING.md)"
+      content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+    Count:
+      description: how many webhooks the id matched in the account (1 or 0)
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [count]
+            additionalProperties: false
+            properties:
+              count: {type: integer, minimum: 0, maximum: 1}
+    OneWebhook:
+      description: the webhook
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [result, count]
+            additionalProperties: false
+            properties:
+              result: {type: array, minItems: 1, maxItems: 1, items: {$ref: "#/components/schemas/Webhook"}}
+              count: {type: integer, enum: [1]}
+    Sent:
+      description: one email id per recipient, in order
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email_ids, request_id]
+            additionalProperties: false
+            properties:
+              email_ids: {type: array, minItems: 1, maxItems: 100, items: {type: string}}
+              request_id: {type: string}
+    Mail:
+      description: the mail and its timeline
+      content: {application/json: {schema: {$ref: "#/components/schemas/Mail"}}}
+
+  x-send-body-properties: &send-body-properties
+    reply_to: {type: array, maxItems: 3, items: {$ref: "#/components/schemas/Address"}}
+    vars:
+      description: "%name% -> one value per recipient (as many values as `to` has addresses)"
+      type: object
+      additionalProperties: {type: array, items: {oneOf: [{type: string}, {type: number}]}}
+    dynamic_vars:
+      description: "{{name}} -> one object for every recipient, or one each"
+      type: array
+      items: {type: object, additionalProperties: {oneOf: [{type: string}, {type: number}]}}
+    label_id: {type: integer, minimum: 0}
+    label_name: {type: string, maxLength: 64}
+    headers:
+      description: extra mail headers (at most 1 KB; the names SENDING.md lists are refused)
+      type: object
+      additionalProperties: {type: string, pattern: "^[^\\r\\n]*$"}
+    attachments:
+      type: array
+      items:
+        type: object
+        required: [content, filename]
+        additionalProperties: false
+        properties:
+          content: {type: string, format: byte}
+          type: {type: string}
+          filename: {type: string, minLength: 1}
+          disposition: {type: string, enum: [attachment]}
+          content_id: {type: string}
+    settings: {$ref: "#/components/schemas/Settings"}
+    cc: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Address"}, description: needs settings.send_mode 1}
+    bcc: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Address"}, description: needs settings.send_mode 1}
+
+  schemas:
+    Error:
+      type: object
+      required: [code, message]
+      additionalProperties: false
+      properties:
+        code: {type: integer}
+        message: {type: string}
+
+    ApiUser:
+      description: an API_USER of the caller's account (another name is a 403); empty means every API_USER
+      type: string
+      pattern: "^[A-Za-z0-9_.@-]{0,64}$"
+    ApiUserFilter:
+      type: string
+      pattern: "^[A-Za-z0-9_.@-]{0,64}$"
+    URL:
+      description: an absolute http(s) URL with a host, at most 2048 bytes, no white space, no user:password part
+      type: string
+      maxLength: 2048
+      pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[a-z0-9]{1,20}(\\.[a-z0-9]{1,20}){0,3}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]{0,20}){0,4}$"
+    EventCode:
+      type: integer
+      enum: [1, 3, 4, 5, 10, 11, 12, 18, 32]
+    EventName:
+      type: string
+      enum: [deliver, report_spam, invalid, soft_bounce, click, open, unsubscribe, request, sent]
+    EventInput:
+      oneOf:
+        - $ref: "#/components/schemas/EventCode"
+        - $ref: "#/components/schemas/EventName"
+    Events:
+      description: event codes (or names); returned unique and ascending
+      type: array
+      minItems: 1
+      items: {$ref: "#/components/schemas/EventInput"}
+
+    Webhook:
+      type: object
+      required: [url, event, api_user, id]
+      additionalProperties: false
+      properties:
+        url: {type: string}
+        event: {type: array, items: {$ref: "#/components/schemas/EventCode"}}
+        api_user: {type: string}
+        id: {type: integer, minimum: 1}
+    WebhookDraft:
+      type: object
+      required: [url]
+      additionalProperties: false
+      properties:
+        url: {$ref: "#/components/schemas/URL"}
+        api_user: {allOf: [{$ref: "#/components/schemas/ApiUser"}], nullable: true}
+        event: {allOf: [{$ref: "#/components/schemas/Events"}], nullable: true}
+    WebhookPatch:
+      type: object
+      additionalProperties: false
+      properties:
+        url: {allOf: [{$ref: "#/components/schemas/URL"}], nullable: true}
+        api_user: {allOf: [{$ref: "#/components/schemas/ApiUser"}], nullable: true}
+        event: {allOf: [{$ref: "#/components/schemas/Events"}], nullable: true}
+    Page:
+      type: object
+      required: [result, count, total]
+      additionalProperties: false
+      properties:
+        result: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Webhook"}}
+        count: {type: integer, minimum: 0}
+        total: {type: integer, minimum: 0}
+
+    Address:
+      description: "addr@host or Name <addr@host>; `+` tags in the local part that name events shape the sandbox's life of the mail (docs/SENDING.md)"
+      type: string
+      maxLength: 254
+      pattern: "^([A-Za-z0-9._-]{1,20} ?<[A-Za-z0-9_+=-]{1,32}@[A-Za-z0-9]{1,20}(\\.[A-Za-z0-9]{1,20}){1,3}>|[A-Za-z0-9_+=-]{1,32}@[A-Za-z0-9]{1,20}(\\.[A-Za-z0-9]{1,20}){1,3})$"
+    Addresses:
+      type: array
+      items: {$ref: "#/components/schemas/Address"}
+    Content:
+      description: html or text, not both empty; preview_text only with html
+      anyOf:
+        - type: object
+          required: [html]
+          additionalProperties: false
+          properties:
+            html: {type: string, minLength: 1}
+            text: {type: string}
+            preview_text: {type: string}
+        - type: object
+          required: [text]
+          additionalProperties: false
+          properties:
+            html: {type: string, maxLength: 0}
+            text: {type: string, minLength: 1}
+    Settings:
+      type: object
+      additionalProperties: false
+      properties:
+        send_mode: {type: integer, enum: [0, 1], description: "2 (address lists) is not emulated: a 400 with code 30818"}
+        return_email_id: {type: boolean}
+        sandbox: {type: boolean}
+        notification: {type: boolean}
+        open_tracking: {type: boolean}
+        click_tracking: {type: boolean}
+        unsubscribe_tracking: {type: boolean}
+        unsubscribe_page_id: {oneOf: [{type: integer}, {type: string}]}
+    Send:
+      type: object
+      required: [from, to, body]
+      additionalProperties: false
+      properties:
+        from: {$ref: "#/components/schemas/Address"}
+        to: {type: array, minItems: 1, maxItems: 100, items: {$ref: "#/components/schemas/Address"}}
+        body:
+          type: object
+          required: [subject, content]
+          additionalProperties: false
+          properties:
+            <<: *send-body-properties
+            subject: {type: string, minLength: 1, maxLength: 256}
+            content: {$ref: "#/components/schemas/Content"}
+        custom_args: &custom-args
+          description: "any JSON object, given back in every push of the mail; at most 1 KB; no key may contain ."
+          type: object
+        request_id: {type: string, maxLength: 128, description: the same id within an hour gives the first answer and sends nothing}
+    TemplateSend:
+      type: object
+      required: [from, to, body]
+      additionalProperties: false
+      properties:
+        from: {$ref: "#/components/schemas/Address"}
+        to: {type: array, minItems: 1, maxItems: 100, items: {$ref: "#/components/schemas/Address"}}
+        body:
+          type: object
+          required: [template_invoke_name]
+          additionalProperties: false
+          properties:
+            <<: *send-body-properties
+            template_invoke_name: {type: string, minLength: 1, maxLength: 64}
+            subject: {type: string, maxLength: 256}
+        custom_args: *custom-args
+        request_id: {type: string, maxLength: 128}
+
+    TemplateContent:
+      description: html or text, not both empty
+      anyOf:
+        - type: object
+          required: [html]
+          additionalProperties: false
+          properties:
+            subject: {type: string, maxLength: 256, nullable: true}
+            html: {type: string, minLength: 1}
+            text: {type: string, nullable: true}
+        - type: object
+          required: [text]
+          additionalProperties: false
+          properties:
+            subject: {type: string, maxLength: 256, nullable: true}
+            html: {type: string, nullable: true}
+            text: {type: string, minLength: 1}
+    Template:
+      type: object
+      required: [name, subject, html, text, created, updated]
+      additionalProperties: false
+      properties:
+        name: {type: string}
+        subject: {type: string}
+        html: {type: string}
+        text: {type: string}
+        created: {type: string, format: date-time}
+        updated: {type: string, format: date-time}
+
+    Attempt:
+      type: object
+      required: [number, time, status, latency_ms, error]
+      additionalProperties: false
+      properties:
+        number: {type: integer, minimum: 1}
+        time: {type: string, format: date-time}
+        status: {type: integer, nullable: true}
+        latency_ms: {type: number}
+        error: {type: string, nullable: true}
+    Delivery:
+      type: object
+      required: [id, webhook_id, url, event, message_id, state, attempts, next_attempt, created]
+      additionalProperties: false
+      properties:
+        id: {type: integer, minimum: 1}
+        webhook_id: {type: integer, minimum: 1}
+        url: {type: string}
+        event: {$ref: "#/components/schemas/EventName"}
+        message_id: {type: string}
+        state: {type: string, enum: [pending, succeeded, failed]}
+        attempts: {type: array, items: {$ref: "#/components/schemas/Attempt"}}
+        next_attempt: {type: string, format: date-time, nullable: true}
+        created: {type: string, format: date-time}
+
+    MailSummary:
+      type: object
+      required: [id, email_id, message_id, from, to, subject, api_user, events, created]
+      additionalProperties: false
+      properties:
+        id: {type: integer, minimum: 1}
+        email_id: {type: string}
+        message_id: {type: string}
+        from: {type: string}
+        to: {type: string}
+        subject: {type: string}
+        api_user: {type: string}
+        events: {type: array, items: {$ref: "#/components/schemas/EventName"}}
+        created: {type: string, format: date-time}
+    Mail:
+      type: object
+      required: [id, email_id, message_id, task_id, api_user, from, to, subject, html, text, custom_args, label_id, label_name, template, created, events]
+      additionalProperties: false
+      properties:
+        id: {type: integer, minimum: 1}
+        email_id: {type: string}
+        message_id: {type: string}
+        task_id: {type: integer}
+        api_user: {type: string}
+        from: {type: string}
+        to: {type: string}
+        subject: {type: string}
+        html: {type: string}
+        text: {type: string}
+        custom_args: {type: object}
+        label_id: {type: integer, nullable: true}
+        label_name: {type: string, nullable: true}
+        template: {type: string, nullable: true}
+        created: {type: string, format: date-time}
+        events:
+          type: array
+          items:
+            type: object
+            required: [event, time, deliveries]
+            properties:
+              event: {$ref: "#/components/schemas/EventName"}
+              time: {type: string, format: date-time}
+              url: {type: string}
+              deliveries: {type: array, items: {$ref: "#/components/schemas/Delivery"}}
 """#
 }

@@ -88,11 +88,11 @@ struct WebhookResponder: HTTPResponder {
         case (.templates, _):
             return ok(templatesJSON(try mailer.store.templates(account: account)))
         case (.template(let segment), .get):
-            let name = try WireDecoding.name(segment)
+            let name = try MailTemplate.validName(try WireDecoding.name(segment))
             guard let found = try mailer.store.template(account: account, name: name) else { throw WebhookError.templateNotFound(name) }
             return ok(found.json)
         case (.template(let segment), .delete):
-            return ok(countJSON(try mailer.store.deleteTemplate(account: account, name: try WireDecoding.name(segment))))
+            return ok(countJSON(try mailer.store.deleteTemplate(account: account, name: try MailTemplate.validName(try WireDecoding.name(segment)))))
         case (.template(let segment), _):
             let name = try WireDecoding.name(segment)
             let fields = try WireDecoding.template(try await body(of: request, limit: limit))

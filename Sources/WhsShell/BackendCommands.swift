@@ -62,23 +62,29 @@ enum BackendCommands {
                 let endpoint = shell.service.remoteEndpoint ?? .engageLab
                 let real = shell.service
                 let realEvents = shell.eventsIfMade
+                let realMailing = shell.mailingIfMade
                 let explaining = ExplainingService(real: real)
                 let explainingEvents = ExplainingEvents()
+                let explainingMailing = ExplainingMailing()
                 shell.service = explaining
                 shell.eventsIfMade = explainingEvents
+                shell.mailingIfMade = explainingMailing
                 defer {
                     shell.service = real
                     shell.eventsIfMade = realEvents
+                    shell.mailingIfMade = realMailing
                 }
                 do {
                     _ = try nested()
                 } catch {
                     // The caught request stops the statement with an error; any other error is the statement's own.
-                    if let request = explaining.caught { return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser)) }
-                    guard let request = explainingEvents.caught else { throw error }
+                    if let request = explaining.caught ?? explainingMailing.caughtPublished {
+                        return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser))
+                    }
+                    guard let request = explainingEvents.caught ?? explainingMailing.caught else { throw error }
                     // The delivery routes are whs serve's own: on a local store, point at a local server.
                     let server = shell.service.remoteEndpoint ?? RemoteEndpoint(baseURL: "http://127.0.0.1:8080", apiUser: "api_user")
-                    return .string("# whs serve's delivery extension (docs/DELIVERY.md), not on EngageLab's API\n"
+                    return .string("# whs serve's own extension (docs/DELIVERY.md, docs/SENDING.md), not on EngageLab's API\n"
                         + request.curl(baseURL: server.baseURL, apiUser: server.apiUser))
                 }
                 throw CommandFailure("that statement does not call the API")
@@ -144,6 +150,38 @@ final class ExplainingEvents: EventDelivery {
     func redeliver(id: Int, wait: Bool) throws(WebhookError) -> JSON { try stop(.redeliver(id: id)) }
     func appKey() throws(WebhookError) -> String { try stop(.appKey) }
     func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON { throw .server(code: 0, status: 0, message: "payload does not call the API") }
+
+    private func stop<T>(_ request: WireRequest) throws(WebhookError) -> T {
+        caught = request
+        throw .server(code: 0, status: 0, message: "not sent: explain only shows the request")
+    }
+}
+
+/// `explain`'s stand-in for the sending side: keeps the request, sends nothing. The two send
+/// routes are EngageLab's own; the rest are whs serve's extensions.
+final class ExplainingMailing: Mailing {
+    private(set) var caught: WireRequest?
+    var eventDelay = 0.0
+
+    /// The request when it is one of the published send routes.
+    var caughtPublished: WireRequest? {
+        guard let caught, caught.path.hasPrefix("/v1/mail/") else { return nil }
+        return caught
+    }
+
+    func send(_ body: JSON, template: Bool, apiUser: String?, wait: Bool) throws(WebhookError) -> JSON { try stop(.send(body, template: template)) }
+    func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON {
+        try stop(.putTemplate(name: name, subject: subject, html: html, text: text))
+    }
+    func templates() throws(WebhookError) -> JSON { try stop(.templates) }
+    func template(name: String) throws(WebhookError) -> JSON { try stop(.template(name: name)) }
+    func deleteTemplate(name: String) throws(WebhookError) -> JSON { try stop(.deleteTemplate(name: name)) }
+    func mails(_ query: MailQuery) throws(WebhookError) -> JSON { try stop(.mails(query)) }
+    func mail(_ id: String) throws(WebhookError) -> JSON { try stop(.mail(id)) }
+    func engage(_ id: String, event: EventType, url: String?, wait: Bool) throws(WebhookError) -> JSON { try stop(.engage(id, event: event, url: url)) }
+    func payload(_ id: String, event: EventType, url: String?) throws(WebhookError) -> JSON {
+        throw .server(code: 0, status: 0, message: "payload does not call the API")
+    }
 
     private func stop<T>(_ request: WireRequest) throws(WebhookError) -> T {
         caught = request

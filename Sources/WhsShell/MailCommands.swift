@@ -12,8 +12,8 @@ enum MailCommands {
 
     /// `send`'s arguments and where each goes in the body: top level, `body`, or `body.content`.
     static let sendFields: [(spec: ArgumentSpec, place: Place)] = [
-        (ArgumentSpec("to", "the recipients: an address, a list, or addresses separated by commas (tags: ann+open+click@example.com)"), .top),
         (ArgumentSpec("from", "the sender: addr@host or \"Name <addr@host>\""), .top),
+        (ArgumentSpec("to", "the recipients: an address, a list, or addresses separated by commas (tags: ann+open+click@example.com)"), .top),
         (ArgumentSpec("subject", "the subject (%var% and {{var}} are replaced per recipient)"), .body),
         (ArgumentSpec("html", "the html content"), .content),
         (ArgumentSpec("text", "the plain-text content"), .content),

@@ -127,6 +127,10 @@ import WebhookCore
         (.duplicate(existingID: 4), 40901, 409, "a webhook with this url and api_user exists already (id 4)"),
         (.bodyTooLarge(limit: 65536), 41300, 413, "request body is larger than 65536 bytes"),
         (.storage("disk full"), 50001, 500, "store failed: disk full"),
+        (.foreignAPIUser("alice"), 40301, 403, "api_user \"alice\" is not an API_USER of this account"),
+        (.templateNotFound("welcome"), 40403, 404, "no template named \"welcome\""),
+        (.mailNotFound("12"), 40404, 404, "no mail with id 12"),
+        (.sendRejected(code: 30801, "From can not be empty"), 30801, 400, "From can not be empty"),
     ])
     func wireShape(_ error: WebhookError, _ code: Int, _ status: Int, _ message: String) {
         #expect(error.code == code)
@@ -142,6 +146,8 @@ import WebhookCore
         #expect(WebhookError(code: 40901, status: 409, message: WebhookError.duplicate(existingID: 42).message) == .duplicate(existingID: 42))
         #expect(WebhookError(code: 40401, status: 404, message: WebhookError.webhookNotFound(id: 7).message) == .webhookNotFound(id: 7))
         #expect(WebhookError(code: 40402, status: 404, message: WebhookError.deliveryNotFound(id: 8).message) == .deliveryNotFound(id: 8))
+        #expect(WebhookError(code: 40301, status: 403, message: WebhookError.foreignAPIUser("bob").message) == .foreignAPIUser("bob"))
+        #expect(WebhookError(code: 30805, status: 400, message: "to[1] ...") == .sendRejected(code: 30805, "to[1] ..."))
     }
 
     @Test func webhookJSONIsInWireOrder() {

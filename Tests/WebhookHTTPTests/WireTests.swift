@@ -86,8 +86,8 @@ import WhsTestSupport
         #expect(try server.curl(bob + ["-X", "DELETE"], "/v1/webhooks/1").body == #"{"count":0}"#)
         // bob may not bind a webhook to another account's API_USER.
         let foreign = try server.curl(bob + ["-X", "POST", "--data", #"{"url":"https://b.example/h","api_user":"alice"}"#], "/v1/webhooks")
-        #expect(foreign.status == 400)
-        #expect(foreign.body == #"{"code":40001,"message":"api_user \"alice\" is not an API_USER of this account"}"#)
+        #expect(foreign.status == 403)
+        #expect(foreign.body == #"{"code":40301,"message":"api_user \"alice\" is not an API_USER of this account"}"#)
         let still = try server.curl(["-u", "api_user:api_key"], "/v1/webhooks")
         #expect(still.body.contains(#""url":"https://a.example/h""#) && still.body.contains(#""total":1"#))
     }

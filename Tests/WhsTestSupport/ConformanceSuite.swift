@@ -135,10 +135,10 @@ public struct ConformanceCase: Sendable, CustomStringConvertible {
             let s = try make("a", .members(["alice", "bob"]))
             let hook = try s.add(draft("https://example.com/h", apiUser: "alice"))
             _ = try s.add(draft("https://example.com/all"))
-            try expectError(.invalidParameter("api_user \"mallory\" is not an API_USER of this account")) {
+            try expectError(.foreignAPIUser("mallory")) {
                 _ = try s.add(draft("https://example.com/m", apiUser: "mallory"))
             }
-            try expectError(.invalidParameter("api_user \"mallory\" is not an API_USER of this account")) {
+            try expectError(.foreignAPIUser("mallory")) {
                 _ = try s.modify(id: hook.id, patch(apiUser: "mallory"))
             }
             try expectEqual(try s.get(id: hook.id).apiUser, "alice")

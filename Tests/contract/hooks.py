@@ -1,0 +1,61 @@
+"""Schemathesis hooks: the rules of a send that JSON Schema cannot state.
+
+docs/openapi.yaml describes every field; a few rules tie fields together (a var has one value
+per recipient, cc needs send_mode 1, some header names are refused...). docs/SENDING.md lists
+them and the server answers 400 for each. A *positive* case (one schemathesis believes valid)
+that breaks one of them is not valid after all, so it is dropped here; negative cases are left
+alone, since the server must refuse them anyway.
+"""
+import json
+
+import schemathesis
+
+REFUSED_HEADERS = {
+    "dkim-signature", "received", "sender", "date", "from", "to", "reply-to", "cc", "bcc", "subject", "content-type",
+    "content-transfer-encoding", "x-sendcloud-uuid", "x-sendcloud-log", "x-remote-web-ip", "x-smtpapi", "return-path",
+    "x-sendcloud-log-new",
+}
+SEND_ROUTES = {"/v1/mail/send", "/v1/mail/sendtemplate"}
+
+
+def size(value):
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def header_name_ok(name):
+    return name != "" and all(0x20 < ord(c) < 0x7F and c != ":" for c in name) and name.lower() not in REFUSED_HEADERS
+
+
+def send_keeps_the_cross_field_rules(body):
+    """SENDING.md's rules between fields, as docs/SENDING.md lists them."""
+    if not isinstance(body, dict) or not isinstance(body.get("body"), dict) or not isinstance(body.get("to"), list):
+        return True
+    recipients = len(body["to"])
+    inner = body["body"]
+    settings = inner.get("settings") if isinstance(inner.get("settings"), dict) else {}
+    for name, values in (inner.get("vars") or {}).items():
+        if name == "" or "%" in name or len(values) != recipients:
+            return False
+    if size(inner.get("vars", {})) > 1 << 20:
+        return False
+    dynamic = inner.get("dynamic_vars") or []
+    if len(dynamic) not in (0, 1, recipients) or any("" in item for item in dynamic):
+        return False
+    if (inner.get("cc") or inner.get("bcc")) and settings.get("send_mode") != 1:
+        return False
+    headers = inner.get("headers") or {}
+    if size(headers) > 1024 or not all(header_name_ok(name) for name in headers):
+        return False
+    custom = body.get("custom_args")
+    if isinstance(custom, dict) and (size(custom) > 1024 or any("." in key for key in custom)):
+        return False
+    return True
+
+
+@schemathesis.hook
+def filter_case(context, case):
+    meta = case.meta
+    positive = meta is not None and meta.generation.mode.is_positive
+    if positive and case.operation.path in SEND_ROUTES:
+        return send_keeps_the_cross_field_rules(case.body)
+    return True

@@ -470,7 +470,7 @@ components:
       description: "{{name}} -> one object for every recipient, or one each"
       type: array
       items: {type: object, additionalProperties: {oneOf: [{type: string}, {type: number}]}}
-    label_id: {type: integer, minimum: 0}
+    label_id: {type: integer, minimum: 0, maximum: 9223372036854775807}
     label_name: {type: string, maxLength: 64}
     headers:
       description: extra mail headers (at most 1 KB; the names SENDING.md lists are refused)
@@ -509,10 +509,10 @@ components:
       type: string
       pattern: "^[A-Za-z0-9_.@-]{0,64}$"
     URL:
-      description: an absolute http(s) URL with a host, at most 2048 bytes, no white space, no user:password part
+      description: an absolute http(s) URL with a host (a name, IPv4, [IPv6] or an internationalised name), an optional port, at most 2048 bytes, no white space or control characters, no user:password part
       type: string
       maxLength: 2048
-      pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[a-z0-9]{1,20}(\\.[a-z0-9]{1,20}){0,3}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]{0,20}){0,4}$"
+      pattern: "^[Hh][Tt][Tt][Pp][Ss]?://(\\[[0-9a-f:.]+\\]|[A-Za-z0-9_~%-]+(\\.[A-Za-z0-9_~%-]+)*\\.?)(:0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?$"
     EventCode:
       type: integer
       enum: [1, 3, 4, 5, 10, 11, 12, 18, 32]
@@ -733,5 +733,6 @@ components:
               time: {type: string, format: date-time}
               url: {type: string}
               deliveries: {type: array, items: {$ref: "#/components/schemas/Delivery"}}
+
 """#
 }

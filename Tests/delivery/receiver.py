@@ -3,14 +3,18 @@
 It records every request (method, path, headers, body, arrival time) and answers as told:
 fail the first N requests with 500, answer a fixed status, or never answer at all.
 """
+import base64
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 WHS = os.environ.get("WHS_BINARY") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "debug", "whs")
@@ -95,3 +99,38 @@ def wait_for(predicate, seconds=10, what="condition"):
             return
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class Server:
+    """`whs serve` on a free port with two accounts."""
+
+    def __init__(self, store, *extra):
+        self.process = subprocess.Popen(
+            [WHS, "serve", "--store", store, "--port", "0", "--quiet", "--retry-delays", "0.05",
+             "--user", "acme:alice:alice-key", "--user", "other:olga:olga-key", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = self.process.stdout.readline()
+        self.base = re.search(r"http://[0-9.:]+", first).group(0)
+        self.keys = {}
+        for _ in range(2):
+            line = self.process.stdout.readline()
+            account, key = re.search(r"account (\w+): app key ([0-9a-f]{64})", line).groups()
+            self.keys[account] = key
+
+    def call(self, method, path, user=None, body=None):
+        request = urllib.request.Request(self.base + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode())
+        if user:
+            token = base64.b64encode(f"{user}:{user}-key".encode()).decode()
+            request.add_header("Authorization", "Basic " + token)
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(10)

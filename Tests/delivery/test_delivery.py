@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from receiver import WHS, Receiver, free_port, wait_for, whs, whs_json
+from receiver import WHS, Receiver, Server, free_port, wait_for, whs, whs_json
 
 
 @pytest.fixture
@@ -166,41 +166,6 @@ def test_pending_deliveries_survive_a_restart(store, receiver):
     assert delivery["state"] == "succeeded"
     assert delivery["attempts"][-1]["status"] == 200
     assert delivery["next_attempt"] is None
-
-
-class Server:
-    """`whs serve` on a free port with two accounts."""
-
-    def __init__(self, store):
-        self.process = subprocess.Popen(
-            [WHS, "serve", "--store", store, "--port", "0", "--quiet", "--retry-delays", "0.05",
-             "--user", "acme:alice:alice-key", "--user", "other:olga:olga-key"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        first = self.process.stdout.readline()
-        self.base = re.search(r"http://[0-9.:]+", first).group(0)
-        self.keys = {}
-        for _ in range(2):
-            line = self.process.stdout.readline()
-            account, key = re.search(r"account (\w+): app key ([0-9a-f]{64})", line).groups()
-            self.keys[account] = key
-
-    def call(self, method, path, user=None, body=None):
-        request = urllib.request.Request(self.base + path, method=method,
-                                         data=None if body is None else json.dumps(body).encode())
-        if user:
-            token = base64.b64encode(f"{user}:{user}-key".encode()).decode()
-            request.add_header("Authorization", "Basic " + token)
-        if body is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def close(self):
-        self.process.terminate()
-        self.process.wait(10)
 
 
 def test_the_server_triggers_lists_and_redelivers_per_account(store, receiver):

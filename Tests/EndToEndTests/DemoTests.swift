@@ -4,7 +4,7 @@ import WhsTestSupport
 
 /// `record`, `whs play` and `whs check` through the built binary (docs/DEMOS.md).
 @Suite struct DemoTests {
-    static let examples = ["onboarding.whs", "delivery.whs", "cleanup.whs"]
+    static let examples = ["onboarding.whs", "delivery.whs", "cleanup.whs", "sending.whs"]
 
     static func example(_ name: String) -> String {
         WhsBinary.packageRoot.appendingPathComponent("scripts/examples/\(name)").path
@@ -15,7 +15,7 @@ import WhsTestSupport
         #expect(Set(names.filter { $0.hasSuffix(".whs") }) == Set(DemoTests.examples))
         let result = try WhsBinary.run(["check"] + DemoTests.examples.map(DemoTests.example))
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.hasSuffix("3 files, 46 statements, 0 differ\n"), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("4 files, 62 statements, 0 differ\n"), "\(result.stdout)")
     }
 
     @Test func everyExampleHasCaptionsAndExpectations() throws {

@@ -52,13 +52,12 @@ public final class Mailer: Sendable {
         let taskID = EventPayload.sampleTaskID(messageID)
         _ = try dispatcher.appKey(account: account)
         let delay = eventDelay
-        var subscribers: [Int: [Webhook]] = [:]
-        func reaching(_ event: EventType) throws(WebhookError) -> [Webhook] {
-            if let known = subscribers[event.code] { return known }
-            let found = try store.subscribers(account: account, event: event).filter { $0.apiUser.isEmpty || $0.apiUser == apiUser }
-            subscribers[event.code] = found
-            return found
-        }
+        let lives = request.to.map { MailLife.events(for: $0, settings: request.settings) }
+        // One look-up for every event of the send: the store's lock is what pushes being logged
+        // contend for.
+        let subscribed = try store.subscribers(account: account, events: EventSet(lives.joined()))
+            .filter { $0.apiUser.isEmpty || $0.apiUser == apiUser }
+        func reaching(_ event: EventType) -> [Webhook] { subscribed.filter { $0.events.contains(event) } }
 
         var mails: [PlannedMail] = []
         var emailIDs: [JSON] = []
@@ -72,7 +71,7 @@ public final class Mailer: Sendable {
             let mailHTML = MailLife.replacing(variables, in: html)
             let link = MailLife.firstLink(in: mailHTML) ?? EventPayload.Mail.placeholderLink
             var events: [PlannedEvent] = []
-            for (step, event) in MailLife.events(for: recipient, settings: request.settings).enumerated() {
+            for (step, event) in lives[index].enumerated() {
                 let time = now + Double(step) * delay
                 events.append(try planned(event, of: header, at: time, url: event.name == "click" ? link : nil, webhooks: reaching(event)))
             }

@@ -6,8 +6,8 @@ import WhsSupport
 public protocol DeliveryStore: Sendable {
     /// The account's app key, which signs its pushes; made on first use.
     func appKey(account: String) throws(WebhookError) -> String
-    /// Every webhook of the account subscribed to `event`, whatever its API_USER.
-    func subscribers(account: String, event: EventType) throws(WebhookError) -> [Webhook]
+    /// Every webhook of the account subscribed to any of `events`, whatever its API_USER.
+    func subscribers(account: String, events: EventSet) throws(WebhookError) -> [Webhook]
     /// Logs one pending delivery per webhook, due at `time`, all with the same body.
     func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String,
                           payload: [UInt8], at time: Double) throws(WebhookError) -> [Delivery]
@@ -56,6 +56,11 @@ public struct AttemptRecord: Sendable {
 }
 
 extension DeliveryStore {
+    /// Every webhook of the account subscribed to `event`.
+    public func subscribers(account: String, event: EventType) throws(WebhookError) -> [Webhook] {
+        try subscribers(account: account, events: EventSet([event]))
+    }
+
     /// Logs one attempt.
     public func recordAttempt(deliveryID: Int, _ attempt: DeliveryAttempt, state: DeliveryState, nextAttempt: Double?) throws(WebhookError) {
         try recordAttempts([AttemptRecord(deliveryID: deliveryID, attempt: attempt, state: state, nextAttempt: nextAttempt)])

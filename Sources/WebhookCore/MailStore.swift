@@ -36,13 +36,40 @@ public enum RecordedSend: Sendable {
     case repeated(answer: JSON)
 }
 
-/// A delivery as a chain holds it: which one, when it is due.
-public struct DeliveryLink: Sendable, Equatable {
+/// Collects one mail's deliveries into chains as a store inserts them: one chain per webhook,
+/// its events in order, each delivery naming the one before it (`previous`). Both stores use it.
+public struct DeliveryChains {
+    private var byWebhook: [Int: [DeliveryLink]] = [:]
+    private var order: [Int] = []
+
+    public init() {}
+
+    /// The delivery the next one to `webhook` follows.
+    public func previous(webhook: Int) -> Int? { byWebhook[webhook]?.last?.id }
+
+    /// Adds the deliveries of one event, one per webhook in the event's order.
+    public mutating func add(_ webhooks: [Webhook], _ links: [DeliveryLink]) {
+        for (webhook, link) in zip(webhooks, links) {
+            if byWebhook[webhook.id] == nil { order.append(webhook.id) }
+            byWebhook[webhook.id, default: []].append(link)
+        }
+    }
+
+    /// The chains, in the order their webhooks first appeared.
+    public var chains: [[DeliveryLink]] { order.map { byWebhook[$0]! } }
+}
+
+/// A delivery as a chain holds it: which one, when it is due, and (when the store just wrote
+/// it) what sending it needs, so the dispatcher does not read it back.
+public struct DeliveryLink: Sendable {
     public let id: Int
     public let due: Double
-    public init(id: Int, due: Double) {
+    public let outgoing: OutgoingDelivery?
+
+    public init(id: Int, due: Double, outgoing: OutgoingDelivery? = nil) {
         self.id = id
         self.due = due
+        self.outgoing = outgoing
     }
 }
 

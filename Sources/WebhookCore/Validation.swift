@@ -51,10 +51,8 @@ public enum Validation {
         if authority.first == UInt8(ascii: "[") {
             guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { throw reject("unclosed IPv6 address") }
             if close + 1 < authorityEnd { try port(bytes[(close + 1)..<authorityEnd], reject) }
-            let address = bytes[(authorityStart + 1)..<close]
-            guard !address.isEmpty, address.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else {
-                throw reject("invalid IPv6 address")
-            }
+            let address = String(decoding: UnsafeBufferPointer(rebasing: bytes[(authorityStart + 1)..<close]), as: UTF8.self)
+            guard isIPv6(address) else { throw reject("invalid IPv6 address") }
             return
         }
         if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
@@ -85,6 +83,37 @@ public enum Validation {
         return String(decoding: bytes, as: UTF8.self).unicodeScalars.contains {
             $0.properties.isWhitespace || $0.properties.generalCategory == .control
         }
+    }
+
+    /// An IPv6 address in text (RFC 4291 2.2): eight groups of 1 to 4 hex digits, `::` once for
+    /// a run of zero groups, the last 32 bits optionally as a dotted IPv4 address. No zone.
+    static func isIPv6(_ text: String) -> Bool {
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
+        guard halves.count <= 2 else { return false }
+        func groups(_ part: String) -> Int? {
+            if part.isEmpty { return 0 }
+            var count = 0
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (index, piece) in pieces.enumerated() {
+                if index == pieces.count - 1, piece.contains(".") {
+                    let octets = piece.split(separator: ".", omittingEmptySubsequences: false)
+                    // Decimal 0 to 255 without leading zeros (which some parsers read as octal).
+                    guard octets.count == 4, octets.allSatisfy({ octet in
+                        (1...3).contains(octet.count) && octet.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+                            && UInt8(octet) != nil && !(octet.count > 1 && octet.first == "0")
+                    }) else { return nil }
+                    count += 2
+                } else {
+                    guard (1...4).contains(piece.count), piece.utf8.allSatisfy(isHexDigit) else { return nil }
+                    count += 1
+                }
+            }
+            return count
+        }
+        guard let head = groups(halves[0]) else { return false }
+        if halves.count == 1 { return head == 8 && !halves[0].hasSuffix(".") }
+        guard let tail = groups(halves[1]) else { return false }
+        return head + tail <= 7
     }
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {

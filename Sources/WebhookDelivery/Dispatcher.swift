@@ -86,7 +86,7 @@ public final class Dispatcher: Sendable {
     public func startChains(_ chains: [[DeliveryLink]]) {
         for chain in chains where !chain.isEmpty {
             unsettled.withLock { set in for link in chain { set.insert(link.id) } }
-            queue(Job(id: chain[0].id, outgoing: nil, then: Array(chain.dropFirst())), due: chain[0].due)
+            queue(Job(id: chain[0].id, outgoing: chain[0].outgoing, then: Array(chain.dropFirst())), due: chain[0].due)
         }
     }
 
@@ -187,7 +187,7 @@ public final class Dispatcher: Sendable {
     /// Queues the next delivery of the job's chain, when it has one.
     func releaseChain(of job: inout Job) {
         guard let next = job.then.first else { return }
-        queue(Job(id: next.id, outgoing: nil, then: Array(job.then.dropFirst())), due: next.due)
+        queue(Job(id: next.id, outgoing: next.outgoing, then: Array(job.then.dropFirst())), due: next.due)
         job.then = []
     }
 

@@ -512,7 +512,7 @@ components:
       description: an absolute http(s) URL with a host (a name, IPv4, [IPv6] or an internationalised name), an optional port, at most 2048 bytes, no white space or control characters, no user:password part
       type: string
       maxLength: 2048
-      pattern: "^[Hh][Tt][Tt][Pp][Ss]?://(\\[[0-9a-f:.]+\\]|[A-Za-z0-9_~%-]+(\\.[A-Za-z0-9_~%-]+)*\\.?)(:0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?$"
+      pattern: "^[Hh][Tt][Tt][Pp][Ss]?://(\\[(::1|([0-9a-f]{1,4}:){7}[0-9a-f]{1,4})\\]|[A-Za-z0-9_~%-]+(\\.[A-Za-z0-9_~%-]+)*\\.?)(:0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?$"
     EventCode:
       type: integer
       enum: [1, 3, 4, 5, 10, 11, 12, 18, 32]

@@ -11,8 +11,8 @@ extension MemoryStore: DeliveryStore {
         }
     }
 
-    public func subscribers(account: String, event: EventType) throws(WebhookError) -> [Webhook] {
-        state.withLock { $0.webhooks[account, default: []].filter { $0.events.contains(event) } }
+    public func subscribers(account: String, events: EventSet) throws(WebhookError) -> [Webhook] {
+        state.withLock { $0.webhooks[account, default: []].filter { $0.events.mask & events.mask != 0 } }
     }
 
     public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String,

@@ -36,16 +36,12 @@ extension MemoryStore: MailStore {
                 let mailID = state.mails.count + 1
                 state.mails.append((send.account, MailRecord(id: mailID, header: mail.header, html: mail.html, text: mail.text,
                                                              created: send.created, events: [], deliveries: [])))
-                var byWebhook: [Int: [DeliveryLink]] = [:]
-                var order: [Int] = []
+                var mailChains = DeliveryChains()
                 for event in mail.events {
-                    let links = Self.insertEvent(&state, account: send.account, mailID: mailID, event) { byWebhook[$0]?.last?.id }
-                    for (webhook, link) in zip(event.webhooks, links) {
-                        if byWebhook[webhook.id] == nil { order.append(webhook.id) }
-                        byWebhook[webhook.id, default: []].append(link)
-                    }
+                    let links = Self.insertEvent(&state, account: send.account, mailID: mailID, event) { mailChains.previous(webhook: $0) }
+                    mailChains.add(event.webhooks, links)
                 }
-                chains += order.map { byWebhook[$0]! }
+                chains += mailChains.chains
             }
             return .sent(chains: chains)
         }
@@ -67,7 +63,8 @@ extension MemoryStore: MailStore {
                                     messageID: messageID, state: .pending, attempts: [], nextAttempt: event.time, created: event.time)
             state.deliveries.append(LoggedDelivery(account: account, delivery: delivery, payload: event.payload, mailID: mailID,
                                                    after: after(webhook.id)))
-            return DeliveryLink(id: delivery.id, due: event.time)
+            return DeliveryLink(id: delivery.id, due: event.time, outgoing: OutgoingDelivery(
+                account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending))
         }
     }
 

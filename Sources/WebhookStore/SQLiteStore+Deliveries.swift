@@ -86,9 +86,9 @@ extension SQLiteStore: DeliveryStore {
         }
     }
 
-    public func subscribers(account: String, event: EventType) throws(WebhookError) -> [Webhook] {
+    public func subscribers(account: String, events: EventSet) throws(WebhookError) -> [Webhook] {
         try withLock { () throws(WebhookError) -> [Webhook] in
-            let rows = try deliveryStatements().subscribers.bind(.text(account), .integer(EventSet([event]).mask))
+            let rows = try deliveryStatements().subscribers.bind(.text(account), .integer(events.mask))
             var found: [Webhook] = []
             while try rows.step() {
                 found.append(Webhook(id: rows.int(0), url: rows.text(1), events: EventSet(mask: rows.int(2)), apiUser: rows.text(3)))

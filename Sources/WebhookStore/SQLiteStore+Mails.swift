@@ -130,18 +130,13 @@ extension SQLiteStore: MailStore {
                 s.insertMail.bind(.real(send.created), at: 16)
                 try s.insertMail.run()
                 let mailID = connection.lastInsertRowID
-                // One chain per webhook: the events of this mail that reach it, in order.
-                var byWebhook: [Int: [DeliveryLink]] = [:]
-                var order: [Int] = []
+                var mailChains = DeliveryChains()
                 for (number, event) in mail.events.enumerated() {
                     let links = try insertEvent(s, account: send.account, mailID: mailID, number: number + 1, header: h, event,
-                                                after: { byWebhook[$0]?.last?.id })
-                    for (webhook, link) in zip(event.webhooks, links) {
-                        if byWebhook[webhook.id] == nil { order.append(webhook.id) }
-                        byWebhook[webhook.id, default: []].append(link)
-                    }
+                                                after: { mailChains.previous(webhook: $0) })
+                    mailChains.add(event.webhooks, links)
                 }
-                chains += order.map { byWebhook[$0]! }
+                chains += mailChains.chains
             }
             return .sent(chains: chains)
         }
@@ -170,7 +165,8 @@ extension SQLiteStore: MailStore {
             s.insertDelivery.bind(.integer(mailID), at: 8)
             s.insertDelivery.bind(after(webhook.id).map { .integer($0) } ?? .null, at: 9)
             try s.insertDelivery.run()
-            links.append(DeliveryLink(id: connection.lastInsertRowID, due: event.time))
+            links.append(DeliveryLink(id: connection.lastInsertRowID, due: event.time, outgoing: OutgoingDelivery(
+                account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending)))
         }
         return links
     }

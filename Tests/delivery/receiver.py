@@ -16,6 +16,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 WHS = os.environ.get("WHS_BINARY") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "debug", "whs")
 
@@ -67,6 +69,19 @@ class Receiver:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    """Makes receivers (`receiver(fail_first=2)`) and closes them after the test."""
+    made = []
+
+    def make(**kwargs):
+        made.append(Receiver(**kwargs))
+        return made[-1]
+    yield make
+    for one in made:
+        one.close()
 
 
 def whs(*args, env=None, timeout=60, check=True):

@@ -18,25 +18,13 @@ import urllib.request
 
 import pytest
 
-from receiver import WHS, Receiver, Server, free_port, wait_for, whs, whs_json
+from receiver import WHS, Receiver, Server, free_port, receiver, wait_for, whs, whs_json  # noqa: F401 (receiver is a fixture)
 
 
 @pytest.fixture
 def store():
     directory = tempfile.mkdtemp(prefix="whs-delivery-")
     return os.path.join(directory, "store.sqlite")
-
-
-@pytest.fixture
-def receiver():
-    made = []
-
-    def make(**kwargs):
-        made.append(Receiver(**kwargs))
-        return made[-1]
-    yield make
-    for one in made:
-        one.close()
 
 
 def app_key(store):

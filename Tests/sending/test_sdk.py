@@ -14,7 +14,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "delivery"))
-from receiver import Receiver, Server, free_port, wait_for, whs  # noqa: E402
+from receiver import Server, free_port, receiver, wait_for, whs  # noqa: E402,F401 (receiver is a fixture)
 
 from engagelab_email import EngageLabEmailClient, EngageLabEmailError  # noqa: E402
 
@@ -25,18 +25,6 @@ NAMES = {"target": "request", "sent": "sent", "delivered": "deliver", "invalid_e
 @pytest.fixture
 def store():
     return os.path.join(tempfile.mkdtemp(prefix="whs-sending-"), "store.sqlite")
-
-
-@pytest.fixture
-def receiver():
-    made = []
-
-    def make(**kwargs):
-        made.append(Receiver(**kwargs))
-        return made[-1]
-    yield make
-    for one in made:
-        one.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import WhsSupport
 extension SQLiteStore: MailStore {
     final class MailStatements {
         let putTemplate, template, templates, deleteTemplate, previousSend, forgetSend, rememberSend: SQLiteStatement
-        let insertMail, insertEvent, insertDelivery, mails, mailsTo, mailsOfMessage, mail, events, mailDeliveries, attempts, byEmailID, lastEvent: SQLiteStatement
+        let insertMail, updateEvents, insertDelivery, mails, mailsTo, mailsOfMessage, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             putTemplate = try c.prepare("""
@@ -22,33 +22,33 @@ extension SQLiteStore: MailStore {
             rememberSend = try c.prepare("INSERT INTO sends(account, request_id, answer, created) VALUES (?1, ?2, ?3, ?4)")
             insertMail = try c.prepare("""
                 INSERT INTO mails(account, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text,
-                                  custom_args, label_id, label_name, template, created)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                                  custom_args, label_id, label_name, template, created, events)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                 """)
-            insertEvent = try c.prepare("INSERT INTO mail_events(mail_id, number, event, time, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
+            updateEvents = try c.prepare("UPDATE mails SET events = ?3 WHERE account = ?1 AND id = ?2")
             insertDelivery = try c.prepare("""
                 INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9)
                 """)
             let columns = """
                 SELECT id, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text, custom_args,
-                       label_id, label_name, template, created FROM mails
+                       label_id, label_name, template, created, events FROM mails
                 """
             mails = try c.prepare("\(columns) WHERE account = ?1 ORDER BY id DESC LIMIT ?2")
             mailsTo = try c.prepare("\(columns) WHERE account = ?1 AND address = ?3 ORDER BY id DESC LIMIT ?2")
             mailsOfMessage = try c.prepare("\(columns) WHERE account = ?1 AND message_id = ?3 ORDER BY id DESC LIMIT ?2")
             mail = try c.prepare("\(columns) WHERE account = ?1 AND id = ?2")
-            events = try c.prepare("SELECT mail_id, event, time, detail FROM mail_events WHERE mail_id BETWEEN ?1 AND ?2 ORDER BY mail_id, number")
+            // A mail's deliveries through the index of its send's message id.
             mailDeliveries = try c.prepare("""
                 SELECT id, webhook_id, url, event, message_id, state, next_attempt, created FROM deliveries
-                WHERE mail_id = ?1 AND account = ?2 ORDER BY id
+                WHERE account = ?2 AND message_id = ?3 AND mail_id = ?1 ORDER BY id
                 """)
             attempts = try c.prepare("""
-                SELECT a.delivery_id, a.number, a.time, a.status, a.latency_ms, a.error FROM delivery_attempts a
-                JOIN deliveries d ON d.id = a.delivery_id WHERE d.mail_id = ?1 ORDER BY a.delivery_id, a.number
+                SELECT a.delivery_id, a.number, a.time, a.status, a.latency_ms, a.error FROM deliveries d
+                JOIN delivery_attempts a ON a.delivery_id = d.id
+                WHERE d.account = ?2 AND d.message_id = ?3 AND d.mail_id = ?1 ORDER BY a.delivery_id, a.number
                 """)
             byEmailID = try c.prepare("SELECT id FROM mails WHERE account = ?1 AND email_id = ?2")
-            lastEvent = try c.prepare("SELECT coalesce(max(number), 0) FROM mail_events WHERE mail_id = ?1")
         }
     }
 
@@ -128,12 +128,13 @@ extension SQLiteStore: MailStore {
                 s.insertMail.bind(h.labelName.map { .text($0) } ?? .null, at: 14)
                 s.insertMail.bind(h.template.map { .text($0) } ?? .null, at: 15)
                 s.insertMail.bind(.real(send.created), at: 16)
+                s.insertMail.bind(.text(Self.eventsJSON(mail.events.map { MailEventRecord(event: $0.event, time: $0.time, detail: $0.detail) }).text), at: 17)
                 try s.insertMail.run()
                 let mailID = connection.lastInsertRowID
                 var mailChains = DeliveryChains()
-                for (number, event) in mail.events.enumerated() {
-                    let links = try insertEvent(s, account: send.account, mailID: mailID, number: number + 1, header: h, event,
-                                                after: { mailChains.previous(webhook: $0) })
+                for event in mail.events {
+                    let links = try insertDeliveries(s, account: send.account, mailID: mailID, header: h, event,
+                                                     after: { mailChains.previous(webhook: $0) })
                     mailChains.add(event.webhooks, links)
                 }
                 chains += mailChains.chains
@@ -148,15 +149,15 @@ extension SQLiteStore: MailStore {
             guard let mail = try s.mail.bind(.text(account), .integer(mailID)).single(Self.mail(from:)) else {
                 throw .mailNotFound(String(mailID))
             }
-            let number = (try s.lastEvent.bind(.integer(mailID)).single { $0.int(0) } ?? 0) + 1
-            return try insertEvent(s, account: account, mailID: mailID, number: number, header: mail.header, event, after: { _ in nil })
+            let events = mail.events + [MailEventRecord(event: event.event, time: event.time, detail: event.detail)]
+            try s.updateEvents.bind(.text(account), .integer(mailID), .text(Self.eventsJSON(events).text)).run()
+            return try insertDeliveries(s, account: account, mailID: mailID, header: mail.header, event, after: { _ in nil })
         }
     }
 
-    /// One event row and its deliveries, inside a transaction.
-    private func insertEvent(_ s: MailStatements, account: String, mailID: Int, number: Int, header: MailHeader, _ event: PlannedEvent,
-                             after: (Int) -> Int?) throws(WebhookError) -> [DeliveryLink] {
-        try s.insertEvent.bind(.integer(mailID), .integer(number), .integer(event.event.code), .real(event.time), .text(event.detail.text)).run()
+    /// The deliveries of one event, inside a transaction.
+    private func insertDeliveries(_ s: MailStatements, account: String, mailID: Int, header: MailHeader, _ event: PlannedEvent,
+                                  after: (Int) -> Int?) throws(WebhookError) -> [DeliveryLink] {
         var links: [DeliveryLink] = []
         for webhook in event.webhooks {
             s.insertDelivery.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.event.code), .text(header.messageID))
@@ -182,9 +183,7 @@ extension SQLiteStore: MailStore {
             else { rows = s.mails.bind(.text(account), .integer(query.limit)) }
             var found: [MailRecord] = []
             while try rows.step() { found.append(Self.mail(from: rows)) }
-            found = found.reversed().filter { query.matches($0.header) }
-            try attachEvents(s, to: &found)
-            return found
+            return found.reversed().filter { query.matches($0.header) }
         }
     }
 
@@ -192,14 +191,11 @@ extension SQLiteStore: MailStore {
         try withLock { () throws(WebhookError) -> MailRecord? in
             let s = try mailStatements()
             guard var mail = try s.mail.bind(.text(account), .integer(id)).single(Self.mail(from:)) else { return nil }
-            var one = [mail]
-            try attachEvents(s, to: &one)
-            mail = one[0]
-            let rows = s.mailDeliveries.bind(.integer(id), .text(account))
+            let rows = s.mailDeliveries.bind(.integer(id), .text(account), .text(mail.header.messageID))
             while try rows.step() { mail.deliveries.append(delivery(from: rows)) }
             var positions: [Int: Int] = [:]
             for (position, delivery) in mail.deliveries.enumerated() { positions[delivery.id] = position }
-            let attempts = s.attempts.bind(.integer(id))
+            let attempts = s.attempts.bind(.integer(id), .text(account), .text(mail.header.messageID))
             while try attempts.step() {
                 guard let position = positions[attempts.int(0)] else { continue }
                 mail.deliveries[position].attempts.append(DeliveryAttempt(
@@ -216,15 +212,22 @@ extension SQLiteStore: MailStore {
         }
     }
 
-    /// Reads the events of `mails` (ascending ids) in one query.
-    private func attachEvents(_ s: MailStatements, to mails: inout [MailRecord]) throws(WebhookError) {
-        guard let first = mails.first?.id, let last = mails.last?.id else { return }
-        var positions: [Int: Int] = [:]
-        for (position, mail) in mails.enumerated() { positions[mail.id] = position }
-        let rows = s.events.bind(.integer(first), .integer(last))
-        while try rows.step() {
-            guard let position = positions[rows.int(0)], let event = EventType.withCode(rows.int(1)) else { continue }
-            mails[position].events.append(MailEventRecord(event: event, time: rows.double(2), detail: (try? JSON.parse(rows.text(3))) ?? .object([])))
+    /// `[[code, time, detail], ...]`: a mail's events as its row keeps them.
+    static func eventsJSON(_ events: [MailEventRecord]) -> JSON {
+        .array(events.map { .array([.int($0.event.code), .double($0.time), $0.detail]) })
+    }
+
+    static func events(from text: String) -> [MailEventRecord] {
+        guard case .array(let items)? = try? JSON.parse(text) else { return [] }
+        return items.compactMap { item in
+            guard case .array(let parts) = item, parts.count == 3, case .int(let code) = parts[0], let event = EventType.withCode(code) else { return nil }
+            let time: Double
+            switch parts[1] {
+            case .double(let seconds): time = seconds
+            case .int(let seconds): time = Double(seconds)
+            default: return nil
+            }
+            return MailEventRecord(event: event, time: time, detail: parts[2])
         }
     }
 
@@ -233,6 +236,7 @@ extension SQLiteStore: MailStore {
             messageID: row.text(1), emailID: row.text(2), taskID: row.int(3), apiUser: row.text(4), from: row.text(5), to: row.text(6),
             address: row.text(7), subject: row.text(8), customArgs: (try? JSON.parse(row.text(11))) ?? .object([]),
             labelID: row.isNull(12) ? nil : row.int(12), labelName: row.isNull(13) ? nil : row.text(13), template: row.isNull(14) ? nil : row.text(14))
-        return MailRecord(id: row.int(0), header: header, html: row.text(9), text: row.text(10), created: row.double(15), events: [], deliveries: [])
+        return MailRecord(id: row.int(0), header: header, html: row.text(9), text: row.text(10), created: row.double(15),
+                          events: events(from: row.text(16)), deliveries: [])
     }
 }

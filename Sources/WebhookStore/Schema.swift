@@ -70,13 +70,15 @@ enum Schema {
         ) WITHOUT ROWID;
         """,
         // 4: the sending side (docs/SENDING.md). A mail is one recipient's copy of a send, with
-        // its events; the deliveries an event causes name their mail, and the delivery before
-        // them in the mail's chain to the same webhook (`after_id`), so that a restart keeps
-        // a mail's pushes in order. `sends` remembers request ids for an hour's de-duplication.
+        // its events as a JSON array of [code, time, detail] in its row (one insert for a
+        // recipient instead of one per event: a send's cost is its writes). The deliveries an
+        // event causes name their mail (found through the send's message id, whose index
+        // exists), and the delivery before them in the mail's chain to the same webhook
+        // (`after_id`), so that a restart keeps a mail's pushes in order. `sends` remembers
+        // request ids for an hour's de-duplication.
         """
         ALTER TABLE deliveries ADD COLUMN mail_id INTEGER;
         ALTER TABLE deliveries ADD COLUMN after_id INTEGER;
-        CREATE INDEX deliveries_by_mail ON deliveries(mail_id, id) WHERE mail_id IS NOT NULL;
         CREATE TABLE sends (
             account    TEXT NOT NULL,
             request_id TEXT NOT NULL,
@@ -101,18 +103,11 @@ enum Schema {
             label_id    INTEGER,
             label_name  TEXT,
             template    TEXT,
-            created     REAL NOT NULL
+            created     REAL NOT NULL,
+            events      TEXT NOT NULL
         );
         CREATE INDEX mails_by_account ON mails(account, id);
         CREATE UNIQUE INDEX mails_by_email_id ON mails(account, email_id);
-        CREATE TABLE mail_events (
-            mail_id INTEGER NOT NULL,
-            number  INTEGER NOT NULL,
-            event   INTEGER NOT NULL,
-            time    REAL NOT NULL,
-            detail  TEXT NOT NULL,
-            PRIMARY KEY (mail_id, number)
-        ) WITHOUT ROWID;
         CREATE TABLE templates (
             account TEXT NOT NULL,
             name    TEXT NOT NULL,

@@ -7,12 +7,10 @@ import WhsSupport
 public final class LocalMailing: Mailing {
     public let mailer: Mailer
     let account: String
-    let isInterrupted: () -> Bool
 
-    public init(store: any MailStore & DeliveryStore, dispatcher: Dispatcher, account: String = "local", isInterrupted: @escaping () -> Bool) {
+    public init(store: any MailStore & DeliveryStore, dispatcher: Dispatcher, account: String = "local") {
         mailer = Mailer(store: store, dispatcher: dispatcher)
         self.account = account
-        self.isInterrupted = isInterrupted
     }
 
     public var eventDelay: Double {
@@ -20,10 +18,11 @@ public final class LocalMailing: Mailing {
         set { mailer.eventDelay = newValue }
     }
 
-    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: Bool) throws(WebhookError) -> JSON {
+    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let sent = try mailer.send(account: account, apiUser: try Validation.apiUser(apiUser ?? ""), body, template: template)
-        if wait { try waitFor(sent.deliveryIDs) }
-        return sent.answer
+        guard let wait else { return sent.answer }
+        let watched = try watch(Set(sent.deliveryIDs), messageID: sent.messageID, wait)
+        return answer(sent.answer, settled: sent.deliveryIDs.count - watched.pending, pending: watched.pending)
     }
 
     public func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON {
@@ -45,10 +44,12 @@ public final class LocalMailing: Mailing {
 
     public func mail(_ id: String) throws(WebhookError) -> JSON { try record(id).json }
 
-    public func engage(_ id: String, event: EventType, url: String?, wait: Bool) throws(WebhookError) -> JSON {
+    public func engage(_ id: String, event: EventType, url: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let mailID = try mailer.mailID(account: account, id)
         let started = try mailer.engage(account: account, mail: mailID, event: event, url: url)
-        if wait { try waitFor(started) }
+        let mail = try record(String(mailID))
+        guard let wait else { return mail.json }
+        _ = try watch(Set(started), messageID: mail.header.messageID, wait)
         return try record(String(mailID)).json
     }
 
@@ -62,10 +63,11 @@ public final class LocalMailing: Mailing {
         return found
     }
 
-    /// Blocks until the deliveries settle (or Ctrl-C).
-    func waitFor(_ ids: [Int]) throws(WebhookError) {
-        guard mailer.dispatcher.waitUntilSettled(ids, interrupted: isInterrupted) else {
-            throw .unreachable("interrupted while waiting; the deliveries go on in the background")
+    /// Reads the send's deliveries from the log until `ids` settle or the wait is over.
+    func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
+        guard !ids.isEmpty else { return ([], 0) }
+        return try DeliveryWatcher.watch(ids, wait, pollMicroseconds: 20_000) { () throws(WebhookError) -> [JSON] in
+            try mailer.store.deliveries(account: account, DeliveryQuery(messageID: messageID, limit: Int.max)).map(\.json)
         }
     }
 }

@@ -30,6 +30,8 @@ public final class Mailer: Sendable {
     /// What a send did: the answer and the deliveries it started (none for a repeat).
     public struct Sent: Sendable {
         public let answer: JSON
+        /// The send's message id; "" for a repeat.
+        public let messageID: String
         public let deliveryIDs: [Int]
     }
 
@@ -82,10 +84,10 @@ public final class Mailer: Sendable {
         let plan = PlannedSend(account: account, apiUser: apiUser, requestID: request.requestID, answer: answer, mails: mails, created: now)
         switch try store.recordSend(plan, repeatsSince: now - Mailer.requestIDMemory) {
         case .repeated(let first):
-            return Sent(answer: first, deliveryIDs: [])
+            return Sent(answer: first, messageID: "", deliveryIDs: [])
         case .sent(let chains):
             dispatcher.startChains(chains)
-            return Sent(answer: answer, deliveryIDs: chains.flatMap { $0.map(\.id) })
+            return Sent(answer: answer, messageID: messageID, deliveryIDs: chains.flatMap { $0.map(\.id) })
         }
     }
 

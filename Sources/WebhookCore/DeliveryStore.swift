@@ -89,12 +89,13 @@ public struct OutgoingDelivery: Sendable {
 /// docs/DELIVERY.md, so the shell shows the same shapes either way.
 public protocol EventDelivery: AnyObject {
     /// Fans an event out; `{"message_id", "deliveries": [...]}`. With `wait`, returns once
-    /// every delivery succeeded or ran out of retries.
-    func trigger(_ trigger: EventTrigger, wait: Bool) throws(WebhookError) -> JSON
+    /// every delivery succeeded or ran out of retries, or the wait's time is up (`note` then
+    /// says how many are still pending).
+    func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON
     /// `{"count", "deliveries": [...]}`.
     func deliveries(_ query: DeliveryQuery) throws(WebhookError) -> JSON
     /// Sends delivery `id`'s payload again, as a new delivery; returns it.
-    func redeliver(id: Int, wait: Bool) throws(WebhookError) -> JSON
+    func redeliver(id: Int, wait: DeliveryWait?) throws(WebhookError) -> JSON
     /// The body `trigger` would send, without sending it.
     func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON
     /// The account's app key, which signs the pushes.

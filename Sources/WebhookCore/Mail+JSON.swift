@@ -56,6 +56,14 @@ public func mailsJSON(_ mails: [MailRecord]) -> JSON {
     .object([("count", .int(mails.count)), ("mails", .array(mails.map(\.summaryJSON)))])
 }
 
+/// A send's answer with what its wait saw: `settled` and `pending` deliveries.
+public func answer(_ answer: JSON, settled: Int, pending: Int) -> JSON {
+    guard case .object(var members) = answer else { return answer }
+    members.append(("settled", .int(settled)))
+    members.append(("pending", .int(pending)))
+    return .object(members)
+}
+
 /// `{"count", "templates": [...]}`.
 public func templatesJSON(_ templates: [MailTemplate]) -> JSON {
     .object([("count", .int(templates.count)), ("templates", .array(templates.map(\.json)))])
@@ -68,8 +76,9 @@ public func templatesJSON(_ templates: [MailTemplate]) -> JSON {
 public protocol Mailing: AnyObject {
     /// `{"email_ids", "request_id"}`. `body` is the route's JSON body; `apiUser` the API_USER
     /// it goes out under (nil: the backend's own); with `wait`, returns once every push the
-    /// send caused succeeded or ran out of retries.
-    func send(_ body: JSON, template: Bool, apiUser: String?, wait: Bool) throws(WebhookError) -> JSON
+    /// send caused succeeded or ran out of retries, or the wait's time is up, with `settled`
+    /// and `pending` counts added to the answer.
+    func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON
     /// Seconds between the events of one mail (local backends; a server keeps its own).
     var eventDelay: Double { get set }
     func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON
@@ -82,7 +91,7 @@ public protocol Mailing: AnyObject {
     /// One mail with its timeline.
     func mail(_ id: String) throws(WebhookError) -> JSON
     /// Engagement by hand: an event of a delivered mail, pushed now; the mail afterwards.
-    func engage(_ id: String, event: EventType, url: String?, wait: Bool) throws(WebhookError) -> JSON
+    func engage(_ id: String, event: EventType, url: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON
     /// The body an event of the mail would carry, without sending it.
     func payload(_ id: String, event: EventType, url: String?) throws(WebhookError) -> JSON
 }

@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 import WebhookCore
 import WhsSupport
@@ -46,7 +45,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// Logs one delivery per matching webhook (the event is in its `event`, and its `api_user`
-    /// is empty or the trigger's) and starts them. Returns at once; see `waitUntilSettled`.
+    /// is empty or the trigger's) and starts them. Returns at once; `DeliveryWatcher` waits on the log.
     public func trigger(account: String, _ trigger: EventTrigger) throws(WebhookError) -> TriggerResult {
         let now = Clock.now()
         let body = try EventPayload.build(trigger, at: now)
@@ -121,16 +120,6 @@ public final class Dispatcher: Sendable {
 
     /// How many deliveries this process has yet to settle.
     public var unsettledCount: Int { unsettled.withLock { $0.count } }
-
-    /// Blocks until every one of `ids` succeeded or failed for good; false if `interrupted`
-    /// said to stop first. For callers outside the concurrency pool (the shell's thread).
-    public func waitUntilSettled(_ ids: [Int], interrupted: () -> Bool) -> Bool {
-        while !isSettled(ids) {
-            if interrupted() { return false }
-            usleep(2000)
-        }
-        return true
-    }
 
     /// A delivery being worked on: what to send, once read (a new delivery carries it from
     /// `trigger`; a resumed or copied one reads it from the log when it is due).

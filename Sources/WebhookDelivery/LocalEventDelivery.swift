@@ -5,13 +5,11 @@ import WhsSupport
 public final class LocalEventDelivery: EventDelivery {
     public let dispatcher: Dispatcher
     let account: String
-    let isInterrupted: () -> Bool
 
     /// Resumes the store's pending deliveries (a run that ended before they settled) at once.
-    public init(store: any DeliveryStore, account: String = "local", isInterrupted: @escaping () -> Bool) throws(WebhookError) {
+    public init(store: any DeliveryStore, account: String = "local") throws(WebhookError) {
         dispatcher = Dispatcher(store: store)
         self.account = account
-        self.isInterrupted = isInterrupted
         try dispatcher.resumePending()
     }
 
@@ -22,21 +20,20 @@ public final class LocalEventDelivery: EventDelivery {
 
     public var unsettledCount: Int { dispatcher.unsettledCount }
 
-    public func trigger(_ trigger: EventTrigger, wait: Bool) throws(WebhookError) -> JSON {
+    public func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let result = try dispatcher.trigger(account: account, trigger)
-        guard wait else { return result.json }
-        let settled = try waitFor(result.deliveries, messageID: result.messageID)
-        return TriggerResult(messageID: result.messageID, deliveries: settled, note: result.note).json
+        guard let wait else { return result.json }
+        return try waited(result.json, ids: Set(result.deliveries.map(\.id)), messageID: result.messageID, wait)
     }
 
     public func deliveries(_ query: DeliveryQuery) throws(WebhookError) -> JSON {
         deliveriesJSON(try dispatcher.store.deliveries(account: account, query))
     }
 
-    public func redeliver(id: Int, wait: Bool) throws(WebhookError) -> JSON {
+    public func redeliver(id: Int, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let copy = try dispatcher.redeliver(account: account, id: id)
-        guard wait else { return copy.json }
-        return try waitFor([copy], messageID: copy.messageID).first?.json ?? copy.json
+        guard let wait else { return copy.json }
+        return try watch([copy.id], messageID: copy.messageID, wait).deliveries.first ?? copy.json
     }
 
     public func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON {
@@ -45,14 +42,15 @@ public final class LocalEventDelivery: EventDelivery {
 
     public func appKey() throws(WebhookError) -> String { try dispatcher.appKey(account: account) }
 
-    /// Blocks until the deliveries settle (or Ctrl-C), then reads them back from the log.
-    func waitFor(_ deliveries: [Delivery], messageID: String) throws(WebhookError) -> [Delivery] {
-        let ids = deliveries.map(\.id)
-        guard dispatcher.waitUntilSettled(ids, interrupted: isInterrupted) else {
-            throw .unreachable("interrupted while waiting; the deliveries go on in the background")
+    /// Reads the message's deliveries from the log until `ids` settle or the wait is over.
+    public func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
+        try DeliveryWatcher.watch(ids, wait, pollMicroseconds: 20_000) { () throws(WebhookError) -> [JSON] in
+            try dispatcher.store.deliveries(account: account, DeliveryQuery(messageID: messageID, limit: Int.max)).map(\.json)
         }
-        let wanted = Set(ids)
-        let logged = try dispatcher.store.deliveries(account: account, DeliveryQuery(messageID: messageID, limit: Int.max))
-        return logged.filter { wanted.contains($0.id) }
+    }
+
+    /// A trigger's answer with the deliveries as the wait left them.
+    func waited(_ answer: JSON, ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> JSON {
+        waitedAnswer(answer, try watch(ids, messageID: messageID, wait), wait)
     }
 }

@@ -7,12 +7,10 @@ import WhsSupport
 /// asks and reads its log. `wait` polls the log until the event's deliveries settle.
 public final class RemoteEventDelivery: EventDelivery {
     let remote: RemoteService
-    let isInterrupted: () -> Bool
     static let pollMicroseconds: UInt32 = 100_000
 
-    public init(remote: RemoteService, isInterrupted: @escaping () -> Bool) {
+    public init(remote: RemoteService) {
         self.remote = remote
-        self.isInterrupted = isInterrupted
     }
 
     /// The server keeps its own schedule (`whs serve --retry-delays`).
@@ -23,26 +21,20 @@ public final class RemoteEventDelivery: EventDelivery {
 
     public var unsettledCount: Int { 0 }
 
-    public func trigger(_ trigger: EventTrigger, wait: Bool) throws(WebhookError) -> JSON {
+    public func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let result = try remote.send(.trigger(trigger))
-        guard wait, case .string(let messageID)? = result["message_id"], case .array(let started)? = result["deliveries"] else { return result }
-        let ids = Set(started.compactMap { delivery -> Int? in if case .int(let id)? = delivery["id"] { return id } else { return nil } })
-        let settled = try poll(messageID: messageID, ids: ids)
-        var members: [(key: String, value: JSON)] = []
-        if case .object(let fields) = result {
-            members = fields.map { $0.key == "deliveries" ? ($0.key, .array(settled)) : $0 }
-        }
-        return .object(members)
+        guard let wait, case .string(let messageID)? = result["message_id"], case .array(let started)? = result["deliveries"] else { return result }
+        return waitedAnswer(result, try watch(Set(started.compactMap(DeliveryWatcher.id)), messageID: messageID, wait), wait)
     }
 
     public func deliveries(_ query: DeliveryQuery) throws(WebhookError) -> JSON {
         try remote.send(.deliveries(query))
     }
 
-    public func redeliver(id: Int, wait: Bool) throws(WebhookError) -> JSON {
+    public func redeliver(id: Int, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let copy = try remote.send(.redeliver(id: id))
-        guard wait, case .string(let messageID)? = copy["message_id"], case .int(let newID)? = copy["id"] else { return copy }
-        return try poll(messageID: messageID, ids: [newID]).first ?? copy
+        guard let wait, case .string(let messageID)? = copy["message_id"], case .int(let newID)? = copy["id"] else { return copy }
+        return try watch([newID], messageID: messageID, wait).deliveries.first ?? copy
     }
 
     /// Built here, as the server would build it: the payload does not depend on the account.
@@ -57,15 +49,12 @@ public final class RemoteEventDelivery: EventDelivery {
         return key
     }
 
-    /// Reads the event's deliveries until none of `ids` is pending.
-    func poll(messageID: String, ids: Set<Int>) throws(WebhookError) -> [JSON] {
-        while true {
+    /// Reads the message's deliveries from the server's log until `ids` settle or the wait is over.
+    public func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
+        try DeliveryWatcher.watch(ids, wait, pollMicroseconds: RemoteEventDelivery.pollMicroseconds) { () throws(WebhookError) -> [JSON] in
             let answer = try remote.send(.deliveries(DeliveryQuery(messageID: messageID, limit: DeliveryQuery.maxLimit)))
             guard case .array(let all)? = answer["deliveries"] else { throw Decode.unexpected(answer) }
-            let mine = all.filter { delivery in if case .int(let id)? = delivery["id"] { ids.contains(id) } else { false } }
-            if !mine.contains(where: { $0["state"] == .string(DeliveryState.pending.rawValue) }) { return mine }
-            if isInterrupted() { throw .unreachable("interrupted while waiting; the server goes on delivering") }
-            usleep(RemoteEventDelivery.pollMicroseconds)
+            return all
         }
     }
 }

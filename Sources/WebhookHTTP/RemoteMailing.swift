@@ -8,11 +8,12 @@ import WhsSupport
 /// settle.
 public final class RemoteMailing: Mailing {
     let remote: RemoteService
-    let isInterrupted: () -> Bool
+    /// The server's delivery log, which the waits read.
+    let deliveries: RemoteEventDelivery
 
-    public init(remote: RemoteService, isInterrupted: @escaping () -> Bool) {
+    public init(remote: RemoteService) {
         self.remote = remote
-        self.isInterrupted = isInterrupted
+        deliveries = RemoteEventDelivery(remote: remote)
     }
 
     /// The server keeps its own (`whs serve --event-delay`).
@@ -21,17 +22,26 @@ public final class RemoteMailing: Mailing {
         set {}
     }
 
-    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: Bool) throws(WebhookError) -> JSON {
+    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let connected = remote.remoteEndpoint?.apiUser ?? ""
         if let apiUser, !apiUser.isEmpty, apiUser != connected {
             throw .invalidParameter("on a server, mail goes out under the API_USER you connected as (\(connected)), not \(Validation.quoted(apiUser))")
         }
-        let answer = try remote.send(.send(body, template: template))
-        if wait, case .array(let ids)? = answer["email_ids"], case .string(let first)? = ids.first {
-            guard case .string(let messageID)? = try remote.send(.mail(first))["message_id"] else { throw Decode.unexpected(answer) }
-            try poll(messageID: messageID)
+        let sent = try remote.send(.send(body, template: template))
+        guard let wait, case .array(let ids)? = sent["email_ids"] else { return sent }
+        // The send's deliveries: those of its mails, from the server's log.
+        var messageID = ""
+        var started: Set<Int> = []
+        for case .string(let emailID) in ids {
+            let mail = try remote.send(.mail(emailID))
+            if case .string(let id)? = mail["message_id"] { messageID = id }
+            if case .array(let events)? = mail["events"] {
+                for event in events { if case .array(let list)? = event["deliveries"] { started.formUnion(list.compactMap(DeliveryWatcher.id)) } }
+            }
         }
-        return answer
+        guard !started.isEmpty else { return answer(sent, settled: 0, pending: 0) }
+        let watched = try deliveries.watch(started, messageID: messageID, wait)
+        return answer(sent, settled: started.count - watched.pending, pending: watched.pending)
     }
 
     public func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON {
@@ -44,10 +54,12 @@ public final class RemoteMailing: Mailing {
     public func mails(_ query: MailQuery) throws(WebhookError) -> JSON { try remote.send(.mails(query)) }
     public func mail(_ id: String) throws(WebhookError) -> JSON { try remote.send(.mail(id)) }
 
-    public func engage(_ id: String, event: EventType, url: String?, wait: Bool) throws(WebhookError) -> JSON {
+    public func engage(_ id: String, event: EventType, url: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let mail = try remote.send(.engage(id, event: event, url: url))
-        if wait, case .string(let messageID)? = mail["message_id"] { try poll(messageID: messageID) }
-        return wait ? try remote.send(.mail(id)) : mail
+        guard let wait, case .string(let messageID)? = mail["message_id"], case .array(let events)? = mail["events"],
+              case .array(let caused)? = events.last?["deliveries"] else { return mail }
+        _ = try deliveries.watch(Set(caused.compactMap(DeliveryWatcher.id)), messageID: messageID, wait)
+        return try remote.send(.mail(id))
     }
 
     /// Built here from the server's copy of the mail, as the server would build it.
@@ -63,14 +75,4 @@ public final class RemoteMailing: Mailing {
         return Mailer.payload(event, of: header, url: link)
     }
 
-    /// Reads the send's deliveries until none is pending.
-    func poll(messageID: String) throws(WebhookError) {
-        while true {
-            let answer = try remote.send(.deliveries(DeliveryQuery(messageID: messageID, limit: DeliveryQuery.maxLimit)))
-            guard case .array(let all)? = answer["deliveries"] else { throw Decode.unexpected(answer) }
-            if !all.contains(where: { $0["state"] == .string(DeliveryState.pending.rawValue) }) { return }
-            if isInterrupted() { throw .unreachable("interrupted while waiting; the server goes on delivering") }
-            usleep(RemoteEventDelivery.pollMicroseconds)
-        }
-    }
 }

@@ -145,9 +145,9 @@ final class ExplainingEvents: EventDelivery {
     var retrySchedule = RetrySchedule.standard
     var unsettledCount: Int { 0 }
 
-    func trigger(_ trigger: EventTrigger, wait: Bool) throws(WebhookError) -> JSON { try stop(.trigger(trigger)) }
+    func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.trigger(trigger)) }
     func deliveries(_ query: DeliveryQuery) throws(WebhookError) -> JSON { try stop(.deliveries(query)) }
-    func redeliver(id: Int, wait: Bool) throws(WebhookError) -> JSON { try stop(.redeliver(id: id)) }
+    func redeliver(id: Int, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.redeliver(id: id)) }
     func appKey() throws(WebhookError) -> String { try stop(.appKey) }
     func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON { throw .server(code: 0, status: 0, message: "payload does not call the API") }
 
@@ -169,7 +169,7 @@ final class ExplainingMailing: Mailing {
         return caught
     }
 
-    func send(_ body: JSON, template: Bool, apiUser: String?, wait: Bool) throws(WebhookError) -> JSON { try stop(.send(body, template: template)) }
+    func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.send(body, template: template)) }
     func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON {
         try stop(.putTemplate(name: name, subject: subject, html: html, text: text))
     }
@@ -178,7 +178,7 @@ final class ExplainingMailing: Mailing {
     func deleteTemplate(name: String) throws(WebhookError) -> JSON { try stop(.deleteTemplate(name: name)) }
     func mails(_ query: MailQuery) throws(WebhookError) -> JSON { try stop(.mails(query)) }
     func mail(_ id: String) throws(WebhookError) -> JSON { try stop(.mail(id)) }
-    func engage(_ id: String, event: EventType, url: String?, wait: Bool) throws(WebhookError) -> JSON { try stop(.engage(id, event: event, url: url)) }
+    func engage(_ id: String, event: EventType, url: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.engage(id, event: event, url: url)) }
     func payload(_ id: String, event: EventType, url: String?) throws(WebhookError) -> JSON {
         throw .server(code: 0, status: 0, message: "payload does not call the API")
     }

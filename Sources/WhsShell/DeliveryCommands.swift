@@ -9,7 +9,7 @@ enum DeliveryCommands {
     static let apiUser = ArgumentSpec("api_user", "the API_USER the mail went out under (reaches its webhooks and those of all API_USERs)")
     static let to = ArgumentSpec("to", "the recipient in the payload (default user@example.com)")
     static let data = ArgumentSpec("data", "payload fields to replace, merged into the sample: {subject: \"Hi\"}")
-    static let wait = ArgumentSpec("wait", "true: return once every delivery succeeded or ran out of retries", completion: .words(["true", "false"]))
+    static let wait = ArgumentSpec("wait", "true: return once every delivery settled, at most wait_timeout seconds (a number: that many seconds)", completion: .words(["true", "false"]))
 
     static func all(_ shell: Shell) -> [CommandSpec] {
         // The shell owns its commands: they must not own it back.
@@ -20,7 +20,7 @@ enum DeliveryCommands {
                 usage: "trigger EVENT [api_user=NAME] [to=EMAIL] [data={...}] [wait=true]",
                 positionals: ["event"], arguments: [event, apiUser, to, data, wait]
             ) { call in
-                let result = try shell.events().trigger(try trigger(call), wait: try ArgumentValues.bool(call.argument("wait"), "wait"))
+                let result = try shell.events().trigger(try trigger(call), wait: try shell.deliveryWait(call.argument("wait")))
                 return Value(result)
             },
             CommandSpec(
@@ -60,7 +60,7 @@ enum DeliveryCommands {
                 arguments: [ArgumentSpec("id", "the delivery id (from deliveries)"), wait]
             ) { call in
                 let id = try ArgumentValues.id(call.argument("id"))
-                return Value(try shell.events().redeliver(id: id, wait: try ArgumentValues.bool(call.argument("wait"), "wait")))
+                return Value(try shell.events().redeliver(id: id, wait: try shell.deliveryWait(call.argument("wait"))))
             },
             CommandSpec(
                 name: "app_key", summary: "the key that signs this account's pushes (a secret: reveal() shows it)",

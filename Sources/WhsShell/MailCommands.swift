@@ -6,7 +6,7 @@ import WhsSupport
 /// log, and cause engagement by hand. Each builds the route's JSON body or query and calls the
 /// shell's `Mailing`, so a send is checked by the same rules on every backend.
 enum MailCommands {
-    static let wait = ArgumentSpec("wait", "true: return once every push it caused succeeded or ran out of retries", completion: .words(["true", "false"]))
+    static let wait = DeliveryCommands.wait
     static let mailID = ArgumentSpec("id", "the mail: its id in the mail log or its email id")
     static let engagement = EventType.all.filter { ["open", "click", "unsubscribe", "report_spam"].contains($0.name) }.map(\.name)
 
@@ -49,7 +49,7 @@ enum MailCommands {
             ) { call in
                 let (body, template) = try sendBody(call)
                 let apiUser = try ArgumentValues.string(call.argument("api_user"), "api_user")
-                return Value(try shell.mailing().send(body, template: template, apiUser: apiUser, wait: try ArgumentValues.bool(call.argument("wait"), "wait")))
+                return Value(try shell.mailing().send(body, template: template, apiUser: apiUser, wait: try shell.deliveryWait(call.argument("wait"))))
             },
             CommandSpec(name: "templates", summary: "the stored templates sendtemplate sends from", usage: "templates") { _ in
                 Value(try shell.mailing().templates())
@@ -110,7 +110,7 @@ enum MailCommands {
             ) { call in
                 Value(try shell.mailing().engage(
                     try mailName(call), event: try ArgumentValues.event(call.argument("event")),
-                    url: try ArgumentValues.string(call.argument("url"), "url"), wait: try ArgumentValues.bool(call.argument("wait"), "wait")))
+                    url: try ArgumentValues.string(call.argument("url"), "url"), wait: try shell.deliveryWait(call.argument("wait"))))
             },
         ]
     }

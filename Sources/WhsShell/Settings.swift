@@ -18,6 +18,9 @@ public struct Settings {
     public var retrySchedule: RetrySchedule = .standard
     /// Seconds between the events of one sent mail (`set event_delay 0`), on a local store.
     public var eventDelay = 0.2
+    /// The longest `wait=true` waits for deliveries to settle, in seconds (`set wait_timeout 30`):
+    /// a retry schedule runs for hours, a statement should not.
+    public var waitTimeout = 30.0
 
     public init() {}
 
@@ -31,6 +34,7 @@ public struct Settings {
         // Free-form: seconds separated by commas; the values are examples for completion.
         ("retry_delays", ["0.2,0.5,1", "none", RetrySchedule.standard.description]),
         ("event_delay", ["0", "0.2", "1"]),
+        ("wait_timeout", ["5", "30", "300"]),
     ]
 
     public func value(of name: String) -> String? {
@@ -42,6 +46,7 @@ public struct Settings {
         case "color": color.rawValue
         case "retry_delays": retrySchedule.description
         case "event_delay": RetrySchedule.format(eventDelay)
+        case "wait_timeout": RetrySchedule.format(waitTimeout)
         default: nil
         }
     }
@@ -62,6 +67,13 @@ public struct Settings {
                 throw CommandFailure("event_delay must be seconds from 0 to 3600, got '\(value)'")
             }
             eventDelay = seconds
+            return
+        }
+        if name == "wait_timeout" {
+            guard let seconds = Double(value), seconds > 0, seconds <= 86400 else {
+                throw CommandFailure("wait_timeout must be seconds, more than 0 and at most 86400, got '\(value)'")
+            }
+            waitTimeout = seconds
             return
         }
         guard choice.values.contains(value) else {

@@ -77,6 +77,26 @@ public final class Shell {
         return made
     }
 
+    /// What `wait=` asks for: `true` waits up to `set wait_timeout`, a number that many
+    /// seconds. At a terminal (or with `--echo`) each attempt is shown as it happens, like
+    /// `stripe listen`; Ctrl-C stops the wait, not the deliveries.
+    func deliveryWait(_ value: Value?) throws -> DeliveryWait? {
+        let timeout: Double
+        switch value {
+        case nil, .null?, .bool(false)?, .string("off")?, .string("no")?: return nil
+        case .bool(true)?, .string("on")?, .string("yes")?: timeout = settings.waitTimeout
+        case .int(let seconds)? where seconds > 0: timeout = Double(seconds)
+        case .double(let seconds)? where seconds > 0: timeout = seconds
+        case let other?: throw CommandFailure("wait must be true, false or a number of seconds, got \(other.literal)")
+        }
+        let renderer = self.renderer
+        let progress: ((String) -> Void)? = out.isTerminal || settings.echo ? { [out] line in
+            out.line(renderer.dim(line))
+            out.flush()
+        } : nil
+        return DeliveryWait(timeout: timeout, progress: progress, isInterrupted: { Signals.isInterruptRequested })
+    }
+
     /// After `set`: settings that live in other parts take their new values.
     func settingsChanged() {
         eventsIfMade?.retrySchedule = settings.retrySchedule

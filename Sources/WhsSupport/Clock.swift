@@ -20,6 +20,31 @@ public enum Clock {
         return "\(String(year).leftPadded(4))-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second)).\(String(ms % 1000).leftPadded(3))Z"
     }
 
+    /// Unix seconds of `2026-11-26T17:03:04.512Z` (the form `iso8601` writes); nil for anything else.
+    public static func seconds(fromISO8601 text: String) -> Double? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23) else { return nil }
+        // Howard Hinnant's days-from-civil, the inverse of `civilDate`.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Double(days * 86_400 + hour * 3600 + minute * 60 + second) + Double(millis) / 1000
+    }
+
     /// Year, month and day of a day count since 1970-01-01 (Howard Hinnant's days-to-civil).
     static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
         let z = daysSinceEpoch + 719_468

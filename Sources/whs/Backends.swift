@@ -39,8 +39,8 @@ enum Backends {
         case .server(let url, let apiUser, let apiKey):
             let service = try remote(url: url, apiUser: apiUser, apiKey: apiKey)
             return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]",
-                              makeEvents: { RemoteEventDelivery(remote: service, isInterrupted: { Signals.isInterruptRequested }) },
-                              makeMailing: { _ in RemoteMailing(remote: service, isInterrupted: { Signals.isInterruptRequested }) })
+                              makeEvents: { RemoteEventDelivery(remote: service) },
+                              makeMailing: { _ in RemoteMailing(remote: service) })
         }
     }
 
@@ -48,11 +48,11 @@ enum Backends {
     static func local<Store: DeliveryStore & MailStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
         Connection(
             service: store.localAccount, label: label,
-            makeEvents: { try LocalEventDelivery(store: store, isInterrupted: { Signals.isInterruptRequested }) },
+            makeEvents: { try LocalEventDelivery(store: store) },
             makeMailing: { events in
                 // Mail shares the delivery side's dispatcher, so every push of this shell is in one queue.
                 guard let local = events as? LocalEventDelivery else { throw WebhookError.routeNotFound("this backend does not send mail") }
-                return LocalMailing(store: store, dispatcher: local.dispatcher, isInterrupted: { Signals.isInterruptRequested })
+                return LocalMailing(store: store, dispatcher: local.dispatcher)
             })
     }
 

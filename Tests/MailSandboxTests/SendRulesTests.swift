@@ -87,13 +87,13 @@ import WhsTestSupport
     /// The three backends, each on a fresh store with one webhook for every event.
     static func backends(_ directory: TemporaryDirectory) throws -> [(String, Mailing, LiveServer?)] {
         func local(_ store: any MailStore & DeliveryStore) -> Mailing {
-            LocalMailing(store: store, dispatcher: Dispatcher(store: store), isInterrupted: { false })
+            LocalMailing(store: store, dispatcher: Dispatcher(store: store))
         }
         let sqlite = try SQLiteStore(path: directory.path + "/rules.sqlite")
         let server = try LiveServer()
         let remote = try RemoteService(baseURL: server.baseURL, apiUser: "api_user", apiKey: "api_key", isInterrupted: { false })
         return [("memory", local(MemoryStore()), nil), ("sqlite", local(sqlite), nil),
-                ("server", RemoteMailing(remote: remote, isInterrupted: { false }), server)]
+                ("server", RemoteMailing(remote: remote), server)]
     }
 
     @Test func everyRuleOnEveryBackend() throws {
@@ -103,7 +103,7 @@ import WhsTestSupport
             for row in Self.rows {
                 let body = try JSON.parse(row.body)
                 do {
-                    _ = try mailing.send(body, template: row.template, apiUser: nil, wait: false)
+                    _ = try mailing.send(body, template: row.template, apiUser: nil, wait: nil)
                     Issue.record("\(name): \(row.description) was accepted")
                 } catch {
                     #expect(error.code == row.code, "\(name): \(row.description): \(error.message)")
@@ -111,7 +111,7 @@ import WhsTestSupport
             }
             // Nothing of any refused send reached the log; the valid one goes through.
             #expect(try mailing.mails(MailQuery()) == .object([("count", .int(0)), ("mails", .array([]))]), "\(name)")
-            let sent = try mailing.send(try JSON.parse(Self.valid), template: false, apiUser: nil, wait: false)
+            let sent = try mailing.send(try JSON.parse(Self.valid), template: false, apiUser: nil, wait: nil)
             guard case .array(let ids)? = sent["email_ids"] else { Issue.record("\(name): \(sent.text)"); continue }
             #expect(ids.count == 2, "\(name)")
         }

@@ -254,3 +254,38 @@ def test_the_app_key_is_a_secret_in_the_shell(store):
     _, out, _ = whs("--store", store, "-c", "$k = app_key\nprint $k\nprint type($k)")
     assert app_key(store) not in out
     assert out.splitlines()[-1] == "secret"
+
+
+def test_a_wait_ends_within_its_timeout_with_the_pending_delivery_in_its_value(store, receiver):
+    """A receiver that never answers: `wait=true` returns after `set wait_timeout`, not after
+    the retry schedule (hours), and its value says what is still pending. The same through a
+    server."""
+    silent = receiver(hang=True)
+    started = time.monotonic()
+    shown = whs_json(store, f"""
+        add {silent.url()} events=deliver
+        set wait_timeout 1.5
+        trigger deliver wait=true
+    """)
+    elapsed = time.monotonic() - started
+    result = shown[-1]
+    assert elapsed < 6, elapsed
+    assert result["deliveries"][0]["state"] == "pending"
+    assert "1 delivery is still pending after 1.5 s" in result["note"]
+    # A number of seconds is a wait of its own.
+    started = time.monotonic()
+    result = whs_json(store, "trigger deliver wait=0.5")[-1]
+    assert time.monotonic() - started < 5 and "after 0.5 s" in result["note"]
+
+    server = Server(store)
+    try:
+        server.call("POST", "/v1/webhooks", "alice", {"url": silent.url("/remote"), "event": [1]})
+        started = time.monotonic()
+        _, out, _ = whs("--url", server.base, "--api-user", "alice", "--json", "-c", "trigger deliver wait=1",
+                        env={"WHS_API_KEY": "alice-key"})
+        result = json.loads(out.strip().splitlines()[-1])
+        assert time.monotonic() - started < 6
+        assert result["deliveries"][0]["state"] == "pending" and "still pending after 1 s" in result["note"]
+    finally:
+        server.close()
+

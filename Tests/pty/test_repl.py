@@ -342,3 +342,33 @@ def test_ctrl_r_searches_history():
     t.key("enter")
     t.pump(0.5)
     assert t.text().count("\nneedle in the haystack") == 2, t.text()
+
+
+def test_a_delivery_wait_shows_each_attempt_and_ctrl_c_returns_at_once():
+    """`trigger ... wait=true` at a terminal shows each attempt as it happens (a receiver
+    that refuses), and Ctrl-C ends the wait at once, leaving the retries to go on."""
+    import socket
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens: every push is refused at once
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line(f"add http://127.0.0.1:{port}/hook events=deliver")
+    t.wait_for_prompt()
+    t.line("set retry_delays 0.5,0.5,60")
+    t.wait_for_prompt()
+    t.line("trigger deliver wait=true")
+    t.wait_for(f"deliver  http://127.0.0.1:{port}/hook  connection refused")
+    t.wait_for("(retry in 0.5 s)")
+    # The third attempt comes a second later, while the statement still waits.
+    deadline = time.monotonic() + 5
+    while t.text().count("connection refused") < 3 and time.monotonic() < deadline:
+        t.pump(0.1)
+    assert t.text().count("connection refused") == 3, t.text()
+    assert "(retry in 60 s)" in t.text()
+    started = time.monotonic()
+    t.key("ctrl-c")
+    t.wait_for("interrupted while waiting")
+    assert time.monotonic() - started < 2
+    t.wait_for_prompt()

@@ -1,3 +1,5 @@
+import WhsSupport
+
 /// How long to wait before each retry, in seconds: the first entry before the first retry.
 /// Up to 7 retries (API.md, "Event push"); a failed push has 1 + `delays.count` attempts.
 public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
@@ -21,7 +23,8 @@ public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
         self.delays = delays
     }
 
-    /// `0.2,0.5,1` (seconds, comma separated); `none` or empty for no retries.
+    /// `0.2,0.5,1` (seconds, comma separated) or durations (`5s,30s,2m`); `none` or empty for
+    /// no retries.
     public init(parsing text: String) throws(RetryScheduleError) {
         let trimmed = text.filter { $0 != " " }
         if trimmed.isEmpty || trimmed == "none" {
@@ -30,8 +33,8 @@ public struct RetrySchedule: Sendable, Equatable, CustomStringConvertible {
         }
         var delays: [Double] = []
         for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let delay = Double(part) else {
-                throw RetryScheduleError(message: "retry delays are seconds separated by commas (e.g. 0.2,0.5,1), got \"\(text)\"")
+            guard let delay = DurationText.seconds(String(part)) else {
+                throw RetryScheduleError(message: "retry delays are seconds or durations separated by commas (e.g. 0.2,0.5,1 or 5s,30s,2m), got \"\(text)\"")
             }
             delays.append(delay)
         }

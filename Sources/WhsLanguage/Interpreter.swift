@@ -1,3 +1,6 @@
+import Glibc
+import WhsSupport
+
 /// Runs statements. One interpreter is one session: its variables live as long as it does and
 /// every statement, from a file, `-c`, a pipe or the prompt, sees the same ones.
 public final class Interpreter {
@@ -147,6 +150,23 @@ public final class Interpreter {
             return .breakLoop
         case .continueLoop:
             return .continueLoop
+        case .sleep(let expression):
+            try pause(try seconds(expression, what: "sleep", in: statement), in: statement)
+            return .normal(.null)
+        case .wait(let condition, let conditionText, let timeoutExpression, let everyExpression):
+            let timeout = try timeoutExpression.map { try seconds($0, what: "wait timeout=", in: statement) } ?? Interpreter.defaultWaitTimeout
+            let every = try everyExpression.map { try seconds($0, what: "wait every=", in: statement) } ?? Interpreter.defaultWaitEvery
+            let deadline = WhsSupport.Clock.now() + timeout
+            while true {
+                let last = try evaluate(condition, in: statement)
+                if last.isTruthy { return .normal(.null) }
+                guard WhsSupport.Clock.now() + every <= deadline else {
+                    throw RuntimeError.assertion(Diagnostic(
+                        "wait timed out after \(DurationText.format(timeout)): \(conditionText) (last value: \(last.literal))",
+                        in: statement.source, at: statement.range.lowerBound))
+                }
+                try pause(every, in: statement)
+            }
         case .assertion(let condition, let conditionText, let messageExpression):
             guard try !evaluate(condition, in: statement).isTruthy else { return .normal(.null) }
             var message = "assertion failed: \(conditionText)"
@@ -229,6 +249,35 @@ public final class Interpreter {
     /// a loop of slow commands is still asked on every step.
     var interruptCountdown = 0
     static let interruptPollInterval = 256
+
+    /// `wait` without `timeout=`: long enough for a push and its first retries, short enough
+    /// for CI.
+    public static let defaultWaitTimeout = 10.0
+    public static let defaultWaitEvery = 0.1
+
+    /// Seconds of a duration (`250ms`) or a number of seconds, for `sleep` and `wait`.
+    private func seconds(_ expression: Expression, what: String, in statement: Statement) throws -> Double {
+        let value = try evaluate(expression, in: statement)
+        switch value {
+        case .duration(let duration) where duration.seconds >= 0: return duration.seconds
+        case .int(let number) where number >= 0: return Double(number)
+        case .double(let number) where number >= 0 && number.isFinite: return number
+        default:
+            throw EvaluationError(message: "\(what) takes a duration (250ms, 5s, 2m, 1h) or seconds, got \(value.typeName) \(value.literal)",
+                                  at: statement.range.lowerBound)
+        }
+    }
+
+    /// Sleeps, waking every 20 ms to see whether Ctrl-C asked to stop.
+    private func pause(_ seconds: Double, in statement: Statement) throws(RuntimeError) {
+        let end = WhsSupport.Clock.now() + seconds
+        while true {
+            if isInterrupted() { throw .interrupted(Diagnostic("interrupted", in: statement.source, at: statement.range.lowerBound)) }
+            let left = end - WhsSupport.Clock.now()
+            if left <= 0 { return }
+            usleep(UInt32(min(left, 0.02) * 1_000_000))
+        }
+    }
 
     private func checkInterrupt(_ statement: Statement) throws(RuntimeError) {
         interruptCountdown -= 1

@@ -54,6 +54,7 @@ enum Operators {
         case let (.secret(x), .string(y)), let (.string(x), .secret(y)), let (.secret(x), .secret(y)):
             return .secret(x + y)
         case let (.list(x), .list(y)): return .list(x + y)
+        case let (.duration(x), .duration(y)): return .duration(Duration(seconds: x.seconds + y.seconds))
         default:
             if let x = number(a), let y = number(b) { return .double(x + y) }
             let hint = (a.isText || b.isText) ? " (use str() or \"${...}\" to join text and other values)" : ""
@@ -62,6 +63,7 @@ enum Operators {
     }
 
     static func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value, at: Int) throws -> Value {
+        if let duration = try durationArithmetic(op, a, b, at: at) { return duration }
         guard let x = number(a), let y = number(b) else {
             throw EvaluationError(message: "cannot use \(op.rawValue) on \(a.typeName) and \(b.typeName)", at: at)
         }
@@ -77,10 +79,34 @@ enum Operators {
         }
     }
 
-    /// `<` and friends: numbers with numbers, strings with strings; anything else is an error.
+    /// Durations subtract from durations and scale by numbers (`2 * 5s`, `1m / 4`); a
+    /// duration divided by a duration is their ratio. nil when neither side is a duration.
+    static func durationArithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value, at: Int) throws -> Value? {
+        switch (op, a, b) {
+        case let (.subtract, .duration(x), .duration(y)): return .duration(Duration(seconds: x.seconds - y.seconds))
+        case let (.multiply, .duration(x), other), let (.multiply, other, .duration(x)):
+            guard let factor = number(other) else { break }
+            return .duration(Duration(seconds: x.seconds * factor))
+        case let (.divide, .duration(x), .duration(y)):
+            guard y.seconds != 0 else { throw EvaluationError(message: "division by zero", at: at) }
+            return .double(x.seconds / y.seconds)
+        case let (.divide, .duration(x), other):
+            guard let divisor = number(other) else { break }
+            guard divisor != 0 else { throw EvaluationError(message: "division by zero", at: at) }
+            return .duration(Duration(seconds: x.seconds / divisor))
+        default:
+            guard case .duration = a else { if case .duration = b { break }; return nil }
+        }
+        throw EvaluationError(message: "cannot use \(op.rawValue) on \(a.typeName) and \(b.typeName)", at: at)
+    }
+
+    /// `<` and friends: numbers with numbers, strings with strings, durations with durations;
+    /// anything else is an error.
     static func compare(_ op: BinaryOperator, _ a: Value, _ b: Value, at: Int) throws -> Bool {
         let order: Int
-        if let x = number(a), let y = number(b) {
+        if case .duration(let x) = a, case .duration(let y) = b {
+            order = x.seconds < y.seconds ? -1 : (x.seconds > y.seconds ? 1 : 0)
+        } else if let x = number(a), let y = number(b) {
             order = x < y ? -1 : (x > y ? 1 : 0)
         } else if let x = a.text, let y = b.text {
             order = x < y ? -1 : (x > y ? 1 : 0)

@@ -142,6 +142,28 @@ struct Parser {
         try parseStatements(inBlock: false)
     }
 
+    /// wait = "wait" expr { ( "timeout" | "every" ) "=" expr } ;   (no white space around "=")
+    mutating func parseWait() throws(ParseFailure) -> StatementKind {
+        take(try peek(.value))
+        let conditionStart = try peek(.value).start
+        let condition = try parseExpression()
+        let conditionText = source.slice(conditionStart..<lastEnd)
+        var options: [String: Expression] = [:]
+        while true {
+            let token = try peek(.operator)
+            guard case .name(let option) = token.kind, byte(token.end) == UInt8(ascii: "=") else { break }
+            guard option == "timeout" || option == "every" else {
+                throw fail("wait: unknown option \"\(option)\"\(Suggestion.hint(for: option, in: ["timeout", "every"])) (it takes timeout= and every=)", at: token)
+            }
+            guard options[option] == nil else { throw fail("wait: \(option)= given twice", at: token) }
+            take(token)
+            position += 1  // the "="
+            lastEnd = position
+            options[option] = try parseExpression()
+        }
+        return .wait(condition: condition, conditionText: conditionText, timeout: options["timeout"], every: options["every"])
+    }
+
     /// block = "{" { statement ( NEWLINE | ";" ) } "}" ;  (the part inside the braces)
     mutating func parseStatements(inBlock: Bool) throws(ParseFailure) -> [Statement] {
         var statements: [Statement] = []
@@ -167,7 +189,8 @@ struct Parser {
         }
     }
 
-    /// statement = assignment | if | for | while | "break" | "continue" | assert | command | expr ;
+    /// statement = assignment | if | for | while | "break" | "continue" | assert | sleep | wait
+    ///           | command | expr ;
     mutating func parseStatement() throws(ParseFailure) -> Statement {
         let token = try peek(.value)
         try enter(at: token.start)
@@ -194,6 +217,11 @@ struct Parser {
             } else {
                 kind = .expression(try parseExpression())
             }
+        case .name("sleep") where !isCall(token):
+            take(token)
+            kind = .sleep(try parseExpression())
+        case .name("wait") where !isCall(token):
+            kind = try parseWait()
         case .name where !isCall(token):
             kind = .command(try parseCommand())
         default:
@@ -410,6 +438,7 @@ struct Parser {
         switch token.kind {
         case .integer(let number): value = .int(number)
         case .decimal(let number): value = .double(number)
+        case .duration(let seconds, let text): value = .duration(Duration(seconds: seconds, text: text))
         case .name(let word) where !isCall(token): value = .string(word)
         case .bareword(let word) where !(word.utf8.first.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? true):
             value = .string(word)
@@ -581,6 +610,7 @@ struct Parser {
         switch token.kind {
         case .integer(let number): take(token); return .literal(.int(number))
         case .decimal(let number): take(token); return .literal(.double(number))
+        case .duration(let seconds, let text): take(token); return .literal(.duration(Duration(seconds: seconds, text: text)))
         case .keyword(.true): take(token); return .literal(.bool(true))
         case .keyword(.false): take(token); return .literal(.bool(false))
         case .keyword(.null): take(token); return .literal(.null)

@@ -1,3 +1,4 @@
+import WhsSupport
 /// Turns source bytes into tokens, one at a time, at the offset the parser asks for.
 /// Two modes: where a value is expected, words run on as barewords (`https://x/#top`,
 /// `/tmp/a.whs`, `example.com`); where an operator is expected, `/`, `.` and `[` are operators.
@@ -21,7 +22,7 @@ struct Scanner {
     func sameInBothModes(_ token: Token) -> Bool {
         switch token.kind {
         case .slash, .dot, .unexpected, .bareword: return false
-        case .name, .keyword, .integer, .decimal:
+        case .name, .keyword, .integer, .decimal, .duration:
             guard let next = byte(token.end) else { return true }
             return !isWordByte(next)
         default: return true
@@ -174,6 +175,15 @@ struct Scanner {
             isDecimal = true
             end += 1
             digits()
+        }
+        // A unit right after the digits makes a duration: `250ms`, `5s`, `2m`, `1h`, `1.5s`.
+        for unit in DurationText.units {
+            let suffix = Array(unit.suffix.utf8)
+            guard end + suffix.count <= bytes.count, Array(bytes[end..<(end + suffix.count)]) == suffix else { continue }
+            if let after = byte(end + suffix.count), isWordByte(after), !isNumberTerminator(after) { continue }
+            let text = String(decoding: bytes[start..<(end + suffix.count)], as: UTF8.self)
+            guard let seconds = DurationText.seconds(text) else { break }
+            return Token(kind: .duration(seconds, text), start: start, end: end + suffix.count, spaceBefore: spaced)
         }
         if let next = byte(end), isWordByte(next), !isNumberTerminator(next) {
             return scanBareword(from: start, spaced: spaced)

@@ -90,4 +90,8 @@ indirect enum StatementKind {
     case breakLoop
     case continueLoop
     case assertion(condition: Expression, conditionText: String, message: Expression?)
+    /// `sleep DURATION`.
+    case sleep(Expression)
+    /// `wait CONDITION [timeout=DURATION] [every=DURATION]`.
+    case wait(condition: Expression, conditionText: String, timeout: Expression?, every: Expression?)
 }

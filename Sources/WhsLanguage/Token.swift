@@ -12,6 +12,8 @@ struct Token: Equatable {
         case variable(String)
         case integer(Int)
         case decimal(Double)
+        /// `250ms`, `5s`, `2m`, `1h`: seconds and the text as written.
+        case duration(Double, String)
         /// A string literal; interpolated parts point back into the source.
         case string([StringPiece])
         /// Letters, digits and `_` starting with a letter or `_`: a command, function, argument
@@ -100,6 +102,7 @@ extension Token.Kind {
         case .variable(let name): "variable $\(name)"
         case .integer(let value): "number \(value)"
         case .decimal(let value): "number \(value)"
+        case .duration(_, let text): "duration \(text)"
         case .string: "string"
         case .name(let name): "'\(name)'"
         case .bareword(let word): "'\(word)'"

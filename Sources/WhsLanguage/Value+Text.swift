@@ -20,6 +20,7 @@ extension Value {
         case .double(let number): Value.format(number)
         case .string(let text): JSON.quote(text)
         case .secret: Value.mask
+        case .duration(let duration): duration.text
         case .list(let items): "[" + items.map(\.literal).joined(separator: ", ") + "]"
         case .object(let object):
             "{" + object.pairs.map { "\(Value.key($0.key)): \($0.value.literal)" }.joined(separator: ", ") + "}"

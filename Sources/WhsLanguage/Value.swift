@@ -11,6 +11,8 @@ public enum Value: Sendable, Equatable {
     case object(Object)
     /// A string that every output shows as `••••••`; only `reveal()` gives its text back.
     case secret(String)
+    /// `250ms`, `5s`, `2m`, `1h`: a length of time, printed as written.
+    case duration(Duration)
 
     public static let mask = "••••••"
 
@@ -25,6 +27,7 @@ public enum Value: Sendable, Equatable {
         case .list(let items): !items.isEmpty
         case .object(let object): !object.isEmpty
         case .secret(let text): !text.isEmpty
+        case .duration(let duration): duration.seconds != 0
         }
     }
 
@@ -39,6 +42,7 @@ public enum Value: Sendable, Equatable {
         case .list: "list"
         case .object: "object"
         case .secret: "secret"
+        case .duration: "duration"
         }
     }
 
@@ -82,9 +86,38 @@ public enum Value: Sendable, Equatable {
         case let (.string(x), .string(y)), let (.secret(x), .secret(y)), let (.string(x), .secret(y)), let (.secret(x), .string(y)): x == y
         case let (.list(x), .list(y)): x == y
         case let (.object(x), .object(y)): x == y
+        case let (.duration(x), .duration(y)): x.seconds == y.seconds
         default: false
         }
     }
+}
+
+/// A length of time (`250ms`, `1.5s`): its seconds, and the unit it was written in, so it
+/// prints as written. The unit, not the text, is kept: a `Value` stays as small as it was
+/// (bench/loop). Two durations are equal when they are as long (`1m == 60s`).
+public struct Duration: Sendable, Equatable {
+    public let seconds: Double
+    /// An index into `DurationText.units`; nil for a duration made by arithmetic, which is
+    /// written the shortest way (`1m`, `1.25s`, `250ms`).
+    let unit: UInt8?
+
+    /// A literal: `text` is how it was written (`1.5s`).
+    public init(seconds: Double, text: String) {
+        self.seconds = seconds
+        unit = DurationText.units.firstIndex { text.hasSuffix($0.suffix) }.map(UInt8.init)
+    }
+
+    public init(seconds: Double) {
+        self.seconds = seconds
+        unit = nil
+    }
+
+    public var text: String {
+        guard let unit else { return DurationText.format(seconds) }
+        return DurationText.format(seconds, in: Int(unit))
+    }
+
+    public static func == (a: Duration, b: Duration) -> Bool { a.seconds == b.seconds }
 }
 
 /// An object: keys keep the order they were written in, like the API's JSON. Small objects
@@ -158,6 +191,7 @@ extension Value {
         case .secret(let text): .string(revealSecrets ? text : Value.mask)
         case .list(let items): .array(items.map { $0.json(revealSecrets: revealSecrets) })
         case .object(let object): .object(object.pairs.map { ($0.key, $0.value.json(revealSecrets: revealSecrets)) })
+        case .duration(let duration): .string(duration.text)
         }
     }
 

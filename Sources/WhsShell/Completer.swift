@@ -11,7 +11,7 @@ public struct Completer {
 
     public init(interpreter: Interpreter) { self.interpreter = interpreter }
 
-    static let statementKeywords = ["if", "for", "while", "assert"]
+    static let statementKeywords = ["if", "for", "while", "assert", "sleep", "wait"]
 
     public func complete(_ text: String) -> EditLineReader.Completion {
         let statement = Completer.currentStatement(text)

@@ -35,7 +35,8 @@ enum Help {
             lines.append("  \(command.name)\(String(repeating: " ", count: width - command.name.count))  \(command.summary)")
         }
         lines.append("")
-        lines.append("Statements: $x = ..., if/elif/else, for $x in ..., while, break, continue, assert COND[, MESSAGE]")
+        lines.append("Statements: $x = ..., if/elif/else, for $x in ..., while, break, continue, assert COND[, MESSAGE],")
+        lines.append("  sleep DURATION, wait COND [timeout=DURATION] [every=DURATION]; durations: 250ms, 5s, 2m, 1h")
         lines.append("help COMMAND explains one command; help functions lists the functions.")
         return lines.joined(separator: "\n")
     }

@@ -63,15 +63,15 @@ public struct Settings {
             return
         }
         if name == "event_delay" {
-            guard let seconds = Double(value), seconds >= 0, seconds <= 3600 else {
-                throw CommandFailure("event_delay must be seconds from 0 to 3600, got '\(value)'")
+            guard let seconds = DurationText.seconds(value), seconds >= 0, seconds <= 3600 else {
+                throw CommandFailure("event_delay must be seconds or a duration from 0 to 1h, got '\(value)'")
             }
             eventDelay = seconds
             return
         }
         if name == "wait_timeout" {
-            guard let seconds = Double(value), seconds > 0, seconds <= 86400 else {
-                throw CommandFailure("wait_timeout must be seconds, more than 0 and at most 86400, got '\(value)'")
+            guard let seconds = DurationText.seconds(value), seconds > 0, seconds <= 86400 else {
+                throw CommandFailure("wait_timeout must be seconds or a duration, more than 0 and at most 24h, got '\(value)'")
             }
             waitTimeout = seconds
             return

@@ -87,7 +87,8 @@ public final class Shell {
         case .bool(true)?, .string("on")?, .string("yes")?: timeout = settings.waitTimeout
         case .int(let seconds)? where seconds > 0: timeout = Double(seconds)
         case .double(let seconds)? where seconds > 0: timeout = seconds
-        case let other?: throw CommandFailure("wait must be true, false or a number of seconds, got \(other.literal)")
+        case .duration(let duration)? where duration.seconds > 0: timeout = duration.seconds
+        case let other?: throw CommandFailure("wait must be true, false or a duration (5s), got \(other.literal)")
         }
         let renderer = self.renderer
         let progress: ((String) -> Void)? = out.isTerminal || settings.echo ? { [out] line in

@@ -372,3 +372,23 @@ def test_a_delivery_wait_shows_each_attempt_and_ctrl_c_returns_at_once():
     t.wait_for("interrupted while waiting")
     assert time.monotonic() - started < 2
     t.wait_for_prompt()
+
+
+def test_ctrl_c_interrupts_a_wait_and_a_sleep():
+    t = Terminal("--memory", "--quiet")
+    t.wait_for_prompt()
+    t.line("wait 1 == 2 timeout=1h")
+    time.sleep(0.5)
+    started = time.monotonic()
+    t.key("ctrl-c")
+    t.wait_for("interrupted")
+    assert time.monotonic() - started < 2
+    t.wait_for_prompt()
+    t.line("sleep 1h")
+    time.sleep(0.5)
+    started = time.monotonic()
+    t.key("ctrl-c")
+    t.pump(0.5)
+    assert t.text().count("interrupted") >= 2, t.text()
+    assert time.monotonic() - started < 2
+    t.wait_for_prompt()

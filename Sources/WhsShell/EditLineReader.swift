@@ -149,14 +149,9 @@ public final class EditLineReader: LineReader {
             return UInt8(CC_REFRESH)
         }
         if completion.candidates.count == 1 { return UInt8(CC_REFRESH) }
-        let listing = "\n" + Completer.columns(completion.candidates, width: terminalWidth()) + "\n"
+        let listing = "\n" + Completer.columns(completion.candidates, width: Terminal.columns() ?? 80) + "\n"
         _ = listing.withCString { Glibc.write(1, $0, strlen($0)) }
         return UInt8(CC_REDISPLAY)
     }
 
-    private func terminalWidth() -> Int {
-        var size = winsize()
-        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        return 80
-    }
 }

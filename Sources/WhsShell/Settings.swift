@@ -8,12 +8,16 @@ public struct Settings {
     public enum Format: String, CaseIterable { case table, json }
     public enum OnError: String, CaseIterable { case stop, `continue` }
     public enum Color: String, CaseIterable { case auto, on, off }
+    /// psql's `\x`: rows as `key: value` blocks always (on), never (off), or when a table
+    /// cannot fit the terminal even with its cells cut (auto).
+    public enum Expanded: String, CaseIterable { case auto, on, off }
 
     public var format: Format = .table
     public var onError: OnError = .stop
     public var echo = false
     public var timing = false
     public var color: Color = .auto
+    public var expanded: Expanded = .auto
     /// Seconds before each retry of a failed push (`set retry_delays 0.2,0.5,1`).
     public var retrySchedule: RetrySchedule = .standard
     /// Seconds between the events of one sent mail (`set event_delay 0`), on a local store.
@@ -31,6 +35,7 @@ public struct Settings {
         ("echo", ["on", "off"]),
         ("timing", ["on", "off"]),
         ("color", Color.allCases.map(\.rawValue)),
+        ("expanded", Expanded.allCases.map(\.rawValue)),
         // Free-form: seconds separated by commas; the values are examples for completion.
         ("retry_delays", ["0.2,0.5,1", "none", RetrySchedule.standard.description]),
         ("event_delay", ["0", "0.2", "1"]),
@@ -44,6 +49,7 @@ public struct Settings {
         case "echo": echo ? "on" : "off"
         case "timing": timing ? "on" : "off"
         case "color": color.rawValue
+        case "expanded": expanded.rawValue
         case "retry_delays": retrySchedule.description
         case "event_delay": RetrySchedule.format(eventDelay)
         case "wait_timeout": RetrySchedule.format(waitTimeout)
@@ -84,6 +90,7 @@ public struct Settings {
         case "on_error": onError = OnError(rawValue: value)!
         case "echo": echo = value == "on"
         case "timing": timing = value == "on"
+        case "expanded": expanded = Expanded(rawValue: value)!
         default: color = Color(rawValue: value)!
         }
     }

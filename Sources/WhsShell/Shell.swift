@@ -107,7 +107,11 @@ public final class Shell {
     /// Deliveries this process started that have not succeeded or failed for good yet.
     public var unsettledDeliveries: Int { eventsIfMade?.unsettledCount ?? 0 }
 
-    var renderer: Renderer { Renderer(format: settings.format, color: usesColor) }
+    /// At a terminal, tables fit its width, read anew for each output so that a resize applies
+    /// to the next one; elsewhere output is whole, as scripts and `whs check` expect.
+    var renderer: Renderer {
+        Renderer(format: settings.format, color: usesColor, width: out.isTerminal ? Terminal.columns() : nil, expanded: settings.expanded)
+    }
 
     /// Colour by `set color`: `auto` means stdout is a terminal and NO_COLOR is unset.
     public var usesColor: Bool {

@@ -1,6 +1,13 @@
 import Glibc
 
 public enum Terminal {
+    /// The width of the terminal on `descriptor`, in columns; nil when it is not a terminal.
+    public static func columns(_ descriptor: Int32 = 1) -> Int? {
+        var size = winsize()
+        guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     /// Reads a line from the terminal with echo off (a key, a password). Nil at end of input.
     public static func readSecret(prompt: String) -> String? {
         _ = prompt.withCString { Glibc.write(2, $0, strlen($0)) }

@@ -34,7 +34,7 @@ import WhsTestSupport
         ("print $ho", "$ho", ["$hook", "$host"]),
         ("print $hook.u", "$hook.u", ["$hook.url"]),
         ("print $hook.nested.d", "$hook.nested.d", ["$hook.nested.deep"]),
-        ("set ", "", ["color ", "echo ", "event_delay ", "format ", "on_error ", "retry_delays ", "timing ", "wait_timeout "]),
+        ("set ", "", ["color ", "echo ", "event_delay ", "expanded ", "format ", "on_error ", "retry_delays ", "timing ", "wait_timeout "]),
         ("set format j", "j", ["json"]),
         ("set on_error ", "", ["continue", "stop"]),
         ("help mo", "mo", ["modify"]),

@@ -28,6 +28,8 @@ class Terminal:
         }
         environment.update(env or {})
         self.screen = pyte.Screen(columns, rows)
+        # Everything printed, as printed: a line longer than the screen would wrap there.
+        self.raw = ""
         self.stream = pyte.Stream(self.screen)
         self.process = pexpect.spawn(WHS, list(args), env=environment, encoding="utf-8",
                                      codec_errors="replace", dimensions=(rows, columns), timeout=10)
@@ -38,6 +40,7 @@ class Terminal:
         while True:
             try:
                 data = self.process.read_nonblocking(65536, timeout=max(0.0, deadline - time.monotonic()))
+                self.raw += data
                 self.stream.feed(data)
             except pexpect.TIMEOUT:
                 return

@@ -392,3 +392,56 @@ def test_ctrl_c_interrupts_a_wait_and_a_sleep():
     assert t.text().count("interrupted") >= 2, t.text()
     assert time.monotonic() - started < 2
     t.wait_for_prompt()
+
+
+def printed_lines(t, after):
+    """The lines printed after `after` (the typed statement), escape sequences removed."""
+    import re
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", t.raw.split(after)[-1])
+    return [line for line in text.replace("\r", "").split("\n")]
+
+
+def test_tables_fit_the_terminal_and_follow_a_resize():
+    long_url = "https://hooks.example.com/" + "segment/" * 12 + "end?token=abcdefghijklmnopqrstuvwxyz"
+    t = Terminal("--memory", "--quiet", columns=80, rows=40)
+    t.wait_for_prompt()
+    t.line(f"$h = add {long_url}")
+    t.wait_for_prompt()
+    t.line('trigger deliver to="ann@example.com"')   # to a URL whose host does not resolve here
+    t.wait_for_prompt()
+    for columns in (80, 120):
+        t.process.setwinsize(40, columns)
+        t.screen.resize(40, columns)
+        t.pump(0.2)
+        marker = f"print 'width {columns}'"
+        t.line(marker)
+        t.wait_for(f"width {columns}")
+        t.wait_for_prompt()
+        t.line("list")
+        t.wait_for("(1 of 1 webhook)")
+        t.wait_for_prompt()
+        t.line("deliveries")
+        t.wait_for("(1 delivery)")
+        t.wait_for_prompt()
+        lines = printed_lines(t, marker)
+        assert all(len(line) <= columns for line in lines), [line for line in lines if len(line) > columns]
+        assert any("…" in line for line in lines) and any("(all)" in line for line in lines), lines
+    # Too narrow for the columns even cut (2 + 8 + 5 + 8 and the gaps): records, each line
+    # within the width.
+    t.process.setwinsize(40, 26)
+    t.screen.resize(40, 26)
+    t.pump(0.2)
+    t.line("list")
+    t.wait_for("RECORD 1")
+    t.wait_for_prompt()
+    assert all(len(line) <= 26 for line in printed_lines(t, "RECORD 1")[:-1])
+
+
+def test_a_pipe_prints_whole_values():
+    import subprocess
+    from harness import WHS
+    long_url = "https://hooks.example.com/" + "segment/" * 12 + "end"
+    done = subprocess.run([WHS, "--memory", "-c", f"$h = add {long_url}\nlist"], capture_output=True, text=True, timeout=30,
+                          env={"PATH": "/usr/bin:/bin", "COLUMNS": "40"})
+    assert long_url in done.stdout and "…" not in done.stdout
+    assert "deliver, report_spam, invalid, soft_bounce, click, open, unsubscribe, request, sent" in done.stdout

@@ -63,11 +63,7 @@ public final class LocalMailing: Mailing {
         return found
     }
 
-    /// Reads the send's deliveries from the log until `ids` settle or the wait is over.
     func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
-        guard !ids.isEmpty else { return ([], 0) }
-        return try DeliveryWatcher.watch(ids, wait, pollMicroseconds: 20_000) { () throws(WebhookError) -> [JSON] in
-            try mailer.store.deliveries(account: account, DeliveryQuery(messageID: messageID, limit: Int.max)).map(\.json)
-        }
+        try mailer.store.watch(account: account, ids, messageID: messageID, wait)
     }
 }

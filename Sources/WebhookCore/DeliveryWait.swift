@@ -16,6 +16,16 @@ public struct DeliveryWait {
     }
 }
 
+extension DeliveryStore {
+    /// Waits on this store's log for deliveries of one message (a local backend's wait).
+    public func watch(account: String, _ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
+        guard !ids.isEmpty else { return ([], 0) }
+        return try DeliveryWatcher.watch(ids, wait, pollMicroseconds: 20_000) { () throws(WebhookError) -> [JSON] in
+            try deliveries(account: account, DeliveryQuery(messageID: messageID, limit: Int.max)).map(\.json)
+        }
+    }
+}
+
 /// A trigger's answer (`{message_id, count, deliveries, note?}`) with the deliveries a wait
 /// read, and a note when some are still pending.
 public func waitedAnswer(_ answer: JSON, _ watched: (deliveries: [JSON], pending: Int), _ wait: DeliveryWait) -> JSON {

@@ -42,11 +42,8 @@ public final class LocalEventDelivery: EventDelivery {
 
     public func appKey() throws(WebhookError) -> String { try dispatcher.appKey(account: account) }
 
-    /// Reads the message's deliveries from the log until `ids` settle or the wait is over.
-    public func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
-        try DeliveryWatcher.watch(ids, wait, pollMicroseconds: 20_000) { () throws(WebhookError) -> [JSON] in
-            try dispatcher.store.deliveries(account: account, DeliveryQuery(messageID: messageID, limit: Int.max)).map(\.json)
-        }
+    func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
+        try dispatcher.store.watch(account: account, ids, messageID: messageID, wait)
     }
 
     /// A trigger's answer with the deliveries as the wait left them.

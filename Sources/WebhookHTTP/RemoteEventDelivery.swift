@@ -1,4 +1,3 @@
-import Glibc
 import WebhookCore
 import WebhookDelivery
 import WhsSupport

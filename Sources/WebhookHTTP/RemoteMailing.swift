@@ -1,4 +1,3 @@
-import Glibc
 import MailSandbox
 import WebhookCore
 import WhsSupport

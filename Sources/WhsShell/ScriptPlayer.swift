@@ -12,12 +12,16 @@ public final class ScriptPlayer {
         /// Wait for Enter before each statement.
         public var step = false
         public var castPath: String?
+        /// `--svg`: an animated image of the play; `--size`: its frame, else from the demo.
+        public var svgPath: String?
+        public var svgSize: (columns: Int, rows: Int)?
         public init() {}
     }
 
     let shell: Shell
     let options: Options
     let cast: CastWriter?
+    let svg: SVGRecording?
     let styled: Bool
 
     /// `shell` writes to the terminal through its sinks; the player hooks them for the cast.
@@ -25,10 +29,14 @@ public final class ScriptPlayer {
         self.shell = shell
         self.options = options
         cast = try options.castPath.map { try CastWriter(path: $0, title: nil) }
+        svg = options.svgPath.map { SVGRecording(path: $0, size: options.svgSize) }
+        // An image shows the colours a terminal would, wherever the play is written.
+        if svg != nil { shell.settings.color = .on }
         styled = shell.usesColor
-        if let cast {
-            shell.out.observer = { cast.output($0) }
-            shell.err.observer = { cast.output($0) }
+        if cast != nil || svg != nil {
+            let (cast, svg) = (cast, svg)
+            shell.out.observer = { cast?.output($0); svg?.output($0) }
+            shell.err.observer = { cast?.output($0); svg?.output($0) }
         }
     }
 
@@ -55,14 +63,24 @@ public final class ScriptPlayer {
             case .failed(let status), .stopped(let status): if firstFailure == 0 { firstFailure = status }
             case .exited(let status):
                 shell.out.flush()
-                cast?.finish()
+                finishRecordings()
                 return status
             }
             shell.out.flush()
         }
         for text in layout.closingCaptions { emit(caption(text)) }
+        return finishRecordings() ? firstFailure : 1
+    }
+
+    /// Writes out the recordings; false when the image could not be written (said on stderr).
+    @discardableResult
+    func finishRecordings() -> Bool {
         cast?.finish()
-        return firstFailure
+        do { try svg?.finish() } catch {
+            shell.report("error: cannot write the image: \(error)")
+            return false
+        }
+        return true
     }
 
     func caption(_ text: String) -> String {

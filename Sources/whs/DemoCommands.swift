@@ -13,6 +13,8 @@ enum DemoCommands {
         options.pace = play.pace
         options.step = play.step
         options.castPath = play.cast
+        options.svgPath = play.svg
+        if let columns = play.svgColumns, let rows = play.svgRows { options.svgSize = (columns, rows) }
         let status: Int32
         do { status = try ScriptPlayer(shell: shell, options: options).play(path: play.file) } catch {
             fail("play: \(error)", status: 1)

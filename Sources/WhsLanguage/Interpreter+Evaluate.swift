@@ -62,6 +62,9 @@ extension Interpreter {
             } catch {
                 throw EvaluationError(message: "\(function.name)(): \(error)", at: at)
             }
+        case .procedureCall(let name, let arguments, let at):
+            let values = try arguments.map { try evaluate($0, in: statement) }
+            return try call(name, values, at: at)
         case .command(let call):
             return try runCommand(call, in: statement)
         }

@@ -49,12 +49,24 @@ public final class Interpreter {
 
     // MARK: parsing
 
-    var parserContext: ParserContext { ParserContext(symbols: symbols, commands: commands, functions: functions) }
+    var parserContext: ParserContext {
+        ParserContext(symbols: symbols, commands: commands, functions: functions, procedures: Set(procedures.keys))
+    }
+
+    /// The procedures defined so far (`def`), by name.
+    public private(set) var procedures: [String: Procedure] = [:]
+    /// How deep procedure calls nest now; past `maxCallDepth` a call is refused.
+    var callDepth = 0
+    public static let maxCallDepth = 200
 
     /// Parses a whole source. A syntax error anywhere gives one diagnostic and no statements.
+    /// The text's top-level procedures are defined at once (hoisted), so a script may call one
+    /// that is written further down.
     public func parse(_ source: SourceFile) throws(ParseFailure) -> [Statement] {
         var parser = Parser(source: source, context: parserContext)
-        return try parser.parseScript()
+        let statements = try parser.parseScript()
+        for statement in statements { if case .define(let procedure) = statement.kind { procedures[procedure.name] = procedure } }
+        return statements
     }
 
     // MARK: running
@@ -75,6 +87,8 @@ public final class Interpreter {
         case normal(Value)
         case breakLoop
         case continueLoop
+        /// `return`: leaves every block up to the procedure.
+        case returned(Value)
     }
 
     func execute(_ statement: Statement) throws(RuntimeError) -> Flow {
@@ -122,7 +136,9 @@ public final class Interpreter {
                 for number in bounds {
                     try checkInterrupt(statement)
                     store(slot, .int(number))
-                    if case .breakLoop = try executeBlock(body) { break }
+                    let flow = try executeBlock(body)
+                    if case .breakLoop = flow { break }
+                    if case .returned = flow { return flow }
                 }
                 return .normal(.null)
             }
@@ -137,19 +153,28 @@ public final class Interpreter {
             for item in items {
                 try checkInterrupt(statement)
                 store(slot, item)
-                if case .breakLoop = try executeBlock(body) { break }
+                let flow = try executeBlock(body)
+                if case .breakLoop = flow { break }
+                if case .returned = flow { return flow }
             }
             return .normal(.null)
         case .whileLoop(let condition, let body):
             while try evaluate(condition, in: statement).isTruthy {
                 try checkInterrupt(statement)
-                if case .breakLoop = try executeBlock(body) { break }
+                let flow = try executeBlock(body)
+                if case .breakLoop = flow { break }
+                if case .returned = flow { return flow }
             }
             return .normal(.null)
         case .breakLoop:
             return .breakLoop
         case .continueLoop:
             return .continueLoop
+        case .define(let procedure):
+            procedures[procedure.name] = procedure
+            return .normal(.null)
+        case .returnValue(let expression):
+            return .returned(try expression.map { try evaluate($0, in: statement) } ?? .null)
         case .sleep(let expression):
             try pause(try seconds(expression, what: "sleep", in: statement), in: statement)
             return .normal(.null)
@@ -191,6 +216,7 @@ public final class Interpreter {
                 case .normal: continue
                 case .breakLoop: return .breakLoop
                 case .continueLoop: return .continueLoop
+                case .returned(let value): return .returned(value)
                 }
             }
             return .normal(.null)
@@ -249,6 +275,34 @@ public final class Interpreter {
     /// a loop of slow commands is still asked on every step.
     var interruptCountdown = 0
     static let interruptPollInterval = 256
+
+    /// Calls a procedure: its parameters and the variables it assigns are its own while it runs
+    /// (their values outside are put back when it returns, like a shell's `local`).
+    func call(_ name: String, _ arguments: [Value], at: Int) throws -> Value {
+        guard let procedure = procedures[name] else {
+            let known = Array(procedures.keys) + Array(functions.keys)
+            throw EvaluationError(message: "unknown function or procedure \"\(name)\"\(Suggestion.hint(for: name, in: known))" +
+                                  " (a procedure is known once its def has run)", at: at)
+        }
+        guard arguments.count == procedure.parameters.count else {
+            throw EvaluationError(message: "\(procedure.signature) takes \(procedure.parameters.count) argument\(procedure.parameters.count == 1 ? "" : "s"), got \(arguments.count)", at: at)
+        }
+        guard callDepth < Interpreter.maxCallDepth else {
+            throw EvaluationError(message: "\(name)(): calls nest more than \(Interpreter.maxCallDepth) deep (a recursion without an end?)", at: at)
+        }
+        let saved = procedure.locals.map { slots[$0] }
+        callDepth += 1
+        defer {
+            callDepth -= 1
+            for (slot, value) in zip(procedure.locals, saved) { store(slot, value) }
+        }
+        for slot in procedure.locals { store(slot, nil) }
+        for (slot, value) in zip(procedure.parameters, arguments) { store(slot, value) }
+        switch try executeBlock(procedure.body) {
+        case .returned(let value): return value
+        default: return .null
+        }
+    }
 
     /// `wait` without `timeout=`: long enough for a push and its first retries, short enough
     /// for CI.

@@ -20,6 +20,8 @@ struct ParserContext {
     let symbols: SymbolTable
     let commands: [String: CommandSpec]
     let functions: [String: Function]
+    /// Procedures the session has defined so far (at the prompt, by a sourced library).
+    let procedures: Set<String>
 }
 
 /// Recursive descent over the grammar of docs/LANGUAGE.md; each function carries its rule.
@@ -38,6 +40,13 @@ struct Parser {
     var open: [(closer: String, opener: String, at: Int)] = []
     var loopDepth = 0
     var recursion = 0
+    /// Inside a `def` body: `return` is allowed there only.
+    var procedureDepth = 0
+    /// Names this text defines with `def` (found before parsing, so that a call may come before
+    /// its definition), and whether it sources files (whose procedures are known only once they
+    /// run: calls to names defined nowhere here then wait for run time).
+    lazy var declaredProcedures: Set<String> = Parser.procedureNames(in: source.text)
+    lazy var sourcesFiles: Bool = source.text.split(separator: "\n").contains { $0.trimmingBlanks.hasPrefix("source ") }
     /// Inside `${...}` a leading name is a variable: `${hook.id}` reads `$hook`.
     var leadingNameIsVariable = false
     /// The grouping level of the command whose arguments are being parsed, if any.
@@ -142,6 +151,101 @@ struct Parser {
         try parseStatements(inBlock: false)
     }
 
+    /// def = "def" NAME "(" [ VAR { "," VAR } ] ")" block ;
+    mutating func parseDefinition() throws(ParseFailure) -> StatementKind {
+        let keyword = try peek(.value)
+        take(keyword)
+        let nameToken = try peek(.value)
+        guard case .name(let name) = nameToken.kind, isCall(nameToken) else {
+            throw fail("expected a name and '(' after 'def' (def greet($name) { ... }), found \(nameToken.kind.display)", at: nameToken)
+        }
+        if context.functions[name] != nil || context.commands[name] != nil {
+            throw fail("'\(name)' is a \(context.functions[name] != nil ? "function" : "command") already: a procedure needs a name of its own", at: nameToken)
+        }
+        take(nameToken)
+        let paren = try peek(.operator)
+        openBracket(paren, closer: "')'", grouping: true)
+        var parameters: [(name: String, slot: Int)] = []
+        if try peek(.value).kind != .closeParen {
+            while true {
+                let parameter = try peek(.value)
+                guard case .variable(let variable) = parameter.kind else {
+                    throw fail("a parameter is a variable ($name), found \(parameter.kind.display)", at: parameter)
+                }
+                guard !parameters.contains(where: { $0.name == variable }) else { throw fail("parameter $\(variable) given twice", at: parameter) }
+                take(parameter)
+                parameters.append((variable, context.symbols.slot(for: variable)))
+                let comma = try peek(.operator)
+                guard comma.kind == .comma else { break }
+                take(comma)
+            }
+        }
+        try close(.closeParen)
+        grouping -= 1
+        let savedLoopDepth = loopDepth
+        loopDepth = 0
+        procedureDepth += 1
+        defer {
+            procedureDepth -= 1
+            loopDepth = savedLoopDepth
+        }
+        let body = try parseBlock(after: "def \(name)(...)")
+        var locals = parameters.map(\.slot)
+        for slot in Parser.assignedSlots(body) where !locals.contains(slot) { locals.append(slot) }
+        let line = source.location(of: keyword.start).line
+        return .define(Procedure(name: name, parameters: parameters.map(\.slot), locals: locals, body: body,
+                                 signature: "\(name)(\(parameters.map { "$" + $0.name }.joined(separator: ", ")))",
+                                 place: "\(source.name ?? "<prompt>"):\(line)"))
+    }
+
+    /// The slots a block assigns (`$x = ...`, `for $x in`), nested blocks included.
+    static func assignedSlots(_ body: [Statement]) -> [Int] {
+        var slots: [Int] = []
+        for statement in body {
+            switch statement.kind {
+            case .assign(let slot, _): slots.append(slot)
+            case .forLoop(let slot, _, let inner): slots.append(slot); slots += assignedSlots(inner)
+            case .whileLoop(_, let inner): slots += assignedSlots(inner)
+            case .ifChain(let branches, let otherwise):
+                for branch in branches { slots += assignedSlots(branch.body) }
+                slots += assignedSlots(otherwise ?? [])
+            default: continue
+            }
+        }
+        return slots
+    }
+
+    /// Names after `def` at the start of a line: a text's procedures, before it is parsed.
+    static func procedureNames(in text: String) -> Set<String> {
+        var names: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingBlanks
+            guard trimmed.hasPrefix("def ") else { continue }
+            let name = trimmed.dropFirst(4).trimmingBlanks.prefix { $0 == "_" || $0.isLetter || $0.isNumber }
+            if !name.isEmpty { names.insert(String(name)) }
+        }
+        return names
+    }
+
+    /// "(" [ expr { "," expr } ] ")"
+    mutating func parseArguments() throws(ParseFailure) -> [Expression] {
+        let paren = try peek(.operator)
+        openBracket(paren, closer: "')'", grouping: true)
+        var arguments: [Expression] = []
+        if try peek(.value).kind != .closeParen {
+            while true {
+                arguments.append(try parseExpression())
+                let comma = try peek(.operator)
+                guard comma.kind == .comma else { break }
+                take(comma)
+                if try peek(.value).kind == .closeParen { break }
+            }
+        }
+        try close(.closeParen)
+        grouping -= 1
+        return arguments
+    }
+
     /// wait = "wait" expr { ( "timeout" | "every" ) "=" expr } ;   (no white space around "=")
     mutating func parseWait() throws(ParseFailure) -> StatementKind {
         take(try peek(.value))
@@ -222,6 +326,16 @@ struct Parser {
             kind = .sleep(try parseExpression())
         case .name("wait") where !isCall(token):
             kind = try parseWait()
+        case .name("def") where !isCall(token):
+            kind = try parseDefinition()
+        case .name("return") where !isCall(token):
+            guard procedureDepth > 0 else { throw fail("'return' outside a procedure (def name(...) { ... })", at: token) }
+            take(token)
+            let next = try peek(.value)
+            switch next.kind {
+            case .newline, .semicolon, .end, .closeBrace: kind = .returnValue(nil)
+            default: kind = .returnValue(try parseCommandOrExpression())
+            }
         case .name where !isCall(token):
             kind = .command(try parseCommand())
         default:
@@ -661,26 +775,17 @@ struct Parser {
 
     /// NAME "(" [ expr { "," expr } ] ")"
     mutating func parseCall(_ name: String, _ token: Token) throws(ParseFailure) -> Expression {
+        if context.functions[name] == nil, context.procedures.contains(name) || declaredProcedures.contains(name) || sourcesFiles {
+            take(token)
+            return .procedureCall(name: name, try parseArguments(), at: token.start)
+        }
         guard let function = context.functions[name] else {
             let hint = Suggestion.hint(for: name, in: context.functions.keys)
             let asCommand = context.commands[name] != nil ? " ('\(name)' is a command: write (\(name) ...) to use its value)" : ""
             throw fail("unknown function \"\(name)\"\(hint)\(asCommand)", at: token)
         }
         take(token)
-        let paren = try peek(.operator)
-        openBracket(paren, closer: "')'", grouping: true)
-        var arguments: [Expression] = []
-        if try peek(.value).kind != .closeParen {
-            while true {
-                arguments.append(try parseExpression())
-                let comma = try peek(.operator)
-                guard comma.kind == .comma else { break }
-                take(comma)
-                if try peek(.value).kind == .closeParen { break }
-            }
-        }
-        try close(.closeParen)
-        grouping -= 1
+        let arguments = try parseArguments()
         guard function.arity.contains(arguments.count) else {
             let wanted = function.arity.lowerBound == function.arity.upperBound ? "\(function.arity.lowerBound)" : "\(function.arity.lowerBound) to \(function.arity.upperBound)"
             throw fail("\(name)() takes \(wanted) argument\(function.arity.upperBound == 1 ? "" : "s"), got \(arguments.count) (\(function.signature))", at: token)

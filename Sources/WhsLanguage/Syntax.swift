@@ -20,6 +20,8 @@ indirect enum Expression {
     case member(Expression, String, at: Int)
     case index(Expression, Expression, at: Int)
     case call(Function, [Expression], at: Int)
+    /// A procedure called like a function; found by name when it runs (`def` defines it).
+    case procedureCall(name: String, [Expression], at: Int)
     case command(CommandCall)
 }
 
@@ -94,4 +96,30 @@ indirect enum StatementKind {
     case sleep(Expression)
     /// `wait CONDITION [timeout=DURATION] [every=DURATION]`.
     case wait(condition: Expression, conditionText: String, timeout: Expression?, every: Expression?)
+    /// `def name($a, $b) { ... }`: defines the procedure when it runs.
+    case define(Procedure)
+    /// `return [value]`, inside a procedure.
+    case returnValue(Expression?)
+}
+
+/// A procedure: its parameters' slots, the slots it keeps to itself while it runs (parameters
+/// and every variable it assigns), and its body, in the file it was written in.
+public final class Procedure {
+    public let name: String
+    let parameters: [Int]
+    let locals: [Int]
+    let body: [Statement]
+    /// `name($a, $b)`, for help and for arity messages.
+    public let signature: String
+    /// `lib.whs:3`, where it was defined.
+    public let place: String
+
+    init(name: String, parameters: [Int], locals: [Int], body: [Statement], signature: String, place: String) {
+        self.name = name
+        self.parameters = parameters
+        self.locals = locals
+        self.body = body
+        self.signature = signature
+        self.place = place
+    }
 }

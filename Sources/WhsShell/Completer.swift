@@ -11,7 +11,7 @@ public struct Completer {
 
     public init(interpreter: Interpreter) { self.interpreter = interpreter }
 
-    static let statementKeywords = ["if", "for", "while", "assert", "sleep", "wait"]
+    static let statementKeywords = ["if", "for", "while", "assert", "sleep", "wait", "def"]
 
     public func complete(_ text: String) -> EditLineReader.Completion {
         let statement = Completer.currentStatement(text)
@@ -21,6 +21,7 @@ public struct Completer {
         let typingFirstWord = words.isEmpty || (words.count == 1 && !word.isEmpty)
         if typingFirstWord {
             let names = interpreter.commands.keys.map { $0 + " " } + Completer.statementKeywords.map { $0 + " " }
+                + interpreter.procedures.keys.map { $0 + "(" }
             return matching(word, names)
         }
         guard let command = interpreter.commands[words[0]] else { return EditLineReader.Completion(word: word, candidates: []) }
@@ -65,7 +66,7 @@ public struct Completer {
             let choices = Settings.choices.first { $0.name == setting }?.values ?? []
             return matching(word, choices.map { head + $0 })
         case .commands:
-            return matching(word, interpreter.commands.keys.map { head + $0 } + [head + "functions"])
+            return matching(word, interpreter.commands.keys.map { head + $0 } + interpreter.procedures.keys.map { head + $0 } + [head + "functions"])
         case .variables:
             return variables(word)
         case .none:

@@ -7,10 +7,15 @@ enum Help {
     static func text(for topic: String?, in interpreter: Interpreter) -> String {
         guard let topic else { return overview(interpreter) }
         if topic == "functions" {
-            return interpreter.functions.values.sorted { $0.name < $1.name }.map { "  " + $0.signature }.joined(separator: "\n")
+            let functions = interpreter.functions.values.sorted { $0.name < $1.name }.map { "  " + $0.signature }
+            let procedures = interpreter.procedures.values.sorted { $0.name < $1.name }.map { "  \($0.signature)  (procedure, \($0.place))" }
+            return (functions + procedures).joined(separator: "\n")
+        }
+        if let procedure = interpreter.procedures[topic] {
+            return "\(procedure.signature): a procedure, defined at \(procedure.place)"
         }
         guard let command = interpreter.commands[topic] else {
-            let hint = Suggestion.hint(for: topic, in: interpreter.commands.keys)
+            let hint = Suggestion.hint(for: topic, in: Array(interpreter.commands.keys) + Array(interpreter.procedures.keys))
             return "no command '\(topic)'\(hint) (help lists them)"
         }
         var lines = ["usage: \(command.usage)", "", command.summary]
@@ -36,7 +41,8 @@ enum Help {
         }
         lines.append("")
         lines.append("Statements: $x = ..., if/elif/else, for $x in ..., while, break, continue, assert COND[, MESSAGE],")
-        lines.append("  sleep DURATION, wait COND [timeout=DURATION] [every=DURATION]; durations: 250ms, 5s, 2m, 1h")
+        lines.append("  sleep DURATION, wait COND [timeout=DURATION] [every=DURATION]; durations: 250ms, 5s, 2m, 1h;")
+        lines.append("  def name($a, $b) { ... return VALUE }, called as name(1, 2)")
         lines.append("help COMMAND explains one command; help functions lists the functions.")
         return lines.joined(separator: "\n")
     }

@@ -442,3 +442,23 @@ def test_a_pipe_prints_whole_values():
                           env={"PATH": "/usr/bin:/bin", "COLUMNS": "40"})
     assert long_url in done.stdout and "…" not in done.stdout
     assert "deliver, report_spam, invalid, soft_bounce, click, open, unsubscribe, request, sent" in done.stdout
+
+
+def test_a_wait_on_a_receiver_that_never_answers_shows_the_timeout_and_ctrl_c_returns():
+    import socket
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)   # takes connections and never answers
+    port = silent.getsockname()[1]
+    try:
+        t = Terminal("--memory", "--quiet")
+        t.wait_for_prompt()
+        t.line(f"add http://127.0.0.1:{port}/hook events=open")
+        t.wait_for_prompt()
+        t.line("trigger open wait=true")
+        t.wait_for("open  http://127.0.0.1:", timeout=6)
+        assert "timed out after 3 s" in t.text()
+        ctrl_c_stops(t, "interrupted while waiting")
+        t.wait_for_prompt()
+    finally:
+        silent.close()

@@ -3,7 +3,7 @@ import WhsSupport
 /// One send, as `POST /v1/mail/send` or `/v1/mail/sendtemplate` takes it (SENDING.md), after
 /// `MailRules` checked every field. The shell builds the same JSON body from its arguments, so
 /// a send is valid or invalid the same way on every backend.
-public struct MailRequest: Sendable, Equatable {
+public struct MailRequest: Sendable {
     public var from: MailAddress
     public var to: [MailAddress]
     /// nil only on the template route, where the template's subject is used.
@@ -28,12 +28,6 @@ public struct MailRequest: Sendable, Equatable {
     /// Always an object; `{}` when the send had none.
     public var customArgs: JSON
     public var requestID: String?
-
-    public static func == (a: MailRequest, b: MailRequest) -> Bool {
-        a.from == b.from && a.to == b.to && a.subject == b.subject && a.html == b.html && a.text == b.text
-            && a.templateName == b.templateName && a.customArgs == b.customArgs && a.requestID == b.requestID
-            && a.settings == b.settings && a.vars.map(\.name) == b.vars.map(\.name) && a.vars.map(\.values) == b.vars.map(\.values)
-    }
 
     /// `vars` of recipient `index`, as replacements of `%name%`.
     public func variables(forRecipient index: Int) -> [(pattern: String, value: String)] {

@@ -27,17 +27,13 @@ public final class RemoteMailing: Mailing {
             throw .invalidParameter("on a server, mail goes out under the API_USER you connected as (\(connected)), not \(Validation.quoted(apiUser))")
         }
         let sent = try remote.send(.send(body, template: template))
-        guard let wait, case .array(let ids)? = sent["email_ids"] else { return sent }
-        // The send's deliveries: those of its mails, from the server's log.
-        var messageID = ""
-        var started: Set<Int> = []
-        for case .string(let emailID) in ids {
-            let mail = try remote.send(.mail(emailID))
-            if case .string(let id)? = mail["message_id"] { messageID = id }
-            if case .array(let events)? = mail["events"] {
-                for event in events { if case .array(let list)? = event["deliveries"] { started.formUnion(list.compactMap(DeliveryWatcher.id)) } }
-            }
-        }
+        guard let wait, case .array(let ids)? = sent["email_ids"], case .string(let first)? = ids.first else { return sent }
+        // A send's mails share its message id, and every delivery of that id is the send's:
+        // one mail says the id, one read of the log says the deliveries.
+        guard case .string(let messageID)? = try remote.send(.mail(first))["message_id"] else { throw Decode.unexpected(sent) }
+        let log = try remote.send(.deliveries(DeliveryQuery(messageID: messageID, limit: DeliveryQuery.maxLimit)))
+        guard case .array(let all)? = log["deliveries"] else { throw Decode.unexpected(log) }
+        let started = Set(all.compactMap(DeliveryWatcher.id))
         guard !started.isEmpty else { return answer(sent, settled: 0, pending: 0) }
         let watched = try deliveries.watch(started, messageID: messageID, wait)
         return answer(sent, settled: started.count - watched.pending, pending: watched.pending)

@@ -177,7 +177,8 @@ struct Scanner {
             digits()
         }
         // A unit right after the digits makes a duration: `250ms`, `5s`, `2m`, `1h`, `1.5s`.
-        for unit in DurationText.units {
+        let unitStart = byte(end)
+        for unit in DurationText.units where unitStart == unit.suffix.utf8.first {
             let suffix = Array(unit.suffix.utf8)
             guard end + suffix.count <= bytes.count, Array(bytes[end..<(end + suffix.count)]) == suffix else { continue }
             if let after = byte(end + suffix.count), isWordByte(after), !isNumberTerminator(after) { continue }

@@ -68,18 +68,18 @@ public struct Settings {
             do { retrySchedule = try RetrySchedule(parsing: value) } catch { throw CommandFailure("retry_delays: \(error)") }
             return
         }
-        if name == "event_delay" {
-            guard let seconds = DurationText.seconds(value), seconds >= 0, seconds <= 3600 else {
-                throw CommandFailure("event_delay must be seconds or a duration from 0 to 1h, got '\(value)'")
+        func seconds(_ allowed: (Double) -> Bool, _ rule: String) throws -> Double {
+            guard let seconds = DurationText.seconds(value), allowed(seconds) else {
+                throw CommandFailure("\(name) must be seconds or a duration, \(rule), got '\(value)'")
             }
-            eventDelay = seconds
+            return seconds
+        }
+        if name == "event_delay" {
+            eventDelay = try seconds({ $0 >= 0 && $0 <= 3600 }, "from 0 to 1h")
             return
         }
         if name == "wait_timeout" {
-            guard let seconds = DurationText.seconds(value), seconds > 0, seconds <= 86400 else {
-                throw CommandFailure("wait_timeout must be seconds or a duration, more than 0 and at most 24h, got '\(value)'")
-            }
-            waitTimeout = seconds
+            waitTimeout = try seconds({ $0 > 0 && $0 <= 86400 }, "more than 0 and at most 24h")
             return
         }
         guard choice.values.contains(value) else {

@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // SHA-256 for stored keys; HMAC-SHA256 and MD5 for event signatures.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The shared store of several `whs serve` nodes (docs/SCALING.md).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // SQLite's C API, from the system (Debian: libsqlite3-dev).
@@ -33,6 +35,14 @@ let package = Package(
         .target(name: "WhsSupport"),
         .target(name: "WebhookCore", dependencies: ["WhsSupport"]),
         .target(name: "WebhookStore", dependencies: ["WebhookCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
+        // Everything the SQLite store keeps, in PostgreSQL, for nodes that share one database.
+        .target(
+            name: "WebhookPostgres",
+            dependencies: [
+                "WebhookCore", "WhsSupport", "WebhookStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),
         .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport", "CEditLine"]),
         .target(
@@ -58,7 +68,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
@@ -70,12 +80,12 @@ let package = Package(
         .target(name: "WhsTestSupport", dependencies: ["WebhookCore"], path: "Tests/WhsTestSupport"),
         .testTarget(name: "WhsSupportTests", dependencies: ["WhsSupport"]),
         .testTarget(name: "WebhookCoreTests", dependencies: ["WebhookCore"]),
-        .testTarget(name: "WebhookStoreTests", dependencies: ["WebhookStore", "WhsTestSupport"]),
+        .testTarget(name: "WebhookStoreTests", dependencies: ["WebhookStore", "WebhookPostgres", "WhsTestSupport"]),
         .testTarget(name: "WhsLanguageTests", dependencies: ["WhsLanguage"]),
         .testTarget(name: "WhsShellTests", dependencies: ["WhsShell", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "WebhookHTTPTests", dependencies: ["WebhookHTTP", "WebhookStore", "WhsTestSupport"]),
-        .testTarget(name: "MailSandboxTests", dependencies: ["MailSandbox", "WebhookStore", "WebhookDelivery", "WebhookHTTP", "WhsTestSupport"]),
+        .testTarget(name: "MailSandboxTests", dependencies: ["MailSandbox", "WebhookStore", "WebhookDelivery", "WebhookHTTP", "WebhookPostgres", "WhsTestSupport"]),
     ]
 )

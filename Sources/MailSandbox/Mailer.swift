@@ -8,7 +8,7 @@ import WhsSupport
 /// webhook receives a mail's events in order. `whs serve` has one; so has a shell on a local
 /// store.
 public final class Mailer: Sendable {
-    public let store: any MailStore & DeliveryStore
+    public let store: any AsyncMailStore & AsyncDeliveryStore
     public let dispatcher: Dispatcher
     /// Seconds between the events of one mail (`--event-delay`, `set event_delay`).
     let delayBox: Mutex<Double>
@@ -16,7 +16,7 @@ public final class Mailer: Sendable {
     public static let requestIDMemory = 3600.0
     public static let defaultEventDelay = 0.2
 
-    public init(store: any MailStore & DeliveryStore, dispatcher: Dispatcher, eventDelay: Double = Mailer.defaultEventDelay) {
+    public init(store: any AsyncMailStore & AsyncDeliveryStore, dispatcher: Dispatcher, eventDelay: Double = Mailer.defaultEventDelay) {
         self.store = store
         self.dispatcher = dispatcher
         delayBox = Mutex(eventDelay)
@@ -37,13 +37,13 @@ public final class Mailer: Sendable {
 
     /// Sends a route's body as `apiUser` of `account`. Nothing is written unless every rule
     /// holds and every recipient is well formed.
-    public func send(account: String, apiUser: String, _ body: JSON, template: Bool) throws(WebhookError) -> Sent {
+    public func send(account: String, apiUser: String, _ body: JSON, template: Bool) async throws(WebhookError) -> Sent {
         let request = try MailRules.request(body, template: template)
         var subject = request.subject ?? ""
         var html = request.html
         var text = request.text
         if let name = request.templateName {
-            guard let stored = try store.template(account: account, name: name) else { throw .templateNotFound(name) }
+            guard let stored = try await store.template(account: account, name: name) else { throw .templateNotFound(name) }
             if request.subject == nil || request.subject == "" { subject = stored.subject }
             html = stored.html
             text = stored.text
@@ -52,12 +52,12 @@ public final class Mailer: Sendable {
         let itime = Int(now * 1000)
         let messageID = EventPayload.newMessageID(itime: itime)
         let taskID = EventPayload.sampleTaskID(messageID)
-        _ = try dispatcher.appKey(account: account)
+        _ = try await dispatcher.appKey(account: account)
         let delay = eventDelay
         let lives = request.to.map { MailLife.events(for: $0, settings: request.settings) }
         // One look-up for every event of the send: the store's lock is what pushes being logged
         // contend for.
-        let subscribed = try store.subscribers(account: account, events: EventSet(lives.joined()))
+        let subscribed = try await store.subscribers(account: account, events: EventSet(lives.joined()))
             .filter { $0.apiUser.isEmpty || $0.apiUser == apiUser }
         func reaching(_ event: EventType) -> [Webhook] { subscribed.filter { $0.events.contains(event) } }
 
@@ -82,7 +82,7 @@ public final class Mailer: Sendable {
         }
         let answer: JSON = .object([("email_ids", .array(emailIDs)), ("request_id", .string(request.requestID ?? ""))])
         let plan = PlannedSend(account: account, apiUser: apiUser, requestID: request.requestID, answer: answer, mails: mails, created: now)
-        switch try store.recordSend(plan, repeatsSince: now - Mailer.requestIDMemory) {
+        switch try await store.recordSend(plan, repeatsSince: now - Mailer.requestIDMemory) {
         case .repeated(let first):
             return Sent(answer: first, messageID: "", deliveryIDs: [])
         case .sent(let chains):
@@ -92,20 +92,20 @@ public final class Mailer: Sendable {
     }
 
     /// An engagement event on a delivered mail, now: logged and pushed. Returns its deliveries.
-    public func engage(account: String, mail id: Int, event: EventType, url: String?) throws(WebhookError) -> [Int] {
+    public func engage(account: String, mail id: Int, event: EventType, url: String?) async throws(WebhookError) -> [Int] {
         guard MailLife.engagement.contains(event.name) else {
             throw .invalidParameter("only open, click, unsubscribe and report_spam can be caused by hand, not \(event.name)")
         }
-        guard let mail = try store.mail(account: account, id: id) else { throw .mailNotFound(String(id)) }
+        guard let mail = try await store.mail(account: account, id: id) else { throw .mailNotFound(String(id)) }
         guard mail.events.contains(where: { $0.event.name == "deliver" }) else {
             let so = mail.events.map(\.event.name).joined(separator: ", ")
             throw .invalidParameter("mail \(id) was not delivered (its events: \(so)); engagement needs a delivered mail")
         }
         if let url { _ = try Validation.url(url) }
         let link = event.name == "click" ? (url ?? MailLife.firstLink(in: mail.html) ?? EventPayload.Mail.placeholderLink) : nil
-        let webhooks = try store.subscribers(account: account, event: event).filter { $0.apiUser.isEmpty || $0.apiUser == mail.header.apiUser }
-        _ = try dispatcher.appKey(account: account)
-        let links = try store.recordEvent(account: account, mailID: id, try planned(event, of: mail.header, at: Clock.now(), url: link, webhooks: webhooks))
+        let webhooks = try await store.subscribers(account: account, events: EventSet([event])).filter { $0.apiUser.isEmpty || $0.apiUser == mail.header.apiUser }
+        _ = try await dispatcher.appKey(account: account)
+        let links = try await store.recordEvent(account: account, mailID: id, try planned(event, of: mail.header, at: Clock.now(), url: link, webhooks: webhooks))
         dispatcher.startChains(links.map { [$0] })
         return links.map(\.id)
     }
@@ -122,13 +122,13 @@ public final class Mailer: Sendable {
     }
 
     /// A mail of the account by its id in the log or its email id.
-    public func mailID(account: String, _ given: String) throws(WebhookError) -> Int {
+    public func mailID(account: String, _ given: String) async throws(WebhookError) -> Int {
         if let number = Int(given), number > 0 { return number }
-        guard let found = try store.mailID(account: account, emailID: given) else { throw .mailNotFound(given) }
+        guard let found = try await store.mailID(account: account, emailID: given) else { throw .mailNotFound(given) }
         return found
     }
 
-    public func template(account: String, name: String, subject: String, html: String, text: String) throws(WebhookError) -> MailTemplate {
-        try store.putTemplate(account: account, try MailTemplate.validated(name: name, subject: subject, html: html, text: text, at: Clock.now()))
+    public func template(account: String, name: String, subject: String, html: String, text: String) async throws(WebhookError) -> MailTemplate {
+        try await store.putTemplate(account: account, try MailTemplate.validated(name: name, subject: subject, html: html, text: text, at: Clock.now()))
     }
 }

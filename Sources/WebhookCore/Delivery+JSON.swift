@@ -20,13 +20,15 @@ extension Delivery {
 
 extension DeliveryAttempt {
     public var json: JSON {
-        .object([
+        var members: [(key: String, value: JSON)] = [
             ("number", .int(number)),
             ("time", .string(Clock.iso8601(time))),
             ("status", status.map { .int($0) } ?? .null),
             ("latency_ms", .double((latencyMilliseconds * 10).rounded() / 10)),
             ("error", error.map { .string($0) } ?? .null),
-        ])
+        ]
+        if let node { members.append(("node", .string(node))) }
+        return .object(members)
     }
 }
 

@@ -16,13 +16,17 @@ public struct DeliveryAttempt: Sendable, Equatable {
     public let latencyMilliseconds: Double
     /// Why it failed, in words ("timed out after 3 s", "HTTP 500"); nil for a success.
     public let error: String?
+    /// The `whs serve` node that made it, on a store shared by several (PostgreSQL); nil on an
+    /// embedded store, where one process does all the work.
+    public let node: String?
 
-    public init(number: Int, time: Double, status: Int?, latencyMilliseconds: Double, error: String?) {
+    public init(number: Int, time: Double, status: Int?, latencyMilliseconds: Double, error: String?, node: String? = nil) {
         self.number = number
         self.time = time
         self.status = status
         self.latencyMilliseconds = latencyMilliseconds
         self.error = error
+        self.node = node
     }
 
     public var succeeded: Bool { error == nil }

@@ -95,3 +95,25 @@ public protocol Mailing: AnyObject {
     /// The body an event of the mail would carry, without sending it.
     func payload(_ id: String, event: EventType, url: String?) throws(WebhookError) -> JSON
 }
+
+extension MailEventRecord {
+    /// `[[code, time, detail], ...]`: a mail's events as its row keeps them.
+    public static func rowJSON(_ events: [MailEventRecord]) -> JSON {
+        .array(events.map { .array([.int($0.event.code), .double($0.time), $0.detail]) })
+    }
+
+    /// The events of a row, as `rowJSON` wrote them.
+    public static func fromRow(_ text: String) -> [MailEventRecord] {
+        guard case .array(let items)? = try? JSON.parse(text) else { return [] }
+        return items.compactMap { item in
+            guard case .array(let parts) = item, parts.count == 3, case .int(let code) = parts[0], let event = EventType.withCode(code) else { return nil }
+            let time: Double
+            switch parts[1] {
+            case .double(let seconds): time = seconds
+            case .int(let seconds): time = Double(seconds)
+            default: return nil
+            }
+            return MailEventRecord(event: event, time: time, detail: parts[2])
+        }
+    }
+}

@@ -8,8 +8,14 @@ import WhsSupport
 /// logged as it ends (in batches: `AttemptLog`), so a process that stops leaves work that
 /// `resumePending` picks up. A delivery counts as settled only once its last attempt is in the
 /// log, so whoever waits for it reads the log complete.
+///
+/// Work is scheduled one of two ways. On an embedded store this process owns the log, and
+/// keeps the due work itself: timers, and chains held in memory. On a shared store
+/// (`DeliveryClaims`: PostgreSQL, several nodes) nothing is held: new work only wakes the
+/// claim loop (`Dispatcher+Claims.swift`), which leases due deliveries from the log as
+/// workers come free, and a retry goes back to the log with its due time for any node to take.
 public final class Dispatcher: Sendable {
-    public let store: any DeliveryStore
+    public let store: any AsyncDeliveryStore
     let sender: PushSender
     /// Up to `concurrency` workers take due jobs in turn: a thousand pushes need no thousand tasks.
     var workers: WorkerPool<Job> { workerPool.withLock { $0! } }
@@ -21,15 +27,40 @@ public final class Dispatcher: Sendable {
     /// App keys by account: read once, since every push of an account signs with the same key.
     let appKeys = Mutex<[String: String]>([:])
     let log: AttemptLog
+    let concurrency: Int
+    /// The shared log's claims, or nil on an embedded store.
+    let shared: SharedWork?
 
-    public init(store: any DeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32) {
+    /// A dispatcher that schedules its own work, on a store only this process delivers from.
+    public init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
+                pushPolicy: PushPolicy = .anywhere) {
         self.store = store
-        sender = PushSender(timeout: timeout, connectionsPerHost: concurrency)
+        self.concurrency = concurrency
+        sender = PushSender(timeout: timeout, connectionsPerHost: concurrency, policy: pushPolicy)
         scheduleBox = Mutex(schedule)
         log = AttemptLog(store: store)
+        shared = nil
         let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
     }
+
+    /// A node of a shared log: it claims due deliveries under `node`'s name with a `lease`
+    /// (seconds) longer than an attempt can take, so a lease never runs out mid-attempt.
+    public init(store: any AsyncDeliveryStore & DeliveryClaims, node: String, lease: Double, schedule: RetrySchedule = .standard,
+                timeout: Double = 3, concurrency: Int = 32, pushPolicy: PushPolicy = .anywhere) {
+        self.store = store
+        self.concurrency = concurrency
+        sender = PushSender(timeout: timeout, connectionsPerHost: concurrency, policy: pushPolicy)
+        scheduleBox = Mutex(schedule)
+        log = AttemptLog(store: store)
+        shared = SharedWork(claims: store, node: node, lease: max(lease, timeout + 1))
+        let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
+        workerPool.withLock { $0 = pool }
+        startClaiming()
+    }
+
+    /// True when pushes to private addresses are refused (a public node).
+    public var refusesPrivateAddresses: Bool { sender.policy.refusesPrivate }
 
     public var schedule: RetrySchedule {
         get { scheduleBox.withLock { $0 } }
@@ -37,28 +68,32 @@ public final class Dispatcher: Sendable {
     }
 
     /// The app key that signs `account`'s pushes.
-    public func appKey(account: String) throws(WebhookError) -> String {
+    public func appKey(account: String) async throws(WebhookError) -> String {
         if let known = appKeys.withLock({ $0[account] }) { return known }
-        let key = try store.appKey(account: account)
+        let key = try await store.appKey(account: account)
         appKeys.withLock { $0[account] = key }
         return key
     }
 
     /// Logs one delivery per matching webhook (the event is in its `event`, and its `api_user`
     /// is empty or the trigger's) and starts them. Returns at once; `DeliveryWatcher` waits on the log.
-    public func trigger(account: String, _ trigger: EventTrigger) throws(WebhookError) -> TriggerResult {
+    public func trigger(account: String, _ trigger: EventTrigger) async throws(WebhookError) -> TriggerResult {
         let now = Clock.now()
         let body = try EventPayload.build(trigger, at: now)
         let messageID = EventPayload.messageID(of: body) ?? ""
-        _ = try appKey(account: account)
-        let subscribed = try store.subscribers(account: account, event: trigger.event)
+        _ = try await appKey(account: account)
+        let subscribed = try await store.subscribers(account: account, events: EventSet([trigger.event]))
         let matching = subscribed.filter { $0.apiUser.isEmpty || $0.apiUser == trigger.apiUser }
         let payload = body.bytes
-        let deliveries = try store.insertDeliveries(account: account, webhooks: matching, event: trigger.event,
-                                                    messageID: messageID, payload: payload, at: now)
-        for delivery in deliveries {
-            start(Job(id: delivery.id, outgoing: OutgoingDelivery(account: account, url: delivery.url, payload: payload,
-                                                                 attemptsMade: 0, state: .pending)), due: now)
+        let deliveries = try await store.insertDeliveries(account: account, webhooks: matching, event: trigger.event,
+                                                          messageID: messageID, payload: payload, at: now)
+        if let shared {
+            if !deliveries.isEmpty { shared.wake.raise() }
+        } else {
+            for delivery in deliveries {
+                start(Job(id: delivery.id, outgoing: OutgoingDelivery(account: account, url: delivery.url, payload: payload,
+                                                                     attemptsMade: 0, state: .pending)), due: now)
+            }
         }
         return TriggerResult(messageID: messageID, deliveries: deliveries,
                              note: matching.isEmpty ? Dispatcher.whyNothingMatched(trigger, subscribed: subscribed) : nil)
@@ -72,17 +107,22 @@ public final class Dispatcher: Sendable {
     }
 
     /// Sends delivery `id`'s body again as a new delivery, now.
-    public func redeliver(account: String, id: Int) throws(WebhookError) -> Delivery {
-        _ = try appKey(account: account)
-        let copy = try store.copyDelivery(account: account, id: id, at: Clock.now())
-        start(Job(id: copy.id, outgoing: nil), due: copy.created)
+    public func redeliver(account: String, id: Int) async throws(WebhookError) -> Delivery {
+        _ = try await appKey(account: account)
+        let copy = try await store.copyDelivery(account: account, id: id, at: Clock.now())
+        if let shared { shared.wake.raise() } else { start(Job(id: copy.id, outgoing: nil), due: copy.created) }
         return copy
     }
 
     /// Starts chains of deliveries: each one's first attempt ends before the next one of its
     /// chain is sent, so the pushes of one mail to one webhook arrive in order. A retry does
-    /// not hold the chain up (delivery is at least once, and receivers order by `itime`).
+    /// not hold the chain up (delivery is at least once, and receivers order by `itime`). On a
+    /// shared log the chains are in the log (`after_id`), and claims keep their order.
     public func startChains(_ chains: [[DeliveryLink]]) {
+        if let shared {
+            if chains.contains(where: { !$0.isEmpty }) { shared.wake.raise() }
+            return
+        }
         for chain in chains where !chain.isEmpty {
             unsettled.withLock { set in for link in chain { set.insert(link.id) } }
             queue(Job(id: chain[0].id, outgoing: chain[0].outgoing, then: Array(chain.dropFirst())), due: chain[0].due)
@@ -91,10 +131,14 @@ public final class Dispatcher: Sendable {
 
     /// Schedules every pending delivery in the store (after a restart), with the chains they
     /// were sent in: a delivery waits for the one before it that has not been attempted yet.
-    /// Returns how many.
+    /// Returns how many. On a shared log the claim loop finds them by itself.
     @discardableResult
-    public func resumePending() throws(WebhookError) -> Int {
-        let pending = try store.pendingDeliveries()
+    public func resumePending() async throws(WebhookError) -> Int {
+        let pending = try await store.pendingDeliveries()
+        if let shared {
+            shared.wake.raise()
+            return pending.count
+        }
         let unattempted = Set(pending.filter { $0.attemptsMade == 0 }.map(\.id))
         var next: [Int: PendingDelivery] = [:]
         for delivery in pending {
@@ -118,8 +162,11 @@ public final class Dispatcher: Sendable {
         unsettled.withLock { set in ids.allSatisfy { !set.contains($0) } }
     }
 
-    /// How many deliveries this process has yet to settle.
-    public var unsettledCount: Int { unsettled.withLock { $0.count } }
+    /// How many deliveries this process has yet to settle (on a shared log: has in hand).
+    public var unsettledCount: Int {
+        if let shared { return shared.inHand.withLock { $0 } }
+        return unsettled.withLock { $0.count }
+    }
 
     /// A delivery being worked on: what to send, once read (a new delivery carries it from
     /// `trigger`; a resumed or copied one reads it from the log when it is due).
@@ -150,14 +197,18 @@ public final class Dispatcher: Sendable {
 
     /// One attempt of a job, on a worker; the job settles or goes back to wait for its retry.
     func process(_ job: Job) async {
+        if let shared {
+            await processClaimed(job, shared)
+            return
+        }
         var job = job
-        if job.outgoing == nil { job.outgoing = try? store.outgoing(deliveryID: job.id) }
-        guard let outgoing = job.outgoing, outgoing.state == .pending, let key = try? appKey(account: outgoing.account) else {
+        if job.outgoing == nil { job.outgoing = try? await store.outgoing(deliveryID: job.id) }
+        guard let outgoing = job.outgoing, outgoing.state == .pending, let key = try? await appKey(account: outgoing.account) else {
             releaseChain(of: &job)
             settled(job.id)
             return
         }
-        let record = await attempt(job.id, outgoing, key: key)
+        let record = await attempt(job.id, outgoing, key: key, node: nil)
         releaseChain(of: &job)
         guard let next = record.nextAttempt else {
             // Settled once the log has the last attempt.
@@ -181,106 +232,15 @@ public final class Dispatcher: Sendable {
     }
 
     /// One attempt, and what it leaves the delivery as.
-    func attempt(_ id: Int, _ outgoing: OutgoingDelivery, key: String) async -> AttemptRecord {
+    func attempt(_ id: Int, _ outgoing: OutgoingDelivery, key: String, node: String?) async -> AttemptRecord {
         let started = Clock.now()
         let outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key)
         let number = outgoing.attemptsMade + 1
         let attempt = DeliveryAttempt(number: number, time: started, status: outcome.status,
-                                      latencyMilliseconds: outcome.latencyMilliseconds, error: outcome.error)
-        let retryIn = outcome.error == nil ? nil : schedule.delay(afterAttempts: number)
+                                      latencyMilliseconds: outcome.latencyMilliseconds, error: outcome.error, node: node)
+        let retryIn = outcome.error == nil || outcome.refused ? nil : schedule.delay(afterAttempts: number)
         let next = retryIn.map { Clock.now() + $0 }
         let state: DeliveryState = outcome.error == nil ? .succeeded : (next == nil ? .failed : .pending)
         return AttemptRecord(deliveryID: id, attempt: attempt, state: state, nextAttempt: next)
     }
 }
-
-/// Writes attempts to the store in batches: whatever arrives while a write is under way goes
-/// in the next one, so a thousand pushes ending together cost a few transactions, not a
-/// thousand. A failed write is dropped from the log, not retried: the deliveries stay pending
-/// there, and a restart sends them again (at least once).
-final class AttemptLog: Sendable {
-    private struct State {
-        var waiting: [AttemptRecord] = []
-        var afterWrite: [@Sendable () -> Void] = []
-        var writing = false
-    }
-    private let state = Mutex(State())
-    let store: any DeliveryStore
-
-    init(store: any DeliveryStore) { self.store = store }
-
-    /// Adds a record to be written soon; `written` runs once it is.
-    func append(_ record: AttemptRecord, written: (@Sendable () -> Void)? = nil) {
-        let startWriter = state.withLock { state -> Bool in
-            state.waiting.append(record)
-            if let written { state.afterWrite.append(written) }
-            if state.writing { return false }
-            state.writing = true
-            return true
-        }
-        if startWriter { Task { self.writeAll() } }
-    }
-
-    /// Writes batches until nothing is waiting.
-    private func writeAll() {
-        while true {
-            let (records, afterWrite) = state.withLock { state -> ([AttemptRecord], [@Sendable () -> Void]) in
-                defer {
-                    state.waiting.removeAll(keepingCapacity: true)
-                    state.afterWrite.removeAll(keepingCapacity: true)
-                }
-                if state.waiting.isEmpty { state.writing = false }
-                return (state.waiting, state.afterWrite)
-            }
-            if records.isEmpty { return }
-            try? store.recordAttempts(records)
-            for done in afterWrite { done() }
-        }
-    }
-}
-
-/// Runs `work` on queued items with at most `limit` at once. Workers start when items arrive
-/// and end when the queue is empty, so an idle pool holds no tasks.
-final class WorkerPool<Item: Sendable>: Sendable {
-    private struct State {
-        var items: [Item] = []
-        var head = 0
-        var workers = 0
-    }
-    private let state = Mutex(State())
-    private let limit: Int
-    private let work: @Sendable (Item) async -> Void
-
-    init(limit: Int, work: @escaping @Sendable (Item) async -> Void) {
-        self.limit = max(1, limit)
-        self.work = work
-    }
-
-    func push(_ item: Item) {
-        let startWorker = state.withLock { state -> Bool in
-            state.items.append(item)
-            guard state.workers < limit else { return false }
-            state.workers += 1
-            return true
-        }
-        if startWorker { Task { await self.runWorker() } }
-    }
-
-    private func next() -> Item? {
-        state.withLock { state -> Item? in
-            guard state.head < state.items.count else {
-                state.items.removeAll(keepingCapacity: true)
-                state.head = 0
-                state.workers -= 1
-                return nil
-            }
-            defer { state.head += 1 }
-            return state.items[state.head]
-        }
-    }
-
-    private func runWorker() async {
-        while let item = next() { await work(item) }
-    }
-}
-

@@ -1,16 +1,25 @@
 import WebhookCore
 import WhsSupport
 
-/// Delivery for a shell on a local store: its own dispatcher, pushing from this process.
+/// Delivery for a shell on a store it opens itself: its own dispatcher, pushing from this
+/// process (on a shared store, as one more node). The dispatcher is asynchronous; the shell
+/// waits for it on its own thread (`Blocking`), and reads the log through `store`.
 public final class LocalEventDelivery: EventDelivery {
     public let dispatcher: Dispatcher
+    let store: any DeliveryStore
     let account: String
 
     /// Resumes the store's pending deliveries (a run that ended before they settled) at once.
-    public init(store: any DeliveryStore, account: String = "local") throws(WebhookError) {
-        dispatcher = Dispatcher(store: store)
+    public init(store: any DeliveryStore, dispatcher: Dispatcher, account: String = "local") throws(WebhookError) {
+        self.dispatcher = dispatcher
+        self.store = store
         self.account = account
-        try dispatcher.resumePending()
+        try Blocking.run { () async throws(WebhookError) in _ = try await dispatcher.resumePending() }
+    }
+
+    /// On an embedded store, which is both the log the shell reads and the one it delivers from.
+    public convenience init(store: any DeliveryStore & AsyncDeliveryStore, account: String = "local") throws(WebhookError) {
+        try self.init(store: store, dispatcher: Dispatcher(store: store), account: account)
     }
 
     public var retrySchedule: RetrySchedule {
@@ -21,17 +30,19 @@ public final class LocalEventDelivery: EventDelivery {
     public var unsettledCount: Int { dispatcher.unsettledCount }
 
     public func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON {
-        let result = try dispatcher.trigger(account: account, trigger)
+        let (dispatcher, account) = (self.dispatcher, self.account)
+        let result = try Blocking.run { () async throws(WebhookError) in try await dispatcher.trigger(account: account, trigger) }
         guard let wait else { return result.json }
         return try waited(result.json, ids: Set(result.deliveries.map(\.id)), messageID: result.messageID, wait)
     }
 
     public func deliveries(_ query: DeliveryQuery) throws(WebhookError) -> JSON {
-        deliveriesJSON(try dispatcher.store.deliveries(account: account, query))
+        deliveriesJSON(try store.deliveries(account: account, query))
     }
 
     public func redeliver(id: Int, wait: DeliveryWait?) throws(WebhookError) -> JSON {
-        let copy = try dispatcher.redeliver(account: account, id: id)
+        let (dispatcher, account) = (self.dispatcher, self.account)
+        let copy = try Blocking.run { () async throws(WebhookError) in try await dispatcher.redeliver(account: account, id: id) }
         guard let wait else { return copy.json }
         return try watch([copy.id], messageID: copy.messageID, wait).deliveries.first ?? copy.json
     }
@@ -40,10 +51,13 @@ public final class LocalEventDelivery: EventDelivery {
         try EventPayload.build(trigger)
     }
 
-    public func appKey() throws(WebhookError) -> String { try dispatcher.appKey(account: account) }
+    public func appKey() throws(WebhookError) -> String {
+        let (dispatcher, account) = (self.dispatcher, self.account)
+        return try Blocking.run { () async throws(WebhookError) in try await dispatcher.appKey(account: account) }
+    }
 
     func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
-        try dispatcher.store.watch(account: account, ids, messageID: messageID, wait)
+        try store.watch(account: account, ids, messageID: messageID, wait)
     }
 
     /// A trigger's answer with the deliveries as the wait left them.

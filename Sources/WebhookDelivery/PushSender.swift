@@ -10,10 +10,12 @@ import WhsSupport
 public final class PushSender: Sendable {
     let client: HTTPClient
     public let timeout: Double
+    let policy: PushPolicy
     /// Answers up to this size are read (and dropped); a longer one is cut off, not a failure.
     static let maxAnswerBytes = 64 * 1024
 
-    public init(timeout: Double = 3, connectionsPerHost: Int = 32) {
+    public init(timeout: Double = 3, connectionsPerHost: Int = 32, policy: PushPolicy = .anywhere) {
+        self.policy = policy
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .milliseconds(Int64(timeout * 1000)), read: .milliseconds(Int64(timeout * 1000)))
@@ -33,6 +35,8 @@ public final class PushSender: Sendable {
         public let latencyMilliseconds: Double
         /// nil for a 2xx answer.
         public let error: String?
+        /// Refused by the push policy: retrying cannot help.
+        public var refused = false
     }
 
     /// The headers of a push made at `timestamp` (unix seconds) for an account's key.
@@ -52,6 +56,9 @@ public final class PushSender: Sendable {
         func elapsed() -> Double {
             let duration = ContinuousClock.now - started
             return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        if let refusal = policy.refusal(url: url) {
+            return Outcome(status: nil, latencyMilliseconds: 0, error: refusal, refused: true)
         }
         var request = HTTPClientRequest(url: url)
         request.method = .POST

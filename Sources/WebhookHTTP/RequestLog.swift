@@ -5,11 +5,13 @@ import WhsSupport
 /// credential: the Authorization header is not logged, and keys never travel in the query.
 struct RequestLog: Sendable {
     let enabled: Bool
+    /// The node's name, on every line when several nodes share a store ("" otherwise).
+    var node = ""
 
     func record(method: String, target: String, status: Int, elapsed: Duration) {
         guard enabled else { return }
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        let line = "\(RequestLog.timestamp()) \(method) \(RequestLog.printable(target)) \(status) \(micros / 1000).\(String(micros % 1000).leftPadded(3))ms\n"
+        let line = "\(RequestLog.timestamp())\(node.isEmpty ? "" : " " + node) \(method) \(RequestLog.printable(target)) \(status) \(micros / 1000).\(String(micros % 1000).leftPadded(3))ms\n"
         // One write(2) per line, so lines from several threads do not interleave.
         _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
     }

@@ -14,6 +14,8 @@ enum ServerRoute: Equatable {
     case send, sendTemplate, templates, template(Substring), mails, mail(Substring), mailEvents(Substring)
     /// This server's contract, docs/openapi.yaml.
     case openAPI
+    /// Whether this node and its store answer, for a load balancer (no authentication).
+    case health
 
     init(path: String) throws(WebhookError) {
         let s = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -28,6 +30,7 @@ enum ServerRoute: Equatable {
             case "templates": self = .templates
             case "mails": self = .mails
             case "openapi.yaml": self = .openAPI
+            case "health": self = .health
             default: throw .routeNotFound(String(path.prefix(200)))
             }
         case 2 where s[0] == "webhooks": self = .webhook(s[1])
@@ -49,7 +52,7 @@ enum ServerRoute: Equatable {
         case .webhook: [.get, .put, .post, .delete]
         case .template: [.get, .put, .delete]
         case .events, .redeliver, .send, .sendTemplate, .mailEvents: [.post]
-        case .deliveries, .appKey, .templates, .mails, .mail, .openAPI: [.get]
+        case .deliveries, .appKey, .templates, .mails, .mail, .openAPI, .health: [.get]
         }
     }
 

@@ -11,12 +11,14 @@ import WhsSupport
 struct WebhookResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let backend: any WebhookBackend
+    let backend: any AsyncWebhookBackend
     /// Pushes events for `/v1/events`; nil on a server without delivery (tests of the API alone).
     let dispatcher: Dispatcher?
     /// Sends mail for the send routes; nil on a server without delivery.
     let mailer: Mailer?
     let log: RequestLog
+    /// This node's name, which the health route reports.
+    let node: String
     let sessions = SessionCache()
     static let maxBodyBytes = 64 * 1024
 
@@ -42,36 +44,39 @@ struct WebhookResponder: HTTPResponder {
     }
 
     func answer(_ request: Request) async throws -> Response {
-        let session = try authenticatedService(request.headers[.authorization])
-        let (account, service) = (session.account, session.service)
         let path = request.uri.path
+        if path == "/v1/health", request.method == .get { return await health() }
+        let session = try await authenticatedService(request.headers[.authorization])
+        let (account, service) = (session.account, session.service)
         let route = try ServerRoute(path: path)
         guard route.allowed.contains(request.method) else { throw route.refusal(request.method, path: path) }
         let limit = route.takesMail ? MailRules.maxMailBytes : WebhookResponder.maxBodyBytes
         switch (route, request.method) {
         case (.webhooks, .get):
-            return ok(try service.list(try WireDecoding.query(request.uri.query)).json)
+            return ok(try await service.list(try WireDecoding.query(request.uri.query)).json)
         case (.webhooks, _):
-            let webhook = try service.add(try WireDecoding.draft(try await body(of: request, limit: limit)))
+            let webhook = try await service.add(try WireDecoding.draft(try await body(of: request, limit: limit)))
             return ok(.object([("result", .array([webhook.json]))]))
         case (.webhook(let segment), .get):
-            return ok(.object([("result", .array([try service.get(id: try WireDecoding.id(segment)).json])), ("count", .int(1))]))
+            return ok(.object([("result", .array([try await service.get(id: try WireDecoding.id(segment)).json])), ("count", .int(1))]))
         case (.webhook(let segment), .delete):
-            return ok(countJSON(try service.delete(id: try WireDecoding.id(segment))))
+            return ok(countJSON(try await service.delete(id: try WireDecoding.id(segment))))
         case (.webhook(let segment), _):
             let id = try WireDecoding.id(segment)
-            return ok(countJSON(try service.modify(id: id, try WireDecoding.patch(try await body(of: request, limit: limit)))))
+            return ok(countJSON(try await service.modify(id: id, try WireDecoding.patch(try await body(of: request, limit: limit)))))
         case (.events, _):
             let trigger = try WireDecoding.trigger(try await body(of: request, limit: limit))
-            return ok(try delivering().trigger(account: account, trigger).json)
+            return ok(try await delivering().trigger(account: account, trigger).json)
         case (.deliveries, _):
-            return ok(deliveriesJSON(try delivering().store.deliveries(account: account, try WireDecoding.deliveryQuery(request.uri.query))))
+            return ok(deliveriesJSON(try await delivering().store.deliveries(account: account, try WireDecoding.deliveryQuery(request.uri.query))))
         case (.redeliver(let segment), _):
-            return ok(try delivering().redeliver(account: account, id: try WireDecoding.id(segment)).json)
+            return ok(try await delivering().redeliver(account: account, id: try WireDecoding.id(segment)).json)
         case (.appKey, _):
-            return ok(.object([("app_key", .string(try delivering().appKey(account: account)))]))
+            return ok(.object([("app_key", .string(try await delivering().appKey(account: account)))]))
         case (.openAPI, _):
             return OpenAPIDocument.response
+        case (.health, _):
+            return await health()
         default:
             return try await answerMail(route, request, session, limit: limit)
         }
@@ -84,30 +89,30 @@ struct WebhookResponder: HTTPResponder {
         switch (route, request.method) {
         case (.send, _), (.sendTemplate, _):
             let body = try WireDecoding.sendBody(try await body(of: request, limit: limit))
-            return ok(try mailer.send(account: account, apiUser: session.apiUser, body, template: route == .sendTemplate).answer)
+            return ok(try await mailer.send(account: account, apiUser: session.apiUser, body, template: route == .sendTemplate).answer)
         case (.templates, _):
-            return ok(templatesJSON(try mailer.store.templates(account: account)))
+            return ok(templatesJSON(try await mailer.store.templates(account: account)))
         case (.template(let segment), .get):
             let name = try MailTemplate.validName(try WireDecoding.name(segment))
-            guard let found = try mailer.store.template(account: account, name: name) else { throw WebhookError.templateNotFound(name) }
+            guard let found = try await mailer.store.template(account: account, name: name) else { throw WebhookError.templateNotFound(name) }
             return ok(found.json)
         case (.template(let segment), .delete):
-            return ok(countJSON(try mailer.store.deleteTemplate(account: account, name: try MailTemplate.validName(try WireDecoding.name(segment)))))
+            return ok(countJSON(try await mailer.store.deleteTemplate(account: account, name: try MailTemplate.validName(try WireDecoding.name(segment)))))
         case (.template(let segment), _):
             let name = try WireDecoding.name(segment)
             let fields = try WireDecoding.template(try await body(of: request, limit: limit))
-            return ok(try mailer.template(account: account, name: name, subject: fields.subject, html: fields.html, text: fields.text).json)
+            return ok(try await mailer.template(account: account, name: name, subject: fields.subject, html: fields.html, text: fields.text).json)
         case (.mails, _):
-            return ok(mailsJSON(try mailer.store.mails(account: account, try WireDecoding.mailQuery(request.uri.query))))
+            return ok(mailsJSON(try await mailer.store.mails(account: account, try WireDecoding.mailQuery(request.uri.query))))
         case (.mail(let segment), _):
-            let id = try mailer.mailID(account: account, try WireDecoding.name(segment))
-            guard let found = try mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
+            let id = try await mailer.mailID(account: account, try WireDecoding.name(segment))
+            guard let found = try await mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
             return ok(found.json)
         case (.mailEvents(let segment), _):
-            let id = try mailer.mailID(account: account, try WireDecoding.name(segment))
+            let id = try await mailer.mailID(account: account, try WireDecoding.name(segment))
             let asked = try WireDecoding.engagement(try await body(of: request, limit: limit))
-            _ = try mailer.engage(account: account, mail: id, event: asked.event, url: asked.url)
-            guard let found = try mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
+            _ = try await mailer.engage(account: account, mail: id, event: asked.event, url: asked.url)
+            guard let found = try await mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
             return ok(found.json)
         default:
             throw WebhookError.routeNotFound(String(request.uri.path.prefix(200)))
@@ -126,14 +131,28 @@ struct WebhookResponder: HTTPResponder {
 
     /// The caller's account, as a service. A header that authenticated before is not hashed
     /// and looked up again: clients send the same one on every request.
-    func authenticatedService(_ header: String?) throws(WebhookError) -> Session {
+    func authenticatedService(_ header: String?) async throws(WebhookError) -> Session {
         guard let header else { throw .authenticationFailed }
         if let known = sessions.session(for: header) { return known }
         guard let credentials = BasicCredentials(header: header) else { throw .authenticationFailed }
-        let account = try backend.authenticate(apiUser: credentials.apiUser, apiKey: credentials.apiKey)
-        let session = (account, try backend.service(account: account), credentials.apiUser)
+        let account = try await backend.authenticate(apiUser: credentials.apiUser, apiKey: credentials.apiKey)
+        let session = (account, try await backend.webhooks(account: account), credentials.apiUser)
         sessions.remember(header, session)
         return session
+    }
+
+    /// `GET /v1/health`: 200 while the store answers, else 503 with why, so that a load
+    /// balancer sends nothing to a node that cannot serve. No credentials: it tells nothing
+    /// about any account.
+    func health() async -> Response {
+        do throws(WebhookError) {
+            try await backend.checkHealth()
+            return ok(.object([("status", .string("ok")), ("node", .string(node)), ("store", .string("reachable"))]))
+        } catch {
+            var body = error.json
+            if case .object(let members) = body { body = .object(members + [("node", .string(node))]) }
+            return WebhookResponder.json(body, status: error.httpStatus)
+        }
     }
 
     /// The body, refused with 413 as soon as it passes `limit` (64 KiB; a mail's 70 MB on the
@@ -162,8 +181,9 @@ struct WebhookResponder: HTTPResponder {
 }
 
 /// Authorization headers that authenticated, with their account's service. Accounts and keys
-/// are given when the server starts, so an entry stays right for the server's life; the cache
-/// is bounded so that a flood of distinct valid headers cannot grow it without end.
+/// are given when a server starts, so an entry stays right until some node grants a key: a
+/// shared store says so (`onAccountsChanged`), and the cache is emptied. It is bounded so that a
+/// flood of distinct valid headers cannot grow it without end.
 final class SessionCache: Sendable {
     private let entries = Mutex<[String: Session]>([:])
     static let limit = 4096
@@ -171,6 +191,8 @@ final class SessionCache: Sendable {
     func session(for header: String) -> Session? {
         entries.withLock { $0[header] }
     }
+
+    func forgetAll() { entries.withLock { $0.removeAll() } }
 
     func remember(_ header: String, _ session: Session) {
         entries.withLock { entries in
@@ -181,4 +203,4 @@ final class SessionCache: Sendable {
 }
 
 /// An authenticated caller: its account's name, its webhooks, and the API_USER it came as.
-typealias Session = (account: String, service: any WebhookService & Sendable, apiUser: String)
+typealias Session = (account: String, service: any AsyncWebhookService, apiUser: String)

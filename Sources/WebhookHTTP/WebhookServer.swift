@@ -6,16 +6,21 @@ import WebhookDelivery
 
 /// `whs serve`: the API of API.md over HTTP/1.1 on one address, until SIGINT or SIGTERM.
 public struct WebhookServer: Sendable {
-    public let backend: any WebhookBackend
+    public let backend: any AsyncWebhookBackend
     public let host: String
     public let port: Int
     public let logRequests: Bool
     public let dispatcher: Dispatcher?
     public let mailer: Mailer?
+    /// The node's name: in the health route's answer, and on log lines when `logsNode`.
+    public let node: String
+    public let logsNode: Bool
 
-    public init(backend: any WebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil,
-                mailer: Mailer? = nil) {
+    public init(backend: any AsyncWebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil,
+                mailer: Mailer? = nil, node: String = "whs", logsNode: Bool = false) {
         self.backend = backend
+        self.node = node
+        self.logsNode = logsNode
         self.dispatcher = dispatcher
         self.mailer = mailer
         self.host = host
@@ -27,7 +32,10 @@ public struct WebhookServer: Sendable {
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
         var logger = Logger(label: "whs.serve")
         logger.logLevel = .error
-        let responder = WebhookResponder(backend: backend, dispatcher: dispatcher, mailer: mailer, log: RequestLog(enabled: logRequests))
+        let responder = WebhookResponder(backend: backend, dispatcher: dispatcher, mailer: mailer,
+                                         log: RequestLog(enabled: logRequests, node: logsNode ? node : ""), node: node)
+        let sessions = responder.sessions
+        backend.onAccountsChanged { sessions.forgetAll() }
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),

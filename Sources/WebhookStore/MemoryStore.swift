@@ -60,6 +60,11 @@ extension MemoryStore: WebhookBackend {
     }
 
     public func service(account: String) throws(WebhookError) -> WebhookService & Sendable {
+        memberAccount(account)
+    }
+
+    /// The account, accepting only its own API_USERs.
+    func memberAccount(_ account: String) -> MemoryAccount {
         let names = state.withLock { state in Set(state.users.filter { $0.value.account == account }.keys) }
         return self.account(account, apiUsers: .members(names))
     }

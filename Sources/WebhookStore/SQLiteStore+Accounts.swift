@@ -49,6 +49,11 @@ extension SQLiteStore: WebhookBackend {
     }
 
     public func service(account: String) throws(WebhookError) -> WebhookService & Sendable {
+        try memberAccount(account)
+    }
+
+    /// The account, accepting only its own API_USERs.
+    func memberAccount(_ account: String) throws(WebhookError) -> SQLiteAccount {
         let names = try withLock { () throws(WebhookError) -> Set<String> in
             let statement = statements.apiUsersOfAccount.bind(.text(account))
             var names: Set<String> = []

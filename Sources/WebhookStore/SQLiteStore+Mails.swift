@@ -128,7 +128,7 @@ extension SQLiteStore: MailStore {
                 s.insertMail.bind(h.labelName.map { .text($0) } ?? .null, at: 14)
                 s.insertMail.bind(h.template.map { .text($0) } ?? .null, at: 15)
                 s.insertMail.bind(.real(send.created), at: 16)
-                s.insertMail.bind(.text(Self.eventsJSON(mail.events.map { MailEventRecord(event: $0.event, time: $0.time, detail: $0.detail) }).text), at: 17)
+                s.insertMail.bind(.text(MailEventRecord.rowJSON(mail.events.map { MailEventRecord(event: $0.event, time: $0.time, detail: $0.detail) }).text), at: 17)
                 try s.insertMail.run()
                 let mailID = connection.lastInsertRowID
                 var mailChains = DeliveryChains()
@@ -150,7 +150,7 @@ extension SQLiteStore: MailStore {
                 throw .mailNotFound(String(mailID))
             }
             let events = mail.events + [MailEventRecord(event: event.event, time: event.time, detail: event.detail)]
-            try s.updateEvents.bind(.text(account), .integer(mailID), .text(Self.eventsJSON(events).text)).run()
+            try s.updateEvents.bind(.text(account), .integer(mailID), .text(MailEventRecord.rowJSON(events).text)).run()
             return try insertDeliveries(s, account: account, mailID: mailID, header: mail.header, event, after: { _ in nil })
         }
     }
@@ -212,31 +212,12 @@ extension SQLiteStore: MailStore {
         }
     }
 
-    /// `[[code, time, detail], ...]`: a mail's events as its row keeps them.
-    static func eventsJSON(_ events: [MailEventRecord]) -> JSON {
-        .array(events.map { .array([.int($0.event.code), .double($0.time), $0.detail]) })
-    }
-
-    static func events(from text: String) -> [MailEventRecord] {
-        guard case .array(let items)? = try? JSON.parse(text) else { return [] }
-        return items.compactMap { item in
-            guard case .array(let parts) = item, parts.count == 3, case .int(let code) = parts[0], let event = EventType.withCode(code) else { return nil }
-            let time: Double
-            switch parts[1] {
-            case .double(let seconds): time = seconds
-            case .int(let seconds): time = Double(seconds)
-            default: return nil
-            }
-            return MailEventRecord(event: event, time: time, detail: parts[2])
-        }
-    }
-
     static func mail(from row: SQLiteStatement) -> MailRecord {
         let header = MailHeader(
             messageID: row.text(1), emailID: row.text(2), taskID: row.int(3), apiUser: row.text(4), from: row.text(5), to: row.text(6),
             address: row.text(7), subject: row.text(8), customArgs: (try? JSON.parse(row.text(11))) ?? .object([]),
             labelID: row.isNull(12) ? nil : row.int(12), labelName: row.isNull(13) ? nil : row.text(13), template: row.isNull(14) ? nil : row.text(14))
         return MailRecord(id: row.int(0), header: header, html: row.text(9), text: row.text(10), created: row.double(15),
-                          events: events(from: row.text(16)), deliveries: [])
+                          events: MailEventRecord.fromRow(row.text(16)), deliveries: [])
     }
 }

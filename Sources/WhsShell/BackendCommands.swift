@@ -8,6 +8,8 @@ public enum ConnectTarget: Equatable {
     case memory
     case store(String)
     case server(url: String, apiUser: String, apiKey: String)
+    /// A shared PostgreSQL store, `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    case postgres(PostgresLocation)
 }
 
 /// A backend as `connect` switches to it: the webhooks, the prompt's label (nil: plain `whs`)
@@ -36,10 +38,11 @@ enum BackendCommands {
         return [
             CommandSpec(
                 name: "connect", summary: "switch backend: memory, a store file, or a server",
-                usage: "connect memory | connect store PATH | connect URL api_user=NAME api_key=KEY",
+                usage: "connect memory | connect store PATH | connect postgres://USER:PASSWORD@HOST:PORT/DB | connect URL api_user=NAME api_key=KEY",
                 positionals: ["target", "path"],
                 arguments: [
-                    ArgumentSpec("target", "memory, store, or a server's URL", completion: .words(["memory", "store", "http://127.0.0.1:8080"])),
+                    ArgumentSpec("target", "memory, store, a PostgreSQL URL (best a secret, e.g. env(\"WHS_STORE\")), or a server's URL",
+                                 completion: .words(["memory", "store", "http://127.0.0.1:8080", "postgres://"])),
                     ArgumentSpec("path", "the store file", completion: .files),
                     ArgumentSpec("api_user", "the API_USER to authenticate as"),
                     ArgumentSpec("api_key", "its key: a secret, e.g. env(\"WHS_API_KEY\")"),
@@ -93,6 +96,7 @@ enum BackendCommands {
     }
 
     static func connectTarget(_ call: CommandInvocation) throws -> ConnectTarget {
+        if case .secret(let url)? = call.argument("target") ?? nil, PostgresLocation.names(url) { return .postgres(try PostgresLocation(parsing: url)) }
         guard let target = call.argument("target")?.plainText else { throw CommandFailure("usage: connect memory | store PATH | URL api_user=NAME api_key=KEY") }
         switch target {
         case "memory":
@@ -100,6 +104,8 @@ enum BackendCommands {
         case "store":
             guard case .string(let path)? = call.argument("path") else { throw CommandFailure("usage: connect store PATH") }
             return .store(path)
+        case let url where PostgresLocation.names(url):
+            return .postgres(try PostgresLocation(parsing: url))
         default:
             guard target.hasPrefix("http://") || target.hasPrefix("https://") else {
                 throw CommandFailure("connect to memory, store PATH, or an http(s) URL; got \(Value.string(target).literal)")

@@ -1,4 +1,5 @@
 import Glibc
+import WebhookCore
 import WhsLanguage
 import WhsSupport
 
@@ -61,9 +62,11 @@ extension Shell {
     }
 
     /// Offers what was typed to Up/Down and the history file, unless it holds a secret: a
-    /// `secret(...)`, `reveal(...)` or `api_key` in its text, or any value that was one.
+    /// `secret(...)`, `reveal(...)`, `api_key` or a database URL with a password in its text, or
+    /// any value that was one.
     func keep(_ typed: String, in history: History, reader: LineReader, succeeded: Bool) {
         let mentionsSecret = typed.contains("secret(") || typed.contains("reveal(") || typed.contains("api_key")
+            || PostgresLocation.mentionsPassword(typed)
         guard !mentionsSecret, !interpreter.touchedSecret, History.keeps(typed) else { return }
         reader.remember(typed)
         history.add(typed, succeeded: succeeded)

@@ -3,6 +3,7 @@ import MailSandbox
 import WebhookCore
 import WebhookDelivery
 import WebhookHTTP
+import WebhookPostgres
 import WebhookStore
 import WhsShell
 import WhsSupport
@@ -15,13 +16,15 @@ enum Backends {
         switch backend {
         case .memory: return try connect(.memory)
         case .store(let path): return try connect(.store(path))
-        case .defaultStore: return try local(SQLiteStore(path: StorePaths.preparedDefaultStore()), label: nil)
+        case .defaultStore:
+            if let url = StorePaths.defaultPostgres { return try connect(.postgres(try PostgresLocation(parsing: url))) }
+            return try local(SQLiteStore(path: StorePaths.preparedDefaultStore()), label: nil)
         case .server(let url, let apiUser): return try connect(.server(url: url, apiUser: apiUser, apiKey: try apiKey(for: apiUser)))
         }
     }
 
-    /// For `whs serve`: the store as a multi-account backend.
-    static func openBackend(_ backend: CommandLineOptions.Backend) throws -> any WebhookBackend & DeliveryStore & MailStore {
+    /// For `whs serve`: an embedded store as a multi-account backend.
+    static func openBackend(_ backend: CommandLineOptions.Backend) throws -> ServeCommand.ServedStore {
         switch backend {
         case .memory: return MemoryStore()
         case .store(let path): return try SQLiteStore(path: path)
@@ -30,12 +33,53 @@ enum Backends {
         }
     }
 
+    /// The PostgreSQL store a command line names (`--store postgres://...`, or `$WHS_STORE`).
+    static func postgresLocation(_ backend: CommandLineOptions.Backend) throws -> PostgresLocation? {
+        switch backend {
+        case .store(let text) where PostgresLocation.names(text): return try PostgresLocation(parsing: text)
+        case .defaultStore: return try StorePaths.defaultPostgres.map { url throws(WebhookError) in try PostgresLocation(parsing: url) }
+        default: return nil
+        }
+    }
+
+    /// The key that seals app keys in a shared store: `--seal-key-file`, else `$WHS_SEAL_KEY`
+    /// (64 hex digits), else the data folder's key file, made on first use (docs/SCALING.md).
+    static func seal(keyFile: String?) throws -> AppKeySeal {
+        if let keyFile { return try AppKeySeal.fromKeyFile(keyFile) }
+        if let hex = Environment.nonEmpty("WHS_SEAL_KEY") {
+            do { return try AppKeySeal(hex: hex) } catch { throw WebhookError.invalidParameter("$WHS_SEAL_KEY: \(error)") }
+        }
+        let path = StorePaths.sealKeyFile
+        try FileIO.makeDirectories(path.parentDirectory)
+        return try AppKeySeal.fromKeyFile(path)
+    }
+
+    /// A shell on a shared store: one more node while it runs, claiming deliveries like any.
+    static func postgres(_ location: PostgresLocation) throws -> Connection {
+        let node = "shell-\(NodeName.host)-\(getpid())"
+        let shared = try PostgresShellStore.open(location, seal: try seal(keyFile: nil), node: node)
+        let store = shared.store
+        return Connection(
+            service: shared.account(), label: "whs[\(location.host):\(location.port)/\(location.database)]",
+            makeEvents: {
+                try LocalEventDelivery(store: shared, dispatcher: Dispatcher(store: store, node: node, lease: NodeName.defaultLease))
+            },
+            makeMailing: { events in
+                guard let local = events as? LocalEventDelivery else { throw WebhookError.routeNotFound("this backend does not send mail") }
+                return LocalMailing(store: shared, mailer: Mailer(store: store, dispatcher: local.dispatcher))
+            })
+    }
+
     static func connect(_ target: ConnectTarget) throws -> Connection {
         switch target {
         case .memory:
             return local(MemoryStore(), label: "whs[memory]")
+        case .store(let path) where PostgresLocation.names(path):
+            return try postgres(try PostgresLocation(parsing: path))
         case .store(let path):
             return try local(SQLiteStore(path: path), label: label(forStore: path))
+        case .postgres(let location):
+            return try postgres(location)
         case .server(let url, let apiUser, let apiKey):
             let service = try remote(url: url, apiUser: apiUser, apiKey: apiKey)
             return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]",
@@ -45,7 +89,7 @@ enum Backends {
     }
 
     /// A store in this process: the shell's account is `local`, and pushes go out from here.
-    static func local<Store: DeliveryStore & MailStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
+    static func local<Store: DeliveryStore & MailStore & AsyncDeliveryStore & AsyncMailStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
         Connection(
             service: store.localAccount, label: label,
             makeEvents: { try LocalEventDelivery(store: store) },

@@ -21,6 +21,16 @@ struct CommandLineOptions: Equatable {
         var retryDelays: String?
         /// `--event-delay 0`: seconds between the events of one sent mail.
         var eventDelay: String?
+        /// `--node NAME`: the name on leases, attempts and log lines (shared stores).
+        var node: String?
+        /// `--lease 8s`: how long a claimed delivery is this node's (shared stores).
+        var lease: String?
+        /// `--public`: refuse pushes to private addresses even on loopback.
+        var isPublic = false
+        /// `--allow-push CIDR`: private ranges a public node may push to after all.
+        var allowPush: [String] = []
+        /// `--seal-key-file PATH`: the key that seals app keys in a shared store.
+        var sealKeyFile: String?
     }
 
     enum Action: Equatable {
@@ -64,7 +74,8 @@ struct CommandLineOptions: Equatable {
 
         options:
           --store PATH      the SQLite store (default: $WHS_STORE, else $XDG_DATA_HOME/whs/store.sqlite,
-                            else ~/.local/share/whs/store.sqlite); created on first use
+                            else ~/.local/share/whs/store.sqlite); created on first use; or a
+                            shared PostgreSQL store, postgres://USER:PASSWORD@HOST:PORT/DB
           --memory          a throwaway in-memory store
           --url URL         a server instead of a store (with --api-user; the key from $WHS_API_KEY,
                             or asked for at a terminal)
@@ -81,9 +92,10 @@ struct CommandLineOptions: Equatable {
         """
 
     static let serveUsage = """
-        usage: whs serve [--host 127.0.0.1] [--port 8080] [--store PATH | --memory]
+        usage: whs serve [--host 127.0.0.1] [--port 8080] [--store PATH | --store postgres://... | --memory]
                          [--user ACCOUNT:API_USER:API_KEY]... [--retry-delays 5,30,120]
-                         [--event-delay 0.2] [--quiet]
+                         [--event-delay 0.2] [--node NAME] [--lease 8s] [--seal-key-file PATH]
+                         [--public] [--allow-push CIDR]... [--quiet]
 
         Serves the webhook API over HTTP until SIGINT or SIGTERM. Each --user adds an API_USER
         with its key to an account; $WHS_USERS takes the same, comma separated, out of sight of
@@ -93,6 +105,17 @@ struct CommandLineOptions: Equatable {
         with retries after the --retry-delays (seconds; default 5,30,120,600,1800,3600,7200);
         pushes still pending in the store resume at start. Mail sent with POST /v1/mail/send
         (docs/SENDING.md) lives its events --event-delay seconds apart (default 0.2).
+
+        Several nodes share one PostgreSQL database (docs/SCALING.md): --store
+        postgres://USER:PASSWORD@HOST:PORT/DB, or $WHS_STORE. Each node claims due deliveries
+        for --lease (default 8s) under its --node name (default HOST-PID); app keys are sealed
+        with the key in --seal-key-file, else $WHS_SEAL_KEY (64 hex digits), else
+        $XDG_DATA_HOME/whs/postgres-seal.key, made on first use: every node needs the same one.
+        GET /v1/health answers 200 while the store answers, 503 when not.
+
+        Bound to an address other than loopback, or with --public, a node refuses to push to
+        loopback, private and link-local addresses, except the ranges --allow-push names
+        (e.g. --allow-push 10.1.0.0/16).
         """
 
     /// Options come first; the first word that is not an option is the script, and every word
@@ -216,9 +239,16 @@ extension CommandLineOptions {
                 sawBackend = true
                 options.backend = word == "--memory" ? .memory : .store(try reader.value(for: word))
             case "--user": serve.users.append(try reader.value(for: word))
+            case "--node": serve.node = try reader.value(for: word)
+            case "--lease": serve.lease = try reader.value(for: word)
+            case "--public": serve.isPublic = true
+            case "--allow-push": serve.allowPush.append(try reader.value(for: word))
+            case "--seal-key-file": serve.sealKeyFile = try reader.value(for: word)
             case "-q", "--quiet": serve.quiet = true
             case "-h", "--help": options.action = .help(topic: "serve"); return serve
-            default: throw reader.unknown(word, known: ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--event-delay", "--quiet"])
+            default:
+                throw reader.unknown(word, known: ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--event-delay",
+                                                   "--node", "--lease", "--public", "--allow-push", "--seal-key-file", "--quiet"])
             }
         }
         return serve

@@ -2,18 +2,27 @@ import MailSandbox
 import WebhookCore
 import WebhookDelivery
 import WebhookHTTP
+import WebhookPostgres
+import WebhookStore
 import WhsShell
 import WhsSupport
 
 /// `whs serve`: open the store, add the users given, serve until SIGINT or SIGTERM.
 enum ServeCommand {
+    /// The store a node serves from, with its dispatcher's way of sharing work.
+    typealias ServedStore = any AsyncWebhookBackend & AsyncDeliveryStore & AsyncMailStore
+
     static func run(_ options: CommandLineOptions.Serve, backend: CommandLineOptions.Backend) -> Int32 {
-        let store: any WebhookBackend & DeliveryStore & MailStore
+        let node = options.node ?? NodeName.generated
+        let store: ServedStore
+        let dispatcher: Dispatcher
         var eventDelay = Mailer.defaultEventDelay
         var grants: [UserGrant] = []
-        var schedule = RetrySchedule.standard
         var appKeyLines: [String] = []
+        let resumed: Int
+        let shared: Bool
         do {
+            var schedule = RetrySchedule.standard
             if let text = options.retryDelays {
                 do { schedule = try RetrySchedule(parsing: text) } catch { throw WebhookError.invalidParameter("--retry-delays: \(error)") }
             }
@@ -23,29 +32,54 @@ enum ServeCommand {
                 }
                 eventDelay = seconds
             }
-            store = try Backends.openBackend(backend)
+            var lease = NodeName.defaultLease
+            if let text = options.lease {
+                guard let seconds = DurationText.seconds(text), seconds >= 5, seconds <= 3600 else {
+                    throw WebhookError.invalidParameter("--lease must be a duration from 5s to 1h (an attempt takes up to 3 s), got \(Validation.quoted(text))")
+                }
+                lease = seconds
+            }
+            let policy = try pushPolicy(options)
+            if let location = try Backends.postgresLocation(backend) {
+                let seal = try Backends.seal(keyFile: options.sealKeyFile)
+                let postgres = try Blocking.run { () async throws(WebhookError) in try await PostgresStore.open(location, seal: seal, node: node) }
+                store = postgres
+                dispatcher = Dispatcher(store: postgres, node: node, lease: lease, schedule: schedule, pushPolicy: policy)
+                shared = true
+            } else {
+                let local = try Backends.openBackend(backend)
+                store = local
+                dispatcher = Dispatcher(store: local, schedule: schedule, pushPolicy: policy)
+                shared = false
+            }
             // $WHS_USERS keeps keys out of `ps`; --user is for quick local runs.
             if let fromEnvironment = Environment.nonEmpty("WHS_USERS") { grants += try UserGrant.parseList(fromEnvironment) }
             for user in options.users { grants.append(try UserGrant.parse(user)) }
-            for grant in grants { try store.grant(grant) }
-            var shown: Set<String> = []
-            for grant in grants where shown.insert(grant.account).inserted {
-                appKeyLines.append("whs serve: account \(grant.account): app key \(try store.appKey(account: grant.account)) (signs its pushes)")
+            let given = grants
+            appKeyLines = try Blocking.run { () async throws(WebhookError) -> [String] in
+                for grant in given { try await store.grant(grant) }
+                var shown: Set<String> = []
+                var lines: [String] = []
+                for grant in given where shown.insert(grant.account).inserted {
+                    lines.append("whs serve: account \(grant.account): app key \(try await store.appKey(account: grant.account)) (signs its pushes)")
+                }
+                return lines
             }
+            resumed = try Blocking.run { () async throws(WebhookError) in try await dispatcher.resumePending() }
         } catch {
             fail("serve: \(error)", status: 2)
         }
         let noUsers = grants.isEmpty
         let keyLines = appKeyLines
-        let dispatcher = Dispatcher(store: store, schedule: schedule)
-        let resumed: Int
-        do { resumed = try dispatcher.resumePending() } catch { fail("serve: \(error)", status: 1) }
+        let refusing = dispatcher.refusesPrivateAddresses
         let mailer = Mailer(store: store, dispatcher: dispatcher, eventDelay: eventDelay)
         let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
-                                   dispatcher: dispatcher, mailer: mailer)
+                                   dispatcher: dispatcher, mailer: mailer, node: node, logsNode: shared)
         let failure = Foreground.run {
             try await server.run { port in
                 var lines = ["whs serve: listening on http://\(options.host.urlHost):\(port) (\(store.description))"] + keyLines
+                if shared { lines.append("whs serve: node \(node), sharing the store's deliveries with every node on it") }
+                if refusing { lines.append("whs serve: public: pushes to loopback, private and link-local addresses are refused\(options.allowPush.isEmpty ? "" : " (allowed: \(options.allowPush.joined(separator: ", ")))")") }
                 if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
                 if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
                 Foreground.write(lines)
@@ -53,5 +87,16 @@ enum ServeCommand {
         }
         if let failure { fail("serve: \(failure)", status: 1) }
         return 0
+    }
+
+    /// Public when asked, or when bound beyond loopback: a shared node must not reach the
+    /// network it runs in (docs/SCALING.md).
+    static func pushPolicy(_ options: CommandLineOptions.Serve) throws(WebhookError) -> PushPolicy {
+        var allowed: [AddressRange] = []
+        for text in options.allowPush {
+            do { allowed.append(try AddressRange(parsing: text)) } catch { throw .invalidParameter("--allow-push: \(error.message)") }
+        }
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(options.host) || options.host.hasPrefix("127.")
+        return PushPolicy(refusesPrivate: options.isPublic || !loopback, allowed: allowed)
     }
 }

@@ -1,3 +1,4 @@
+import WebhookCore
 import WhsSupport
 
 /// Where whs keeps its files, by the XDG base directory rules.
@@ -7,9 +8,19 @@ enum StorePaths {
     /// $WHS_STORE, else $XDG_DATA_HOME/whs/store.sqlite, else ~/.local/share/whs/store.sqlite.
     static var defaultStore: String {
         if let store = Environment.nonEmpty("WHS_STORE") { return store }
-        let data = Environment.nonEmpty("XDG_DATA_HOME") ?? home + "/.local/share"
-        return data + "/whs/store.sqlite"
+        return dataFolder + "/store.sqlite"
     }
+
+    /// $XDG_DATA_HOME/whs, else ~/.local/share/whs.
+    static var dataFolder: String { (Environment.nonEmpty("XDG_DATA_HOME") ?? home + "/.local/share") + "/whs" }
+
+    /// $WHS_STORE when it is a PostgreSQL URL.
+    static var defaultPostgres: String? {
+        Environment.nonEmpty("WHS_STORE").flatMap { PostgresLocation.names($0) ? $0 : nil }
+    }
+
+    /// The key file that seals app keys in a shared store, for every node on this machine.
+    static var sealKeyFile: String { dataFolder + "/postgres-seal.key" }
 
     /// $XDG_CONFIG_HOME/whs/init.whs, else ~/.config/whs/init.whs.
     static var initScript: String {

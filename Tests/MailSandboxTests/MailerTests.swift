@@ -2,19 +2,33 @@ import MailSandbox
 import Testing
 import WebhookCore
 import WebhookDelivery
+import WebhookPostgres
 import WebhookStore
 import WhsSupport
 import WhsTestSupport
 
-/// The sandbox on both stores, without pushing anywhere (webhooks point at a closed port and
-/// the retry schedule is empty, so every delivery fails at once and settles).
+/// The sandbox on every store (PostgreSQL too), without pushing anywhere (webhooks point at a
+/// closed port and the retry schedule is empty, so every delivery fails at once and settles).
 @Suite struct MailerTests {
-    static func stores(_ directory: TemporaryDirectory) throws -> [(String, any MailStore & DeliveryStore & WebhookBackend)] {
-        [("memory", MemoryStore()), ("sqlite", try SQLiteStore(path: directory.path + "/mail.sqlite"))]
+    typealias Store = any AsyncMailStore & AsyncDeliveryStore & AsyncWebhookBackend
+
+    static func stores(_ directory: TemporaryDirectory) async throws -> [(String, Store)] {
+        var stores: [(String, Store)] = [("memory", MemoryStore()), ("sqlite", try SQLiteStore(path: directory.path + "/mail.sqlite"))]
+        if TestPostgres.available {
+            let seal = try AppKeySeal.fromKeyFile(directory.path + "/seal.key")
+            stores.append(("postgres", try await PostgresStore.open(try TestPostgres.freshDatabase(), seal: seal, node: "test")))
+        }
+        return stores
     }
 
-    static func mailer(_ store: any MailStore & DeliveryStore, delay: Double = 0) -> Mailer {
-        Mailer(store: store, dispatcher: Dispatcher(store: store, schedule: try! RetrySchedule([]), timeout: 1), eventDelay: delay)
+    static func mailer(_ store: Store, delay: Double = 0) -> Mailer {
+        let schedule = try! RetrySchedule([])
+        let dispatcher = if let shared = store as? PostgresStore {
+            Dispatcher(store: shared, node: "test", lease: 5, schedule: schedule, timeout: 1)
+        } else {
+            Dispatcher(store: store, schedule: schedule, timeout: 1)
+        }
+        return Mailer(store: store, dispatcher: dispatcher, eventDelay: delay)
     }
 
     static func send(_ to: [String], requestID: String? = nil, extra: String = "") -> JSON {
@@ -23,91 +37,91 @@ import WhsTestSupport
         return try! JSON.parse(#"{"from":"shop@example.com","to":[\#(list)],"body":{"subject":"Hi","content":{"html":"<a href='https://x.example/a'>a</a>"}\#(extra)}\#(id)}"#)
     }
 
-    @Test func aSendIsWrittenWholeWithEachRecipientsLife() throws {
+    @Test func aSendIsWrittenWholeWithEachRecipientsLife() async throws {
         let directory = try TemporaryDirectory()
-        for (name, store) in try Self.stores(directory) {
-            try store.grant(UserGrant(account: "acme", apiUser: "alice", apiKey: "k1"))
-            try store.grant(UserGrant(account: "acme", apiUser: "bob", apiKey: "k2"))
-            let service = try store.service(account: "acme")
-            _ = try service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/all", apiUser: nil, events: nil))
-            _ = try service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/opens", apiUser: nil, events: [.name("open")]))
-            _ = try service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/bob", apiUser: "bob", events: nil))
+        for (name, store) in try await Self.stores(directory) {
+            try await store.grant(UserGrant(account: "acme", apiUser: "alice", apiKey: "k1"))
+            try await store.grant(UserGrant(account: "acme", apiUser: "bob", apiKey: "k2"))
+            let service = try await store.webhooks(account: "acme")
+            _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/all", apiUser: nil, events: nil))
+            _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/opens", apiUser: nil, events: [.name("open")]))
+            _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/bob", apiUser: "bob", events: nil))
             let mailer = Self.mailer(store)
-            let sent = try mailer.send(account: "acme", apiUser: "alice", Self.send(["ann+open@example.com", "cy+invalid@example.com"]), template: false)
+            let sent = try await mailer.send(account: "acme", apiUser: "alice", Self.send(["ann+open@example.com", "cy+invalid@example.com"]), template: false)
             guard case .array(let ids)? = sent.answer["email_ids"], case .string(let first)? = ids.first else { Issue.record("\(sent.answer)"); continue }
             #expect(first.hasSuffix("0$ann+open@example.com"), "\(name)")
             // ann: request, sent, deliver, open to /all, and open to /opens; cy: request, invalid to /all.
             // The webhook bound to bob hears nothing of alice's mail.
             #expect(sent.deliveryIDs.count == 7, "\(name): \(sent.deliveryIDs)")
-            let mails = try store.mails(account: "acme", MailQuery())
+            let mails = try await store.mails(account: "acme", MailQuery())
             #expect(mails.map { $0.events.map(\.event.name) } == [["request", "sent", "deliver", "open"], ["request", "invalid"]], "\(name)")
-            #expect(try store.mails(account: "other", MailQuery()).isEmpty, "\(name): another account sees nothing")
-            let ann = try #require(try store.mail(account: "acme", id: mails[0].id))
+            #expect(try await store.mails(account: "other", MailQuery()).isEmpty, "\(name): another account sees nothing")
+            let ann = try #require(try await store.mail(account: "acme", id: mails[0].id))
             #expect(ann.deliveries.map(\.event.name) == ["request", "sent", "deliver", "open", "open"], "\(name)")
             #expect(ann.header.apiUser == "alice")
-            #expect(try mailer.mailID(account: "acme", first) == ann.id)
+            #expect(try await mailer.mailID(account: "acme", first) == ann.id)
         }
     }
 
-    @Test func aRequestIDSendsOnceAnHour() throws {
+    @Test func aRequestIDSendsOnceAnHour() async throws {
         let directory = try TemporaryDirectory()
-        for (name, store) in try Self.stores(directory) {
+        for (name, store) in try await Self.stores(directory) {
             let mailer = Self.mailer(store)
-            let first = try mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), template: false)
-            let again = try mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b@example.com"], requestID: "r-1"), template: false)
+            let first = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), template: false)
+            let again = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b@example.com"], requestID: "r-1"), template: false)
             #expect(again.answer == first.answer, "\(name): the first answer again")
             #expect(again.deliveryIDs.isEmpty)
-            #expect(try store.mails(account: "acme", MailQuery()).count == 1, "\(name): nothing new sent")
+            #expect(try await store.mails(account: "acme", MailQuery()).count == 1, "\(name): nothing new sent")
             // Another account's request ids are its own.
-            _ = try mailer.send(account: "other", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), template: false)
-            #expect(try store.mails(account: "other", MailQuery()).count == 1, "\(name)")
+            _ = try await mailer.send(account: "other", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), template: false)
+            #expect(try await store.mails(account: "other", MailQuery()).count == 1, "\(name)")
             // After the hour the id is free again.
             let plan = PlannedSend(account: "acme", apiUser: "", requestID: "r-1", answer: .object([]), mails: [], created: Clock.now())
-            guard case .sent = try store.recordSend(plan, repeatsSince: Clock.now() + 1) else { Issue.record("\(name): an old id still repeats"); continue }
+            guard case .sent = try await store.recordSend(plan, repeatsSince: Clock.now() + 1) else { Issue.record("\(name): an old id still repeats"); continue }
         }
     }
 
-    @Test func templatesArePerAccountAndVariablesReplaced() throws {
+    @Test func templatesArePerAccountAndVariablesReplaced() async throws {
         let directory = try TemporaryDirectory()
-        for (name, store) in try Self.stores(directory) {
+        for (name, store) in try await Self.stores(directory) {
             let mailer = Self.mailer(store)
-            let made = try mailer.template(account: "acme", name: "welcome", subject: "Hi {{name}} %n%", html: "<p>{{name}}</p>", text: "")
-            let replaced = try mailer.template(account: "acme", name: "welcome", subject: "Hello {{name}} %n%", html: "<p>{{name}}</p>", text: "t")
+            let made = try await mailer.template(account: "acme", name: "welcome", subject: "Hi {{name}} %n%", html: "<p>{{name}}</p>", text: "")
+            let replaced = try await mailer.template(account: "acme", name: "welcome", subject: "Hello {{name}} %n%", html: "<p>{{name}}</p>", text: "t")
             #expect(replaced.created == made.created && replaced.subject == "Hello {{name}} %n%", "\(name)")
-            #expect(try store.templates(account: "other").isEmpty, "\(name)")
+            #expect(try await store.templates(account: "other").isEmpty, "\(name)")
             let body = try JSON.parse(#"{"from":"s@example.com","to":["a@example.com","b@example.com"],"body":{"template_invoke_name":"welcome","vars":{"n":["1","2"]},"dynamic_vars":[{"name":"Ann"},{"name":"Bob"}]}}"#)
-            _ = try mailer.send(account: "acme", apiUser: "", body, template: true)
-            let mails = try store.mails(account: "acme", MailQuery())
+            _ = try await mailer.send(account: "acme", apiUser: "", body, template: true)
+            let mails = try await store.mails(account: "acme", MailQuery())
             #expect(mails.map(\.header.subject) == ["Hello Ann 1", "Hello Bob 2"], "\(name)")
             #expect(mails.map(\.html) == ["<p>Ann</p>", "<p>Bob</p>"], "\(name)")
             #expect(mails[0].header.template == "welcome")
-            #expect(throws: WebhookError.templateNotFound("welcome")) { try mailer.send(account: "other", apiUser: "", body, template: true) }
-            #expect(try store.deleteTemplate(account: "acme", name: "welcome") == 1)
-            #expect(try store.deleteTemplate(account: "acme", name: "welcome") == 0)
+            await #expect(throws: WebhookError.templateNotFound("welcome")) { try await mailer.send(account: "other", apiUser: "", body, template: true) }
+            #expect(try await store.deleteTemplate(account: "acme", name: "welcome") == 1)
+            #expect(try await store.deleteTemplate(account: "acme", name: "welcome") == 0)
         }
     }
 
-    @Test func engagementOnlyOnADeliveredMail() throws {
+    @Test func engagementOnlyOnADeliveredMail() async throws {
         let directory = try TemporaryDirectory()
-        for (name, store) in try Self.stores(directory) {
+        for (name, store) in try await Self.stores(directory) {
             let mailer = Self.mailer(store)
-            _ = try mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b+invalid@example.com"]), template: false)
-            let mails = try store.mails(account: "acme", MailQuery())
-            _ = try mailer.engage(account: "acme", mail: mails[0].id, event: EventType.named("click")!, url: nil)
-            let clicked = try #require(try store.mail(account: "acme", id: mails[0].id))
+            _ = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b+invalid@example.com"]), template: false)
+            let mails = try await store.mails(account: "acme", MailQuery())
+            _ = try await mailer.engage(account: "acme", mail: mails[0].id, event: EventType.named("click")!, url: nil)
+            let clicked = try #require(try await store.mail(account: "acme", id: mails[0].id))
             #expect(clicked.events.last?.event.name == "click", "\(name)")
             #expect(clicked.events.last?.detail == .object([("url", .string("https://x.example/a"))]), "\(name): the first link of the html")
-            #expect(throws: WebhookError.self) { try mailer.engage(account: "acme", mail: mails[1].id, event: EventType.named("open")!, url: nil) }
-            #expect(throws: WebhookError.self) { try mailer.engage(account: "acme", mail: mails[0].id, event: EventType.named("deliver")!, url: nil) }
-            #expect(throws: WebhookError.mailNotFound(String(mails[0].id))) {
-                try mailer.engage(account: "other", mail: mails[0].id, event: EventType.named("open")!, url: nil)
+            await #expect(throws: WebhookError.self) { try await mailer.engage(account: "acme", mail: mails[1].id, event: EventType.named("open")!, url: nil) }
+            await #expect(throws: WebhookError.self) { try await mailer.engage(account: "acme", mail: mails[0].id, event: EventType.named("deliver")!, url: nil) }
+            await #expect(throws: WebhookError.mailNotFound(String(mails[0].id))) {
+                try await mailer.engage(account: "other", mail: mails[0].id, event: EventType.named("open")!, url: nil)
             }
         }
     }
 
     /// A mail's deliveries to one webhook form a chain in the log, so that a restart sends
     /// what was not attempted yet in order.
-    @Test func pendingChainsSurviveInTheLog() throws {
+    @Test func pendingChainsSurviveInTheLog() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/chain.sqlite"
         do {
@@ -115,7 +129,7 @@ import WhsTestSupport
             _ = try store.account("local").add(try WebhookDraft.validated(url: "http://127.0.0.1:9/h", apiUser: nil, events: nil))
             // A dispatcher that never runs: the deliveries stay pending, as after a kill.
             let plan = try Self.plan(store)
-            guard case .sent(let chains) = try store.recordSend(plan, repeatsSince: 0) else { Issue.record("not sent"); return }
+            guard case .sent(let chains) = try await store.recordSend(plan, repeatsSince: 0) else { Issue.record("not sent"); return }
             #expect(chains.count == 1 && chains[0].count == 3)
         }
         let reopened = try SQLiteStore(path: path)

@@ -4,6 +4,7 @@ import Testing
 import WebhookCore
 import WebhookDelivery
 import WebhookHTTP
+import WebhookPostgres
 import WebhookStore
 import WhsSupport
 import WhsTestSupport
@@ -86,14 +87,21 @@ import WhsTestSupport
 
     /// The three backends, each on a fresh store with one webhook for every event.
     static func backends(_ directory: TemporaryDirectory) throws -> [(String, Mailing, LiveServer?)] {
-        func local(_ store: any MailStore & DeliveryStore) -> Mailing {
+        func local(_ store: any MailStore & DeliveryStore & AsyncMailStore & AsyncDeliveryStore) -> Mailing {
             LocalMailing(store: store, dispatcher: Dispatcher(store: store))
         }
         let sqlite = try SQLiteStore(path: directory.path + "/rules.sqlite")
         let server = try LiveServer()
         let remote = try RemoteService(baseURL: server.baseURL, apiUser: "api_user", apiKey: "api_key", isInterrupted: { false })
-        return [("memory", local(MemoryStore()), nil), ("sqlite", local(sqlite), nil),
-                ("server", RemoteMailing(remote: remote), server)]
+        var backends: [(String, Mailing, LiveServer?)] = [("memory", local(MemoryStore()), nil), ("sqlite", local(sqlite), nil),
+                                                          ("server", RemoteMailing(remote: remote), server)]
+        if TestPostgres.available {
+            let shared = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+                                                     node: "rules")
+            let dispatcher = Dispatcher(store: shared.store, node: "rules", lease: 5)
+            backends.append(("postgres", LocalMailing(store: shared, mailer: Mailer(store: shared.store, dispatcher: dispatcher)), nil))
+        }
+        return backends
     }
 
     @Test func everyRuleOnEveryBackend() throws {

@@ -36,7 +36,7 @@ import WhsSupport
         try await withReceiver(options) { receiver, port in
             let hook = try store.account("acme").add(try WebhookDraft.validated(url: "http://127.0.0.1:\(port)/h", apiUser: nil, events: nil))
             let dispatcher = Dispatcher(store: store, schedule: try RetrySchedule([0.05, 0.05, 0.05]))
-            let result = try dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("deliver")!))
+            let result = try await dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("deliver")!))
             #expect(result.deliveries.map(\.webhookID) == [hook.id])
             try await settle(dispatcher, result.deliveries.map(\.id))
             let logged = try store.deliveries(account: "acme", DeliveryQuery())
@@ -57,7 +57,7 @@ import WhsSupport
         try await withReceiver(options) { receiver, port in
             _ = try store.account("acme").add(try WebhookDraft.validated(url: "http://127.0.0.1:\(port)/h", apiUser: nil, events: nil))
             let dispatcher = Dispatcher(store: store, schedule: try RetrySchedule([0.02, 0.02]))
-            let result = try dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("open")!))
+            let result = try await dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("open")!))
             try await settle(dispatcher, result.deliveries.map(\.id))
             let logged = try store.deliveries(account: "acme", DeliveryQuery())
             #expect(logged[0].state == .failed)
@@ -81,14 +81,14 @@ import WhsSupport
             _ = try add("opens", "open", "")
             _ = try store.account("other").add(try WebhookDraft.validated(url: "http://127.0.0.1:\(port)/other", apiUser: nil, events: nil))
             let dispatcher = Dispatcher(store: store, schedule: try RetrySchedule([]))
-            let result = try dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("deliver")!, apiUser: "alice"))
+            let result = try await dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("deliver")!, apiUser: "alice"))
             #expect(result.deliveries.map(\.webhookID) == [all.id, alice.id])
             try await settle(dispatcher, result.deliveries.map(\.id))
             let paths = receiver.received().compactMap { push -> String? in if case .string(let path)? = push["path"] { path } else { nil } }
             #expect(Set(paths) == ["/all", "/alice"])
             #expect(paths.count == 2)
 
-            let none = try dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("click")!))
+            let none = try await dispatcher.trigger(account: "acme", EventTrigger(event: EventType.named("click")!))
             #expect(none.deliveries.isEmpty)
             #expect(none.note == "no webhook subscribes to click")
         }

@@ -1,10 +1,11 @@
 import Glibc
 import Testing
 import WebhookCore
+import WebhookPostgres
 import WebhookStore
 import WhsTestSupport
 
-/// The API.md rules, held against both embedded stores.
+/// The API.md rules, held against both embedded stores and PostgreSQL.
 @Suite struct ConformanceTests {
     @Test(arguments: ConformanceCase.all)
     func memoryStore(_ rule: ConformanceCase) throws {
@@ -16,6 +17,14 @@ import WhsTestSupport
     func sqliteStore(_ rule: ConformanceCase) throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.path + "/store.sqlite")
+        try rule.run { account, apiUsers in store.account(account, apiUsers: apiUsers) }
+    }
+
+    @Test(.enabled(if: TestPostgres.available), arguments: ConformanceCase.all)
+    func postgresStore(_ rule: ConformanceCase) throws {
+        let directory = try TemporaryDirectory()
+        let store = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+                                                node: "conformance")
         try rule.run { account, apiUsers in store.account(account, apiUsers: apiUsers) }
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import WebhookCore
+import WebhookPostgres
 @testable import WebhookStore
 import WhsSupport
 import WhsTestSupport
@@ -8,7 +9,12 @@ import WhsTestSupport
 /// The delivery log's rules, held against both stores: what is logged, what a query returns,
 /// what is pending, and that accounts do not see each other's deliveries.
 @Suite struct DeliveryLogTests {
-    enum Kind: String, CaseIterable { case memory, sqlite }
+    enum Kind: String, CaseIterable {
+        case memory, sqlite, postgres
+
+        /// PostgreSQL when the test run has a server (scripts/test starts one).
+        static var available: [Kind] { TestPostgres.available ? allCases : [.memory, .sqlite] }
+    }
 
     /// A store of the kind, and how to add webhooks to its accounts. The directory lives as
     /// long as the fixture.
@@ -26,6 +32,10 @@ import WhsTestSupport
             case .sqlite:
                 let sqlite = try SQLiteStore(path: directory.path + "/s.sqlite")
                 (store, account) = (sqlite, { sqlite.account($0) })
+            case .postgres:
+                let shared = try PostgresShellStore.open(try TestPostgres.freshDatabase(),
+                                                         seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"), node: "log")
+                (store, account) = (shared, { shared.account($0) })
             }
         }
 
@@ -38,7 +48,7 @@ import WhsTestSupport
     static let deliver = EventType.named("deliver")!
     static let open = EventType.named("open")!
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: Kind.available)
     func subscribersAreTheAccountsWebhooksWithTheEvent(_ kind: Kind) throws {
         let fixture = try Fixture(kind)
         let store = fixture.store
@@ -50,7 +60,7 @@ import WhsTestSupport
         #expect(try store.subscribers(account: "acme", event: EventType.named("click")!).isEmpty)
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: Kind.available)
     func attemptsAreLoggedAndQueried(_ kind: Kind) throws {
         let fixture = try Fixture(kind)
         let store = fixture.store
@@ -90,7 +100,7 @@ import WhsTestSupport
         #expect(outgoing.attemptsMade == 2)
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: Kind.available)
     func pendingAndCopies(_ kind: Kind) throws {
         let fixture = try Fixture(kind)
         let store = fixture.store
@@ -108,7 +118,7 @@ import WhsTestSupport
         #expect(throws: WebhookError.deliveryNotFound(id: 999)) { try store.copyDelivery(account: "acme", id: 999, at: 1) }
     }
 
-    @Test(arguments: Kind.allCases)
+    @Test(arguments: Kind.available)
     func appKeysAreStablePerAccountAndDiffer(_ kind: Kind) throws {
         let fixture = try Fixture(kind)
         let store = fixture.store

@@ -9,6 +9,10 @@ public struct ConformanceFailure: Error, CustomStringConvertible {
     public let description: String
 }
 
+extension ConformanceFailure {
+    public init(_ description: String) { self.init(description: description) }
+}
+
 /// The rules of API.md that every backend must follow, as cases that run against any
 /// `WebhookService`: the same list for the memory store, the SQLite store and the HTTP client.
 public struct ConformanceCase: Sendable, CustomStringConvertible {

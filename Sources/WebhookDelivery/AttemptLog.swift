@@ -1,0 +1,47 @@
+import Synchronization
+import WebhookCore
+
+/// Writes attempts to the store in batches: whatever arrives while a write is under way goes
+/// in the next one, so a thousand pushes ending together cost a few transactions, not a
+/// thousand. A failed write is dropped from the log, not retried: the deliveries stay pending
+/// there, and a restart sends them again (at least once).
+final class AttemptLog: Sendable {
+    private struct State {
+        var waiting: [AttemptRecord] = []
+        var afterWrite: [@Sendable () -> Void] = []
+        var writing = false
+    }
+    private let state = Mutex(State())
+    let store: any AsyncDeliveryStore
+
+    init(store: any AsyncDeliveryStore) { self.store = store }
+
+    /// Adds a record to be written soon; `written` runs once it is.
+    func append(_ record: AttemptRecord, written: (@Sendable () -> Void)? = nil) {
+        let startWriter = state.withLock { state -> Bool in
+            state.waiting.append(record)
+            if let written { state.afterWrite.append(written) }
+            if state.writing { return false }
+            state.writing = true
+            return true
+        }
+        if startWriter { Task { await self.writeAll() } }
+    }
+
+    /// Writes batches until nothing is waiting.
+    private func writeAll() async {
+        while true {
+            let (records, afterWrite) = state.withLock { state -> ([AttemptRecord], [@Sendable () -> Void]) in
+                defer {
+                    state.waiting.removeAll(keepingCapacity: true)
+                    state.afterWrite.removeAll(keepingCapacity: true)
+                }
+                if state.waiting.isEmpty { state.writing = false }
+                return (state.waiting, state.afterWrite)
+            }
+            if records.isEmpty { return }
+            try? await store.recordAttempts(records)
+            for done in afterWrite { done() }
+        }
+    }
+}

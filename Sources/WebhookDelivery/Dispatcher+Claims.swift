@@ -1,0 +1,128 @@
+import Synchronization
+import WebhookCore
+import WhsSupport
+
+/// A node's part of a shared delivery log (docs/SCALING.md): one loop claims due deliveries
+/// for as many workers as are free, so that nothing leased waits in this node's queue while
+/// its lease runs out. It sleeps until a delivery is queued anywhere (NOTIFY, or this node's
+/// own trigger), a worker comes free, the next retry falls due, or a slow poll: the poll is
+/// what finds the expired leases of a node that died.
+final class SharedWork: Sendable {
+    let claims: any DeliveryClaims
+    let node: String
+    let lease: Double
+    let wake = WakeSignal()
+    /// Deliveries claimed and not yet logged.
+    let inHand = Mutex(0)
+    /// The longest the loop sleeps without being woken.
+    static let poll = 1.0
+    /// After the store failed (the database is away), the loop tries again this often.
+    static let backoff = 0.5
+
+    init(claims: any DeliveryClaims, node: String, lease: Double) {
+        self.claims = claims
+        self.node = node
+        self.lease = lease
+    }
+}
+
+extension Dispatcher {
+    func startClaiming() {
+        guard let shared else { return }
+        shared.claims.onDeliveriesQueued { shared.wake.raise() }
+        Task { [weak self] in
+            while let self {
+                let sleep = await self.claimOnce(shared)
+                await shared.wake.wait(seconds: sleep)
+            }
+        }
+    }
+
+    /// Claims what the free workers can start now; returns how long to sleep before the next look.
+    func claimOnce(_ shared: SharedWork) async -> Double {
+        let free = concurrency - shared.inHand.withLock { $0 }
+        guard free > 0 else { return SharedWork.poll }
+        let claimed: [ClaimedDelivery]
+        do {
+            claimed = try await shared.claims.claim(node: shared.node, limit: free, lease: shared.lease)
+        } catch {
+            return SharedWork.backoff
+        }
+        if !claimed.isEmpty {
+            shared.inHand.withLock { $0 += claimed.count }
+            for delivery in claimed { workers.push(Job(id: delivery.id, outgoing: delivery.outgoing)) }
+            // A full batch may have left more behind: look again as soon as workers free up.
+            if claimed.count == free { return SharedWork.poll }
+            return 0
+        }
+        guard let due = try? await shared.claims.nextDue() else { return SharedWork.poll }
+        return min(SharedWork.poll, max(0.005, due - Clock.now()))
+    }
+
+    /// One attempt of a claimed delivery. Its retry, if any, goes back to the log with its due
+    /// time and no lease; the slot is counted free once the attempt is logged.
+    func processClaimed(_ job: Job, _ shared: SharedWork) async {
+        @Sendable func done() {
+            shared.inHand.withLock { $0 -= 1 }
+            shared.wake.raise()
+        }
+        guard let outgoing = job.outgoing, let key = try? await appKey(account: outgoing.account) else {
+            done()
+            return
+        }
+        let record = await attempt(job.id, outgoing, key: key, node: shared.node)
+        log.append(record) { done() }
+    }
+}
+
+/// Wakes one sleeping task, or makes its next sleep return at once; a sleep ends by itself
+/// after its time.
+final class WakeSignal: Sendable {
+    private struct State {
+        var raised = false
+        var sleeper: CheckedContinuation<Void, Never>?
+        var generation = 0
+    }
+    private let state = Mutex(State())
+
+    func raise() {
+        let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let sleeper = state.sleeper else {
+                state.raised = true
+                return nil
+            }
+            state.sleeper = nil
+            return sleeper
+        }
+        sleeper?.resume()
+    }
+
+    /// Returns when raised, or after `seconds`.
+    func wait(seconds: Double) async {
+        if seconds <= 0 { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let generation = state.withLock { state -> Int? in
+                if state.raised {
+                    state.raised = false
+                    return nil
+                }
+                state.sleeper = continuation
+                state.generation += 1
+                return state.generation
+            }
+            guard let generation else {
+                continuation.resume()
+                return
+            }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                let expired = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    guard state.generation == generation, let sleeper = state.sleeper else { return nil }
+                    state.sleeper = nil
+                    return sleeper
+                }
+                expired?.resume()
+            }
+        }
+    }
+}

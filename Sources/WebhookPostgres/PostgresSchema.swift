@@ -1,0 +1,150 @@
+import PostgresNIO
+import WebhookCore
+import WhsSupport
+
+/// The PostgreSQL schema as numbered migrations, the same data as the SQLite store's
+/// (WebhookStore/Schema.swift) plus what sharing needs: leases on deliveries and the node on
+/// each attempt. `whs_migrations` records each step with the node that ran it. Nodes migrate
+/// under one advisory lock, so two starting together on an empty database run each step
+/// once: the second waits, then finds nothing left to do.
+enum PostgresSchema {
+    /// Any number that no other program using the database would take for its own lock.
+    static let lockKey = 7_411_907_348
+
+    static let migrations: [String] = [
+        // 1: everything, as of the SQLite store's step 4. bigserial ids come from sequences,
+        // so an id is never used twice, even across nodes and after deletes; a send takes
+        // its mail and delivery ids from the sequences first, so it can chain its deliveries
+        // and write them in one statement.
+        """
+        CREATE TABLE accounts (
+            name    text PRIMARY KEY,
+            app_key text NOT NULL
+        );
+        CREATE TABLE api_users (
+            name     text PRIMARY KEY,
+            account  text NOT NULL REFERENCES accounts(name),
+            key_salt bytea NOT NULL,
+            key_hash bytea NOT NULL
+        );
+        CREATE INDEX api_users_by_account ON api_users(account);
+        CREATE TABLE webhooks (
+            id       bigserial PRIMARY KEY,
+            account  text NOT NULL,
+            api_user text NOT NULL,
+            url      text NOT NULL,
+            events   bigint NOT NULL
+        );
+        CREATE UNIQUE INDEX webhooks_by_owner_url ON webhooks(account, api_user, url);
+        CREATE INDEX webhooks_by_account ON webhooks(account, id);
+        CREATE INDEX webhooks_by_api_user ON webhooks(account, api_user, id) INCLUDE (events, url);
+        CREATE TABLE deliveries (
+            id           bigserial PRIMARY KEY,
+            account      text NOT NULL,
+            webhook_id   bigint NOT NULL,
+            url          text NOT NULL,
+            event        int NOT NULL,
+            message_id   text NOT NULL,
+            payload      bytea NOT NULL,
+            state        text NOT NULL,
+            attempts     int NOT NULL DEFAULT 0,
+            next_attempt double precision,
+            created      double precision NOT NULL,
+            mail_id      bigint,
+            after_id     bigint,
+            lease_node   text,
+            lease_until  double precision
+        );
+        CREATE INDEX deliveries_by_account ON deliveries(account, id);
+        CREATE INDEX deliveries_by_message ON deliveries(account, message_id, id);
+        CREATE INDEX deliveries_pending ON deliveries(next_attempt, id) WHERE state = 'pending';
+        CREATE TABLE delivery_attempts (
+            delivery_id bigint NOT NULL,
+            number      int NOT NULL,
+            time        double precision NOT NULL,
+            status      int,
+            latency_ms  double precision NOT NULL,
+            error       text,
+            node        text,
+            PRIMARY KEY (delivery_id, number)
+        );
+        CREATE TABLE sends (
+            account    text NOT NULL,
+            request_id text NOT NULL,
+            answer     text NOT NULL,
+            created    double precision NOT NULL,
+            PRIMARY KEY (account, request_id)
+        );
+        CREATE TABLE mails (
+            id          bigserial PRIMARY KEY,
+            account     text NOT NULL,
+            message_id  text NOT NULL,
+            email_id    text NOT NULL,
+            task_id     bigint NOT NULL,
+            api_user    text NOT NULL,
+            sender      text NOT NULL,
+            recipient   text NOT NULL,
+            address     text NOT NULL,
+            subject     text NOT NULL,
+            html        text NOT NULL,
+            text        text NOT NULL,
+            custom_args text NOT NULL,
+            label_id    bigint,
+            label_name  text,
+            template    text,
+            created     double precision NOT NULL,
+            events      text NOT NULL
+        );
+        CREATE INDEX mails_by_account ON mails(account, id);
+        CREATE UNIQUE INDEX mails_by_email_id ON mails(account, email_id);
+        CREATE TABLE templates (
+            account text NOT NULL,
+            name    text NOT NULL,
+            subject text NOT NULL,
+            html    text NOT NULL,
+            text    text NOT NULL,
+            created double precision NOT NULL,
+            updated double precision NOT NULL,
+            PRIMARY KEY (account, name)
+        );
+        """,
+    ]
+
+    static func migrate(_ client: PostgresClient, node: String) async throws {
+        try await client.withConnection { connection in
+            let logger = PostgresStore.quiet
+            try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+            do {
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS whs_migrations (
+                        version int PRIMARY KEY, node text NOT NULL, applied double precision NOT NULL)
+                    """, logger: logger)
+                var done = 0
+                for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM whs_migrations", logger: logger).decode(Int.self) {
+                    done = version
+                }
+                if done > migrations.count {
+                    throw WebhookError.storage("the database's schema version \(done) is newer than this whs knows (\(migrations.count))")
+                }
+                for step in done..<migrations.count {
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        // One statement at a time: the extended protocol takes no more.
+                        for statement in migrations[step].split(separator: ";\n") where !statement.allSatisfy(\.isWhitespace) {
+                            try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                        }
+                        try await connection.query("INSERT INTO whs_migrations(version, node, applied) VALUES (\(step + 1), \(node), \(Clock.now()))", logger: logger)
+                        try await connection.query("COMMIT", logger: logger)
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+        }
+    }
+}

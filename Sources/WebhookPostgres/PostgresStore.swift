@@ -1,0 +1,176 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+import WebhookCore
+import WebhookStore
+import WhsSupport
+
+/// Everything the SQLite store keeps, in one PostgreSQL database that any number of `whs serve`
+/// nodes (and shells) share (docs/SCALING.md). Every call is asynchronous to the database and
+/// holds nothing between calls: no cache that another node's write could make stale. The few
+/// things worth remembering (authenticated callers, in the server) are forgotten when any node
+/// changes accounts, which it announces with NOTIFY.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    public let location: PostgresLocation
+    let seal: AppKeySeal
+    /// The name on the leases this process takes and on the attempts it makes.
+    public let node: String
+    let listeners = Mutex<Listeners>(Listeners())
+    /// How long a call may wait for the database before it answers 503: a node must answer
+    /// within its clients' timeouts even while the database is away.
+    static let callTimeout: Duration = .seconds(5)
+    static let queuedChannel = "whs_deliveries"
+    static let accountsChannel = "whs_accounts"
+
+    struct Listeners {
+        var queued: [@Sendable () -> Void] = []
+        var accounts: [@Sendable () -> Void] = []
+    }
+
+    /// Connects, migrates the schema (one node at a time: an advisory lock) and starts
+    /// listening for other nodes' notices.
+    public static func open(_ location: PostgresLocation, seal: AppKeySeal, node: String) async throws(WebhookError) -> PostgresStore {
+        let store = PostgresStore(location: location, seal: seal, node: node)
+        try await store.call { client in try await PostgresSchema.migrate(client, node: node) }
+        store.listen()
+        return store
+    }
+
+    private init(location: PostgresLocation, seal: AppKeySeal, node: String) {
+        var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
+                                                         password: location.password, database: location.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(2)
+        configuration.options.maximumConnections = 16
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
+        client = PostgresClient(configuration: configuration, backgroundLogger: PostgresStore.quiet)
+        self.location = location
+        self.seal = seal
+        self.node = node
+        let client = self.client
+        Task(executorPreference: PostgresStore.background) { await client.run() }
+    }
+
+    /// The connection pool's own work runs here, so that it goes on whatever the callers'
+    /// threads are doing (a shell or a test waiting with `Blocking`).
+    static let background = DedicatedThreadExecutor()
+
+    /// The driver logs nothing: its messages could carry connection details.
+    static let quiet = Logger(label: "whs.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    public var description: String { "store \(location)" }
+
+    /// Runs `body` against the database within `callTimeout`; its failures become the API's
+    /// errors: 503 while the database cannot be reached, else a storage error in words that
+    /// carry no credentials and no query.
+    func call<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(WebhookError) -> T {
+        let client = self.client
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body(client) }
+                group.addTask {
+                    try await Task.sleep(for: PostgresStore.callTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw WebhookError.unreachable("the database did not answer within \(PostgresStore.callTimeout.components.seconds) s (\(location))")
+                }
+                return value
+            }
+        } catch let error as WebhookError {
+            throw error
+        } catch {
+            throw PostgresStore.described(error, location)
+        }
+    }
+
+    /// `call` inside one transaction.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(WebhookError) -> T {
+        try await call { client in
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: PostgresStore.quiet)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: PostgresStore.quiet)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: PostgresStore.quiet)
+                    throw error
+                }
+            }
+        }
+    }
+
+    static func described(_ error: any Error, _ location: PostgresLocation) -> WebhookError {
+        if let webhook = error as? WebhookError { return webhook }
+        if error is CancellationError { return .unreachable("the database did not answer (\(location))") }
+        guard let psql = error as? PSQLError else { return .unreachable("the database is unreachable (\(location))") }
+        if psql.code == .server, let state = psql.serverInfo?[.sqlState] {
+            // Class 08 (connection), 57P0x (the server shutting down or starting): the database
+            // is away, not the request wrong.
+            if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
+                return .unreachable("the database is unavailable (\(location)): \(psql.serverInfo?[.message] ?? state)")
+            }
+            return .storage("\(psql.serverInfo?[.message] ?? "error") (SQLSTATE \(state))")
+        }
+        if psql.code == .server { return .storage("the database refused the query") }
+        return .unreachable("the database is unreachable (\(location))")
+    }
+
+    /// True when `error` is a unique-constraint violation.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    // MARK: notices between nodes
+
+    /// Keeps one connection listening on both channels; reconnects after the database comes
+    /// back, and then calls every listener once, since notices sent meanwhile were lost.
+    func listen() {
+        let client = self.client
+        Task(executorPreference: PostgresStore.background) { [weak self] in
+            var missed = false
+            while self != nil {
+                do {
+                    try await client.withConnection { connection in
+                        let queued = try await connection.listen(PostgresStore.queuedChannel)
+                        let accounts = try await connection.listen(PostgresStore.accountsChannel)
+                        if missed { self?.announce(queued: true, accounts: true) }
+                        missed = true
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask { for try await _ in queued { self?.announce(queued: true, accounts: false) } }
+                            group.addTask { for try await _ in accounts { self?.announce(queued: false, accounts: true) } }
+                            try await group.next()
+                            group.cancelAll()
+                        }
+                    }
+                } catch {}
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    func announce(queued: Bool, accounts: Bool) {
+        let actions = listeners.withLock { ($0.queued, $0.accounts) }
+        if queued { for action in actions.0 { action() } }
+        if accounts { for action in actions.1 { action() } }
+    }
+
+    public func onAccountsChanged(_ action: @escaping @Sendable () -> Void) {
+        listeners.withLock { $0.accounts.append(action) }
+    }
+
+    public func onDeliveriesQueued(_ action: @escaping @Sendable () -> Void) {
+        listeners.withLock { $0.queued.append(action) }
+    }
+
+    public func checkHealth() async throws(WebhookError) {
+        try await call { client in try await client.query("SELECT 1", logger: PostgresStore.quiet) }
+    }
+}
+
+extension ByteBuffer {
+    var bytes: [UInt8] { Array(readableBytesView) }
+}

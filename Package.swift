@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         // The shared store of several `whs serve` nodes (docs/SCALING.md).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // The remote client's trust roots (`--ca-file`, `$SSL_CERT_FILE`); already under
+        // async-http-client.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // SQLite's C API, from the system (Debian: libsqlite3-dev).
@@ -63,6 +66,7 @@ let package = Package(
                 "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

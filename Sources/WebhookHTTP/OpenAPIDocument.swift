@@ -396,6 +396,37 @@ paths:
       responses:
         "200": {description: this document, content: {application/yaml: {}}}
         "401": {$ref: "#/components/responses/Error"}
+  /v1/health:
+    get:
+      tags: [extensions]
+      operationId: health
+      x-whs-extension: true
+      summary: Whether this node and its store answer (for a load balancer; no credentials)
+      security: []
+      responses:
+        "200":
+          description: the node serves
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status, node, store]
+                additionalProperties: false
+                properties:
+                  status: {type: string, enum: [ok]}
+                  node: {type: string}
+                  store: {type: string, enum: [reachable]}
+        "503":
+          description: the store does not answer
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, message, node]
+                properties:
+                  code: {type: integer}
+                  message: {type: string}
+                  node: {type: string}
 
 components:
   securitySchemes:
@@ -674,6 +705,7 @@ components:
         status: {type: integer, nullable: true}
         latency_ms: {type: number}
         error: {type: string, nullable: true}
+        node: {type: string, description: "The node that made the attempt, on a store shared by several nodes (PostgreSQL)."}
     Delivery:
       type: object
       required: [id, webhook_id, url, event, message_id, state, attempts, next_attempt, created]

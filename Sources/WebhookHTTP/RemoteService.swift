@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Dispatch
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 import WebhookCore
 import WhsSupport
@@ -18,8 +19,10 @@ public final class RemoteService: WebhookService, @unchecked Sendable {
     private let requestTimeout: TimeAmount
     private let isInterrupted: @Sendable () -> Bool
 
+    /// `caFile`: the certificates (PEM) that https answers are checked against instead of the
+    /// system's (`--ca-file`, `$SSL_CERT_FILE`), e.g. a team's own CA in front of `whs serve`.
     public init(baseURL: String, apiUser: String, apiKey: String, connectTimeout: Double = 3, requestTimeout: Double = 10,
-                isInterrupted: @escaping @Sendable () -> Bool = { false }) throws(WebhookError) {
+                caFile: String? = nil, isInterrupted: @escaping @Sendable () -> Bool = { false }) throws(WebhookError) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         guard base.hasPrefix("http://") || base.hasPrefix("https://"), (try? Validation.url(base)) != nil else {
@@ -33,6 +36,12 @@ public final class RemoteService: WebhookService, @unchecked Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: self.requestTimeout)
         configuration.redirectConfiguration = .disallow
+        if let caFile {
+            guard (try? FileIO.read(caFile)) != nil else { throw .invalidParameter("the CA file \(Validation.quoted(caFile)) cannot be read") }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            configuration.tlsConfiguration = tls
+        }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -138,6 +147,9 @@ public final class RemoteService: WebhookService, @unchecked Sendable {
             case .cancelled: return .unreachable("request interrupted")
             default: break
             }
+        }
+        if error is NIOSSLError || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("handshakeFailed") {
+            return .unreachable("TLS to \(baseURL) failed: its certificate is not trusted (trust its CA with --ca-file PATH or $SSL_CERT_FILE)")
         }
         if text.contains("onnection refused") || text.contains("NIOConnectionError") || text.contains("connectTimeout") {
             return .unreachable("\(connectFailure) to \(baseURL): \(text.contains("refused") ? "connection refused" : "no answer")")

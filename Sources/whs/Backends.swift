@@ -100,8 +100,13 @@ enum Backends {
             })
     }
 
+    /// `--ca-file`: the CA that https servers are checked against (else `$SSL_CERT_FILE`, else
+    /// the system's).
+    nonisolated(unsafe) static var caFile: String?
+
     static func remote(url: String, apiUser: String, apiKey: String) throws -> RemoteService {
-        try RemoteService(baseURL: url, apiUser: apiUser, apiKey: apiKey, isInterrupted: { Signals.isInterruptRequested })
+        try RemoteService(baseURL: url, apiUser: apiUser, apiKey: apiKey, caFile: caFile ?? Environment.nonEmpty("SSL_CERT_FILE"),
+                          isInterrupted: { Signals.isInterruptRequested })
     }
 
     /// `whs[team.sqlite]`: a store's prompt label is its file's name.

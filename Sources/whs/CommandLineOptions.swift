@@ -47,6 +47,8 @@ struct CommandLineOptions: Equatable {
     }
 
     var backend = Backend.defaultStore
+    /// `--ca-file PATH`: the CA an https server's certificate is checked against.
+    var caFile: String?
     var json = false
     var keepGoing = false
     var echo = false
@@ -80,6 +82,8 @@ struct CommandLineOptions: Equatable {
           --url URL         a server instead of a store (with --api-user; the key from $WHS_API_KEY,
                             or asked for at a terminal)
           --api-user NAME   the API_USER to authenticate as
+          --ca-file PATH    trust this CA (PEM) for an https --url, instead of $SSL_CERT_FILE or
+                            the system's
           --json            JSON output: one document per shown value
           --keep-going      in scripts, report errors and go on (the exit status is the first failure's)
           -x, --echo        print each statement before its output
@@ -166,6 +170,7 @@ struct CommandLineOptions: Equatable {
             case "--memory": try setBackend(.memory, "--memory")
             case "--url": url = try argument(); try setBackend(.server(url: url!, apiUser: apiUser ?? ""), "--url")
             case "--api-user": apiUser = try argument(); options.apiUser = apiUser
+            case "--ca-file": options.caFile = try argument()
             case "serve" where index == 0:
                 let serve = try parseServe(Array(words.dropFirst()), &options)
                 if options.action == .shell { options.action = .serve(serve) }  // not when it asked for --help
@@ -202,7 +207,7 @@ struct CommandLineOptions: Equatable {
                 return options
             default:
                 if word.hasPrefix("-"), word != "-" {
-                    let known = ["--store", "--memory", "--url", "--api-user", "--json", "--keep-going", "--echo", "--no-init", "--quiet", "--help", "--version"]
+                    let known = ["--store", "--memory", "--url", "--api-user", "--ca-file", "--json", "--keep-going", "--echo", "--no-init", "--quiet", "--help", "--version"]
                     let hint = Suggestion.hint(for: word, in: known)
                     throw UsageError(message: "unknown option '\(word)'\(hint)")
                 }
@@ -213,7 +218,7 @@ struct CommandLineOptions: Equatable {
                 options.action = .file(word, arguments: Array(words[(index + 1)...]))
                 return options
             }
-            if inlineValue != nil, !["--store", "--url", "--api-user"].contains(word) {
+            if inlineValue != nil, !["--store", "--url", "--api-user", "--ca-file"].contains(word) {
                 throw UsageError(message: "\(word) takes no value")
             }
             index += 1

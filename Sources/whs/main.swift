@@ -45,6 +45,7 @@ func main() -> Int32 {
     if case .serve(let serve) = options.action {
         return ServeCommand.run(serve, backend: options.backend)
     }
+    Backends.caFile = options.caFile
     let connection: Connection
     do { connection = try Backends.open(options.backend) } catch { fail("\(error)", status: 1) }
     let shell = makeShell(connection, out: out, err: OutputSink(descriptor: 2))

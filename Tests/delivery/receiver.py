@@ -23,8 +23,9 @@ WHS = os.environ.get("WHS_BINARY") or os.path.join(
 
 
 class Receiver:
-    def __init__(self, fail_first=0, status=200, hang=False, port=0):
+    def __init__(self, fail_first=0, status=200, hang=False, port=0, delay=0.0):
         self.requests = []
+        self.delay = delay
         self.fail_first = fail_first
         self.status = status
         self.hang = hang
@@ -47,6 +48,8 @@ class Receiver:
                 if receiver.hang:
                     receiver.release.wait(30)
                     return
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 status = 500 if number <= receiver.fail_first else receiver.status
                 self.send_response(status)
                 self.send_header("Content-Length", "2")

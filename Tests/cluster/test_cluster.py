@@ -1,0 +1,115 @@
+"""Three nodes on one PostgreSQL database: one store for every client, shared delivery work,
+and a node killed in the middle of a fan-out losing nothing (docs/SCALING.md)."""
+import threading
+import time
+from collections import Counter
+
+from cluster import Receiver, database, nodes, psql, wait_for  # noqa: F401 (fixtures)
+
+
+def test_adds_through_three_nodes_at_once_lose_nothing_and_races_have_one_winner(database, nodes):
+    cluster = [nodes(database, f"n{i}") for i in range(1, 4)]
+    made, failures = [], []
+    lock = threading.Lock()
+
+    def client(number):
+        for i in range(40):
+            node = cluster[(number + i) % 3]
+            status, body = node.call("POST", "/v1/webhooks", body={"url": f"https://c{number}.example/{i}", "event": [1]})
+            with lock:
+                (made if status == 200 else failures).append((status, body))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    ids = [body["result"][0]["id"] for _, body in made]
+    assert len(ids) == 160 and len(set(ids)) == 160, "every add got an id of its own"
+    # Every node lists everything any node wrote, at once.
+    for node in cluster:
+        status, page = node.call("GET", "/v1/webhooks?limit=100&offset=100")
+        assert status == 200 and page["total"] == 160 and page["count"] == 60
+
+    # Eight clients add the same url through the three nodes at the same moment.
+    outcomes = []
+    gate = threading.Barrier(8)
+
+    def racer(number):
+        gate.wait()
+        outcomes.append(cluster[number % 3].call("POST", "/v1/webhooks", body={"url": "https://race.example/x", "event": [1]}))
+
+    racers = [threading.Thread(target=racer, args=(n,)) for n in range(8)]
+    for thread in racers:
+        thread.start()
+    for thread in racers:
+        thread.join(30)
+    wins = [body for status, body in outcomes if status == 200]
+    losses = [body for status, body in outcomes if status == 409]
+    assert len(wins) == 1 and len(losses) == 7, outcomes
+    winner = wins[0]["result"][0]["id"]
+    assert all(f"(id {winner})" in body["message"] for body in losses)
+    # A modify into the taken url is refused the same way, whichever node takes it.
+    status, body = cluster[2].call("POST", f"/v1/webhooks/{ids[0]}", body={"url": "https://race.example/x"})
+    assert status == 409 and f"(id {winner})" in body["message"]
+    # Another account sees none of it.
+    status, page = cluster[1].call("GET", "/v1/webhooks", user="olga")
+    assert status == 200 and page["total"] == 0
+
+
+def test_a_fan_out_is_shared_and_survives_a_node_killed_mid_way(database, nodes):
+    receiver = Receiver(delay=0.15)
+    try:
+        first = nodes(database, "n1", "--lease", "5s")
+        for i in range(1000):
+            status, _ = first.call("POST", "/v1/webhooks", body={"url": receiver.url(f"/h{i}"), "event": [1]})
+            assert status == 200
+        others = [nodes(database, f"n{i}", "--lease", "5s") for i in (2, 3)]
+        cluster = [first] + others
+        status, answer = first.call("POST", "/v1/events", body={"event": "deliver"}, timeout=30)
+        assert status == 200 and answer["count"] == 1000
+        wait_for(lambda: len(receiver.requests) >= 250, seconds=30, what="a quarter of the pushes")
+        by_node = dict(row.split("|") for row in psql(database, "SELECT node, count(*) FROM delivery_attempts GROUP BY node").splitlines())
+        busiest = max(by_node, key=lambda name: int(by_node[name]))
+        victim = next(node for node in cluster if node.name == busiest)
+        in_flight = int(psql(database, f"SELECT count(*) FROM deliveries WHERE lease_node = '{busiest}' AND state = 'pending'"))
+        victim.kill()
+        killed_at = time.time()
+        wait_for(lambda: len({r["path"] for r in receiver.requests}) == 1000, seconds=60, what="every webhook's push")
+        last = max(r["time"] for r in receiver.requests)
+        counts = Counter(r["path"] for r in receiver.requests)
+        duplicates = sum(count - 1 for count in counts.values())
+        nodes_seen = psql(database, "SELECT count(DISTINCT node) FROM delivery_attempts")
+        print(f"\nfan-out of 1000 over 3 nodes, {busiest} killed: last push {last - killed_at:.2f} s after the kill; "
+              f"{duplicates} duplicates, {in_flight} deliveries were leased to it at the kill; attempts by {by_node} before it")
+        assert int(nodes_seen) >= 2, "the work was shared"
+        assert duplicates <= in_flight, "only deliveries in flight at the kill are pushed twice"
+        assert last - killed_at < 5 + 2 + 3, "the dead node's leases were taken over within lease + poll + an attempt"
+        # Every delivery settled in the log, each attempt naming a node.
+        wait_for(lambda: psql(database, "SELECT count(*) FROM deliveries WHERE state = 'succeeded'") == "1000", seconds=20,
+                 what="every delivery logged")
+        assert psql(database, "SELECT count(*) FROM delivery_attempts WHERE node IS NULL") == "0"
+    finally:
+        receiver.close()
+
+
+def test_two_nodes_starting_together_on_an_empty_database_migrate_once(database, nodes):
+    results = []
+
+    def start(name):
+        results.append(nodes(database, name))
+
+    threads = [threading.Thread(target=start, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2
+    migrations = psql(database, "SELECT version, node FROM whs_migrations").splitlines()
+    assert len(migrations) == 1, migrations
+    for node in results:
+        status, health = node.call("GET", "/v1/health", user=None)
+        assert status == 200 and health["store"] == "reachable" and health["node"] == node.name
+        assert node.call("POST", "/v1/webhooks", body={"url": f"https://{node.name}.example/", "event": [1]})[0] == 200
+    assert results[0].call("GET", "/v1/webhooks")[1]["total"] == 2

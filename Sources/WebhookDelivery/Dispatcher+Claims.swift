@@ -40,8 +40,11 @@ extension Dispatcher {
 
     /// Claims what the free workers can start now; returns how long to sleep before the next look.
     func claimOnce(_ shared: SharedWork) async -> Double {
-        let free = concurrency - shared.inHand.withLock { $0 }
-        guard free > 0 else { return SharedWork.poll }
+        let inHand = shared.inHand.withLock { $0 }
+        let free = concurrency - inHand
+        // A claim is a round trip: while work is in hand, wait until a quarter of the workers
+        // are free rather than claiming one delivery per finished attempt.
+        guard free > 0, inHand == 0 || free >= max(1, concurrency / 4) else { return SharedWork.poll }
         let claimed: [ClaimedDelivery]
         do {
             claimed = try await shared.claims.claim(node: shared.node, limit: free, lease: shared.lease)

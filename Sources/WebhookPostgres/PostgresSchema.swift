@@ -108,6 +108,32 @@ enum PostgresSchema {
             PRIMARY KEY (account, name)
         );
         """,
+        // 2: how many webhooks each account has per API_USER, kept by a trigger in the same
+        // transaction as every add, delete and change of API_USER. A page's total is then a
+        // read of a few rows instead of a count of the account's index on every request, and
+        // it is exact on every node at once: a count is never cached anywhere.
+        """
+        CREATE TABLE webhook_counts (
+            account  text NOT NULL,
+            api_user text NOT NULL,
+            n        bigint NOT NULL,
+            PRIMARY KEY (account, api_user)
+        );
+        INSERT INTO webhook_counts(account, api_user, n) SELECT account, api_user, count(*) FROM webhooks GROUP BY account, api_user;
+        CREATE FUNCTION whs_count_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('DELETE', 'UPDATE') THEN
+                UPDATE webhook_counts SET n = n - 1 WHERE account = OLD.account AND api_user = OLD.api_user;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                INSERT INTO webhook_counts(account, api_user, n) VALUES (NEW.account, NEW.api_user, 1)
+                ON CONFLICT (account, api_user) DO UPDATE SET n = webhook_counts.n + 1;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER webhooks_counted AFTER INSERT OR DELETE OR UPDATE OF api_user ON webhooks
+            FOR EACH ROW EXECUTE FUNCTION whs_count_webhooks();
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, node: String) async throws {
@@ -130,8 +156,8 @@ enum PostgresSchema {
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         // One statement at a time: the extended protocol takes no more.
-                        for statement in migrations[step].split(separator: ";\n") where !statement.allSatisfy(\.isWhitespace) {
-                            try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                        for statement in statements(of: migrations[step]) {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
                         try await connection.query("INSERT INTO whs_migrations(version, node, applied) VALUES (\(step + 1), \(node), \(Clock.now()))", logger: logger)
                         try await connection.query("COMMIT", logger: logger)
@@ -146,5 +172,26 @@ enum PostgresSchema {
             }
             try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
         }
+    }
+
+    /// A migration's statements: split at a `;` that ends a line, except inside a `$$` body.
+    static func statements(of migration: String) -> [String] {
+        var found: [String] = []
+        var current = ""
+        var quoted = false
+        for line in migration.split(separator: "\n", omittingEmptySubsequences: false) {
+            current += line + "\n"
+            var rest = Substring(line)
+            while let mark = rest.firstRange(of: "$$") {
+                quoted.toggle()
+                rest = rest[mark.upperBound...]
+            }
+            if !quoted, line.hasSuffix(";") {
+                found.append(current)
+                current = ""
+            }
+        }
+        if !current.allSatisfy(\.isWhitespace) { found.append(current) }
+        return found
     }
 }

@@ -59,8 +59,9 @@ extension PostgresStore: AsyncWebhookBackend {
     }
 }
 
-/// One account's webhooks in PostgreSQL. Totals are counted on every page: a count cached here
-/// would go stale the moment another node adds.
+/// One account's webhooks in PostgreSQL. Totals are read from `webhook_counts`, which a trigger
+/// keeps in the writing transaction: nothing is cached here that another node's add could
+/// make stale.
 public final class PostgresAccount: AsyncWebhookService {
     let store: PostgresStore
     public let account: String
@@ -80,14 +81,14 @@ public final class PostgresAccount: AsyncWebhookService {
             if let apiUser = query.apiUser {
                 rows = try await client.query("""
                     SELECT t.total, p.id, p.url, p.events, p.api_user FROM
-                      (SELECT count(*) AS total FROM webhooks WHERE account = \(account) AND api_user = \(apiUser)) t
+                      (SELECT coalesce(sum(n), 0)::int8 AS total FROM webhook_counts WHERE account = \(account) AND api_user = \(apiUser)) t
                       LEFT JOIN LATERAL (SELECT id, url, events, api_user FROM webhooks WHERE account = \(account) AND api_user = \(apiUser)
                                          ORDER BY id LIMIT \(query.limit) OFFSET \(query.offset)) p ON true
                     """, logger: PostgresStore.quiet)
             } else {
                 rows = try await client.query("""
                     SELECT t.total, p.id, p.url, p.events, p.api_user FROM
-                      (SELECT count(*) AS total FROM webhooks WHERE account = \(account)) t
+                      (SELECT coalesce(sum(n), 0)::int8 AS total FROM webhook_counts WHERE account = \(account)) t
                       LEFT JOIN LATERAL (SELECT id, url, events, api_user FROM webhooks WHERE account = \(account)
                                          ORDER BY id LIMIT \(query.limit) OFFSET \(query.offset)) p ON true
                     """, logger: PostgresStore.quiet)

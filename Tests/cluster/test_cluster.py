@@ -1,5 +1,6 @@
 """Three nodes on one PostgreSQL database: one store for every client, shared delivery work,
 and a node killed in the middle of a fan-out losing nothing (docs/SCALING.md)."""
+import json
 import threading
 import time
 from collections import Counter
@@ -113,3 +114,32 @@ def test_two_nodes_starting_together_on_an_empty_database_migrate_once(database,
         assert status == 200 and health["store"] == "reachable" and health["node"] == node.name
         assert node.call("POST", "/v1/webhooks", body={"url": f"https://{node.name}.example/", "event": [1]})[0] == 200
     assert results[0].call("GET", "/v1/webhooks")[1]["total"] == 2
+
+
+def test_the_sdk_sends_through_one_node_and_the_pushes_come_from_both_in_order(database, nodes):
+    from engagelab_email import EngageLabEmailClient
+
+    receiver = Receiver()
+    try:
+        one, two = nodes(database, "n1", "--event-delay", "0"), nodes(database, "n2", "--event-delay", "0")
+        assert two.call("POST", "/v1/webhooks", body={"url": receiver.url("/mail"), "event": [18, 32, 1, 11, 10]})[0] == 200
+        sdk = EngageLabEmailClient("alice", "alice-key", base_url=one.base)
+        recipients = [f"r{i}+open+click@example.com" for i in range(20)]
+        answer = sdk.send({"from": "shop@example.com", "to": recipients,
+                           "body": {"subject": "Hi", "content": {"html": '<a href="https://x.example/a">a</a>'}}})
+        assert len(answer["email_ids"]) == 20
+        wait_for(lambda: len(receiver.requests) == 100, seconds=30, what="5 pushes for each of 20 recipients")
+        order = {}
+        for push in receiver.requests:
+            body = json.loads(push["body"])
+            status = body["status"]["message_status"] if "status" in body else body["response"]["event"]
+            data = body["status"]["status_data"] if "status" in body else body["response"]["response_data"]
+            order.setdefault(data.get("email_id") or data["email_ids"][0], []).append(status)
+        assert set(order) == set(answer["email_ids"])
+        assert all(events == ["target", "sent", "delivered", "open", "click"] for events in order.values()), order
+        # Both nodes worked the mail's deliveries; the other node's list sees the mails.
+        status, mails = two.call("GET", "/v1/mails?limit=100")
+        assert status == 200 and mails["count"] == 20
+        assert int(psql(database, "SELECT count(DISTINCT node) FROM delivery_attempts")) == 2
+    finally:
+        receiver.close()

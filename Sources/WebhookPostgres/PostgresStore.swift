@@ -135,13 +135,21 @@ public final class PostgresStore: Sendable {
             while self != nil {
                 do {
                     try await client.withConnection { connection in
-                        let queued = try await connection.listen(PostgresStore.queuedChannel)
-                        let accounts = try await connection.listen(PostgresStore.accountsChannel)
+                        // Notices sent while this node had no connection were lost: act once as if
+                        // each had come (the claim loop looks, callers are authenticated anew).
                         if missed { self?.announce(queued: true, accounts: true) }
                         missed = true
                         try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask { for try await _ in queued { self?.announce(queued: true, accounts: false) } }
-                            group.addTask { for try await _ in accounts { self?.announce(queued: false, accounts: true) } }
+                            group.addTask {
+                                try await connection.listen(on: PostgresStore.queuedChannel) { notices in
+                                    for try await _ in notices { self?.announce(queued: true, accounts: false) }
+                                }
+                            }
+                            group.addTask {
+                                try await connection.listen(on: PostgresStore.accountsChannel) { notices in
+                                    for try await _ in notices { self?.announce(queued: false, accounts: true) }
+                                }
+                            }
                             try await group.next()
                             group.cancelAll()
                         }
@@ -167,7 +175,7 @@ public final class PostgresStore: Sendable {
     }
 
     public func checkHealth() async throws(WebhookError) {
-        try await call { client in try await client.query("SELECT 1", logger: PostgresStore.quiet) }
+        try await call { client in _ = try await client.query("SELECT 1", logger: PostgresStore.quiet) }
     }
 }
 

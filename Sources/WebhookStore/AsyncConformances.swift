@@ -12,8 +12,8 @@ extension SQLiteStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore {
 extension SQLiteAccount: AsyncWebhookService {}
 
 extension MemoryStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore {
-    public func webhooks(account: String) throws(WebhookError) -> any AsyncWebhookService {
-        try memberAccount(account)
+    public func webhooks(account: String) -> any AsyncWebhookService {
+        memberAccount(account)
     }
 }
 

@@ -76,31 +76,17 @@ public final class PostgresAccount: AsyncWebhookService {
     public func list(_ query: WebhookQuery) async throws(WebhookError) -> Page {
         let account = self.account
         return try await store.call { client -> Page in
-            // One round trip: the total, and the page beside it (no row of it when the page is empty).
-            let rows: PostgresRowSequence
-            if let apiUser = query.apiUser {
-                rows = try await client.query("""
-                    SELECT t.total, p.id, p.url, p.events, p.api_user FROM
-                      (SELECT coalesce(sum(n), 0)::int8 AS total FROM webhook_counts WHERE account = \(account) AND api_user = \(apiUser)) t
-                      LEFT JOIN LATERAL (SELECT id, url, events, api_user FROM webhooks WHERE account = \(account) AND api_user = \(apiUser)
-                                         ORDER BY id LIMIT \(query.limit) OFFSET \(query.offset)) p ON true
-                    """, logger: PostgresStore.quiet)
-            } else {
-                rows = try await client.query("""
-                    SELECT t.total, p.id, p.url, p.events, p.api_user FROM
-                      (SELECT coalesce(sum(n), 0)::int8 AS total FROM webhook_counts WHERE account = \(account)) t
-                      LEFT JOIN LATERAL (SELECT id, url, events, api_user FROM webhooks WHERE account = \(account)
-                                         ORDER BY id LIMIT \(query.limit) OFFSET \(query.offset)) p ON true
-                    """, logger: PostgresStore.quiet)
-            }
+            // One round trip, one prepared statement: the total, and the page beside it.
             var total = 0
             var webhooks: [Webhook] = []
-            for try await (count, id, url, events, apiUser) in rows.decode((Int, Int?, String?, Int?, String?).self) {
-                total = count
+            let statement = WebhookPageStatement(account: account, limit: query.limit, offset: query.offset, apiUser: query.apiUser)
+            for try await (count, id, url, events, apiUser) in try await client.execute(statement, logger: PostgresStore.quiet) {
+                if let count { total = count }
                 if let id, let url, let events, let apiUser {
                     webhooks.append(Webhook(id: id, url: url, events: EventSet(mask: events), apiUser: apiUser))
                 }
             }
+            webhooks.sort { $0.id < $1.id }
             return Page(webhooks: webhooks, total: total)
         }
     }

@@ -21,6 +21,7 @@ public final class PostgresStore: Sendable {
     /// How long a call may wait for the database before it answers 503: a node must answer
     /// within its clients' timeouts even while the database is away.
     static let callTimeout: Duration = .seconds(5)
+    static let deadlines = CallDeadlines()
     static let queuedChannel = "whs_deliveries"
     static let accountsChannel = "whs_accounts"
 
@@ -70,7 +71,7 @@ public final class PostgresStore: Sendable {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body(client) }
                 group.addTask {
-                    try await Task.sleep(for: PostgresStore.callTimeout)
+                    await PostgresStore.deadlines.wait(until: .now + PostgresStore.callTimeout)
                     return nil
                 }
                 defer { group.cancelAll() }

@@ -63,18 +63,22 @@ extension Dispatcher {
     }
 
     /// One attempt of a claimed delivery. Its retry, if any, goes back to the log with its due
-    /// time and no lease; the slot is counted free once the attempt is logged.
+    /// time and no lease. The worker is free for a new claim as soon as the attempt ends (the
+    /// delivery stays leased until its attempt is logged, so nobody else takes it meanwhile);
+    /// the loop looks again once the attempt is logged, for what that made due (the next of a
+    /// chain).
     func processClaimed(_ job: Job, _ shared: SharedWork) async {
-        @Sendable func done() {
+        func free() {
             shared.inHand.withLock { $0 -= 1 }
             shared.wake.raise()
         }
         guard let outgoing = job.outgoing, let key = try? await appKey(account: outgoing.account) else {
-            done()
+            free()
             return
         }
         let record = await attempt(job.id, outgoing, key: key, node: shared.node)
-        log.append(record) { done() }
+        free()
+        log.append(record) { shared.wake.raise() }
     }
 }
 

@@ -88,15 +88,17 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
         let statuses = records.map { $0.attempt.status ?? -1 }, latencies = records.map(\.attempt.latencyMilliseconds)
         let errors = records.map { $0.attempt.error ?? "" }, nodes = records.map { $0.attempt.node ?? "" }
         let states = records.map(\.state.rawValue), next = records.map { $0.nextAttempt ?? -1 }
-        try await transaction { connection in
-            try await connection.query("""
-                INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error, node)
-                SELECT d, n, t, NULLIF(s, -1), l, NULLIF(e, ''), NULLIF(o, '')
-                FROM unnest(\(ids)::bigint[], \(numbers)::int[], \(times)::float8[], \(statuses)::int[], \(latencies)::float8[],
-                            \(errors)::text[], \(nodes)::text[]) AS t(d, n, t, s, l, e, o)
-                ON CONFLICT (delivery_id, number) DO NOTHING
-                """, logger: PostgresStore.quiet)
-            try await connection.query("""
+        // One statement, so one round trip and its own transaction: the attempts go in by a
+        // data-modifying CTE beside the update of their deliveries.
+        try await call { client in
+            _ = try await client.query("""
+                WITH logged AS (
+                    INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error, node)
+                    SELECT d, n, t, NULLIF(s, -1), l, NULLIF(e, ''), NULLIF(o, '')
+                    FROM unnest(\(ids)::bigint[], \(numbers)::int[], \(times)::float8[], \(statuses)::int[], \(latencies)::float8[],
+                                \(errors)::text[], \(nodes)::text[]) AS t(d, n, t, s, l, e, o)
+                    ON CONFLICT (delivery_id, number) DO NOTHING
+                )
                 UPDATE deliveries SET state = u.s, attempts = u.n, next_attempt = NULLIF(u.x, -1), lease_node = NULL, lease_until = NULL
                 FROM unnest(\(ids)::bigint[], \(states)::text[], \(numbers)::int[], \(next)::float8[]) AS u(d, s, n, x)
                 WHERE deliveries.id = u.d AND deliveries.attempts < u.n

@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "WebhookCore", "WhsSupport", "WebhookStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),

@@ -7,6 +7,18 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public let host: String
     public let port: Int
     public let database: String
+    /// `?sslmode=`: `disable` (the default: a database on loopback or a private network),
+    /// `require` (encrypted, the server's certificate not checked, as libpq's `require`) or
+    /// `verify-full` (encrypted, the certificate checked against the system's CAs or
+    /// `sslrootcert`, and its name against the host).
+    public let tls: TLSMode
+    /// `?sslrootcert=PATH`: the CA (PEM) `verify-full` checks the server against.
+    public let rootCertificate: String?
+
+    public enum TLSMode: String, Sendable, Equatable {
+        case disable, require
+        case verifyFull = "verify-full"
+    }
 
     /// True for a store argument that names PostgreSQL rather than an SQLite file.
     public static func names(_ text: String) -> Bool {
@@ -33,7 +45,26 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         let scheme = text.hasPrefix("postgresql://") ? "postgresql://" : "postgres://"
         guard text.hasPrefix(scheme) else { throw .invalidParameter("a PostgreSQL store is postgres://USER:PASSWORD@HOST:PORT/DATABASE") }
         var rest = Substring(text.dropFirst(scheme.count))
-        if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
+        var tls = TLSMode.disable
+        var rootCertificate: String?
+        if let query = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: query)...].split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { continue }
+                switch parts[0] {
+                case "sslmode":
+                    guard let mode = TLSMode(rawValue: parts[1]) else {
+                        throw .invalidParameter("the PostgreSQL URL's sslmode must be disable, require or verify-full, got \(Validation.quoted(parts[1]))")
+                    }
+                    tls = mode
+                case "sslrootcert": rootCertificate = try PostgresLocation.decoded(Substring(parts[1]), "sslrootcert")
+                default: throw .invalidParameter("the PostgreSQL URL takes sslmode and sslrootcert, not \(Validation.quoted(parts[0]))")
+                }
+            }
+            rest = rest[..<query]
+        }
+        self.tls = tls
+        self.rootCertificate = rootCertificate
         guard let at = rest.lastIndex(of: "@") else {
             throw .invalidParameter("the PostgreSQL URL needs a user: postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
@@ -77,7 +108,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// `postgres://whs@127.0.0.1:5432/whs`: the URL without its password.
     public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "postgres://\(user)@\(shownHost):\(port)/\(database)"
+        return "postgres://\(user)@\(shownHost):\(port)/\(database)" + (tls == .disable ? "" : "?sslmode=\(tls.rawValue)")
     }
 
     /// Percent-decoding, as URLs carry reserved characters in a password.

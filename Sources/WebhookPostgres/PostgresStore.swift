@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import Synchronization
 import WebhookCore
@@ -18,6 +19,8 @@ public final class PostgresStore: Sendable {
     /// The name on the leases this process takes and on the attempts it makes.
     public let node: String
     let listeners = Mutex<Listeners>(Listeners())
+    /// Why connecting last failed, for the error of a call that timed out meanwhile.
+    let failures: ConnectFailures
     /// How long a call may wait for the database before it answers 503: a node must answer
     /// within its clients' timeouts even while the database is away.
     static let callTimeout: Duration = .seconds(5)
@@ -41,11 +44,14 @@ public final class PostgresStore: Sendable {
 
     private init(location: PostgresLocation, seal: AppKeySeal, node: String) {
         var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
-                                                         password: location.password, database: location.database, tls: .disable)
+                                                         password: location.password, database: location.database,
+                                                         tls: PostgresStore.tls(location))
         configuration.options.connectTimeout = .seconds(2)
         configuration.options.maximumConnections = 16
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
-        client = PostgresClient(configuration: configuration, backgroundLogger: PostgresStore.quiet)
+        let failures = ConnectFailures()
+        self.failures = failures
+        client = PostgresClient(configuration: configuration, backgroundLogger: failures.logger())
         self.location = location
         self.seal = seal
         self.node = node
@@ -56,6 +62,23 @@ public final class PostgresStore: Sendable {
     /// The connection pool's own work runs here, so that it goes on whatever the callers'
     /// threads are doing (a shell or a test waiting with `Blocking`).
     static let background = DedicatedThreadExecutor()
+
+    /// `?sslmode=` as libpq reads it: `require` encrypts without checking the certificate,
+    /// `verify-full` checks it against the system's CAs (or `sslrootcert`) and the host name.
+    static func tls(_ location: PostgresLocation) -> PostgresClient.Configuration.TLS {
+        switch location.tls {
+        case .disable:
+            return .disable
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return .require(configuration)
+        case .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let root = location.rootCertificate { configuration.trustRoots = .file(root) }
+            return .require(configuration)
+        }
+    }
 
     /// The driver logs nothing: its messages could carry connection details.
     static let quiet = Logger(label: "whs.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -76,8 +99,10 @@ public final class PostgresStore: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
-                    throw WebhookError.unreachable("the database did not answer within \(PostgresStore.callTimeout.components.seconds) s (\(location))")
+                    let why = failures.lastReason.map { ": \($0)" } ?? ""
+                    throw WebhookError.unreachable("the database did not answer within \(PostgresStore.callTimeout.components.seconds) s (\(location))\(why)")
                 }
+                failures.clear()
                 return value
             }
         } catch let error as WebhookError {
@@ -108,6 +133,12 @@ public final class PostgresStore: Sendable {
         if let webhook = error as? WebhookError { return webhook }
         if error is CancellationError { return .unreachable("the database did not answer (\(location))") }
         guard let psql = error as? PSQLError else { return .unreachable("the database is unreachable (\(location))") }
+        if psql.code == .sslUnsupported {
+            return .unreachable("the database does not speak TLS, and the URL asks for it (\(location))")
+        }
+        if let underlying = psql.underlying, underlying is NIOSSLError || String(describing: underlying).contains("CERTIFICATE_VERIFY_FAILED") {
+            return .unreachable("TLS to the database failed: its certificate is not trusted (sslrootcert=PATH names the CA) (\(location))")
+        }
         if psql.code == .server, let state = psql.serverInfo?[.sqlState] {
             // Class 08 (connection), 57P0x (the server shutting down or starting): the database
             // is away, not the request wrong.

@@ -14,6 +14,11 @@ import WebhookCore
         let v6 = try PostgresLocation(parsing: "postgresql://u@[::1]/d")
         #expect(v6.host == "::1" && v6.port == 5432 && v6.password == nil)
         #expect(v6.description == "postgres://u@[::1]:5432/d")
+        #expect(location.tls == .disable)
+        let verified = try PostgresLocation(parsing: "postgres://u:p@db/d?sslmode=verify-full&sslrootcert=/etc/ca%20file.pem")
+        #expect(verified.tls == .verifyFull && verified.rootCertificate == "/etc/ca file.pem")
+        #expect(verified.description == "postgres://u@db:5432/d?sslmode=verify-full")
+        #expect(try PostgresLocation(parsing: "postgres://u@db/d?sslmode=require").tls == .require)
     }
 
     @Test(arguments: [
@@ -22,6 +27,8 @@ import WebhookCore
         ("postgres://u:p@db:99999/x", "port must be 1 to 65535"),
         ("postgres://u:p%zz@db/x", "broken %-escape"),
         ("postgres://:p@db/x", "empty user"),
+        ("postgres://u:p@db/x?sslmode=allow", "sslmode must be disable, require or verify-full"),
+        ("postgres://u:p@db/x?application_name=y", "takes sslmode and sslrootcert"),
     ])
     func brokenURLsSayWhichPartAndNotThePassword(_ text: String, _ why: String) {
         do {

@@ -1,9 +1,11 @@
 """What a shared deployment must survive and refuse: the database going away under a node,
 and pushes aimed at the network the node runs in (docs/SCALING.md)."""
 import json
+import os
+import subprocess
 import time
 
-from cluster import Receiver, call, database, nodes, postgres, psql, wait_for  # noqa: F401 (fixtures)
+from cluster import WHS, Receiver, call, database, nodes, postgres, psql, wait_for  # noqa: F401 (fixtures)
 
 
 def test_requests_during_a_database_outage_get_503_and_the_node_recovers(database, nodes):
@@ -68,3 +70,20 @@ def test_a_public_node_refuses_private_addresses_unless_allowed(nodes, database)
         wait_for(lambda: len(receiver.requests) > before, seconds=20, what="a push from a loopback node")
     finally:
         receiver.close()
+
+
+def test_a_node_reaches_the_database_over_tls_when_the_url_asks(database, nodes):
+    ca = os.environ.get("WHS_TEST_POSTGRES_CA")
+    assert ca and os.path.exists(ca), "scripts/postgres makes the test server's CA"
+    verified = nodes(database + f"?sslmode=verify-full&sslrootcert={ca}", "tls")
+    assert any("sslmode=verify-full" in line for line in verified.lines), verified.lines
+    assert verified.call("POST", "/v1/webhooks", body={"url": "https://tls-db.example/", "event": [1]})[0] == 200
+    name = database.rsplit("/", 1)[1]
+    encrypted = psql(database, f"SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND datname = '{name}'")
+    assert int(encrypted) >= 1, "the node's connections are encrypted"
+    assert nodes(database + "?sslmode=require", "require").call("GET", "/v1/webhooks")[1]["total"] == 1
+    # verify-full against the system's CAs, which do not know the test CA: refused, clearly.
+    refused = subprocess.run([WHS, "serve", "--port", "0"], capture_output=True, text=True, timeout=30,
+                             env={**os.environ, "WHS_STORE": database + "?sslmode=verify-full", "XDG_DATA_HOME": verified.data})
+    assert refused.returncode != 0 and "TLS certificate is not trusted" in refused.stderr, refused.stderr
+    assert database.split(":")[2].split("@")[0] not in refused.stderr

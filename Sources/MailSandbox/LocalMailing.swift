@@ -81,7 +81,7 @@ public final class LocalMailing: Mailing {
 
     /// A mail of the account by its id in the log or its email id.
     func mailID(_ given: String) throws(WebhookError) -> Int {
-        if let number = Int(given), number > 0 { return number }
+        if let number = Mailer.logNumber(given) { return number }
         guard let found = try store.mailID(account: account, emailID: given) else { throw .mailNotFound(given) }
         return found
     }

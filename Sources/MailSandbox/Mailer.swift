@@ -121,9 +121,15 @@ public final class Mailer: Sendable {
                             payload: body.bytes, webhooks: webhooks)
     }
 
+    /// `given` as a mail's number in the log, when it is one (else it is an email id).
+    public static func logNumber(_ given: String) -> Int? {
+        guard let number = Int(given), number > 0 else { return nil }
+        return number
+    }
+
     /// A mail of the account by its id in the log or its email id.
     public func mailID(account: String, _ given: String) async throws(WebhookError) -> Int {
-        if let number = Int(given), number > 0 { return number }
+        if let number = Mailer.logNumber(given) { return number }
         guard let found = try await store.mailID(account: account, emailID: given) else { throw .mailNotFound(given) }
         return found
     }

@@ -32,31 +32,30 @@ public final class Dispatcher: Sendable {
     let shared: SharedWork?
 
     /// A dispatcher that schedules its own work, on a store only this process delivers from.
-    public init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
-                pushPolicy: PushPolicy = .anywhere) {
-        self.store = store
-        self.concurrency = concurrency
-        sender = PushSender(timeout: timeout, connectionsPerHost: concurrency, policy: pushPolicy)
-        scheduleBox = Mutex(schedule)
-        log = AttemptLog(store: store)
-        shared = nil
-        let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
-        workerPool.withLock { $0 = pool }
+    public convenience init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
+                            pushPolicy: PushPolicy = .anywhere) {
+        self.init(store: store, shared: nil, schedule: schedule, timeout: timeout, concurrency: concurrency, pushPolicy: pushPolicy)
     }
 
     /// A node of a shared log: it claims due deliveries under `node`'s name with a `lease`
     /// (seconds) longer than an attempt can take, so a lease never runs out mid-attempt.
-    public init(store: any AsyncDeliveryStore & DeliveryClaims, node: String, lease: Double, schedule: RetrySchedule = .standard,
-                timeout: Double = 3, concurrency: Int = 32, pushPolicy: PushPolicy = .anywhere) {
+    public convenience init(store: any AsyncDeliveryStore & DeliveryClaims, node: String, lease: Double, schedule: RetrySchedule = .standard,
+                            timeout: Double = 3, concurrency: Int = 32, pushPolicy: PushPolicy = .anywhere) {
+        self.init(store: store, shared: SharedWork(claims: store, node: node, lease: max(lease, timeout + 1)), schedule: schedule,
+                  timeout: timeout, concurrency: concurrency, pushPolicy: pushPolicy)
+        startClaiming()
+    }
+
+    private init(store: any AsyncDeliveryStore, shared: SharedWork?, schedule: RetrySchedule, timeout: Double, concurrency: Int,
+                 pushPolicy: PushPolicy) {
         self.store = store
         self.concurrency = concurrency
+        self.shared = shared
         sender = PushSender(timeout: timeout, connectionsPerHost: concurrency, policy: pushPolicy)
         scheduleBox = Mutex(schedule)
         log = AttemptLog(store: store)
-        shared = SharedWork(claims: store, node: node, lease: max(lease, timeout + 1))
         let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
-        startClaiming()
     }
 
     /// True when pushes to private addresses are refused (a public node).

@@ -153,17 +153,12 @@ enum PostgresSchema {
                     throw WebhookError.storage("the database's schema version \(done) is newer than this whs knows (\(migrations.count))")
                 }
                 for step in done..<migrations.count {
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
+                    try await connection.withTransaction(logger: logger) { connection in
                         // One statement at a time: the extended protocol takes no more.
                         for statement in statements(of: migrations[step]) {
                             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
                         try await connection.query("INSERT INTO whs_migrations(version, node, applied) VALUES (\(step + 1), \(node), \(Clock.now()))", logger: logger)
-                        try await connection.query("COMMIT", logger: logger)
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
                     }
                 }
             } catch {

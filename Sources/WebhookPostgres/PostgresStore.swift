@@ -114,22 +114,14 @@ public final class PostgresStore: Sendable {
 
     /// `call` inside one transaction.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(WebhookError) -> T {
-        try await call { client in
-            try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: PostgresStore.quiet)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: PostgresStore.quiet)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: PostgresStore.quiet)
-                    throw error
-                }
-            }
-        }
+        try await call { client in try await client.withTransaction(logger: PostgresStore.quiet) { try await body($0) } }
     }
 
     static func described(_ error: any Error, _ location: PostgresLocation) -> WebhookError {
+        if let transaction = error as? PostgresTransactionError,
+           let cause = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
+            return described(cause, location)
+        }
         if let webhook = error as? WebhookError { return webhook }
         if error is CancellationError { return .unreachable("the database did not answer (\(location))") }
         guard let psql = error as? PSQLError else { return .unreachable("the database is unreachable (\(location))") }

@@ -29,9 +29,19 @@ public final class LocalMailing: Mailing {
         set { mailer.eventDelay = newValue }
     }
 
-    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
+    public var faults: FaultRates {
+        get { mailer.faults }
+        set { mailer.faults = newValue }
+    }
+
+    public var apiFaults: APIFaults {
+        get { mailer.apiFaults }
+        set { mailer.apiFaults = newValue }
+    }
+
+    public func send(_ body: JSON, route: MailRoute, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let (mailer, account, apiUser) = (self.mailer, self.account, try Validation.apiUser(apiUser ?? ""))
-        let sent = try Blocking.run { () async throws(WebhookError) in try await mailer.send(account: account, apiUser: apiUser, body, template: template) }
+        let sent = try Blocking.run { () async throws(WebhookError) in try await mailer.send(account: account, apiUser: apiUser, body, route: route) }
         guard let wait else { return sent.answer }
         let watched = try watch(Set(sent.deliveryIDs), messageID: sent.messageID, wait)
         return answer(sent.answer, settled: sent.deliveryIDs.count - watched.pending, pending: watched.pending)
@@ -71,7 +81,8 @@ public final class LocalMailing: Mailing {
 
     public func payload(_ id: String, event: EventType, url: String?) throws(WebhookError) -> JSON {
         let found = try record(id)
-        return Mailer.payload(event, of: found.header, url: event.name == "click" ? (url ?? MailLife.firstLink(in: found.html)) : nil)
+        return Mailer.payload(event, of: found.header, url: event.name == "click" ? (url ?? MailLife.firstLink(in: found.html)) : nil,
+                              extras: mailer.dispatcher.options.payloadExtras)
     }
 
     func record(_ id: String) throws(WebhookError) -> MailRecord {

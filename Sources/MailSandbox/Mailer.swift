@@ -12,6 +12,8 @@ public final class Mailer: Sendable {
     public let dispatcher: Dispatcher
     /// Seconds between the events of one mail (`--event-delay`, `set event_delay`).
     let delayBox: Mutex<Double>
+    let faultsBox = Mutex(FaultRates())
+    let apiFaultsBox = Mutex(APIFaults())
     /// How long a `request_id` is remembered.
     public static let requestIDMemory = 3600.0
     public static let defaultEventDelay = 0.2
@@ -27,6 +29,26 @@ public final class Mailer: Sendable {
         set { delayBox.withLock { $0 = max(0, newValue) } }
     }
 
+    /// The share of mails that get each fault, and `late_delay` (`--faults`, `set faults`).
+    public var faults: FaultRates {
+        get { faultsBox.withLock { $0 } }
+        set { faultsBox.withLock { $0 = newValue } }
+    }
+
+    /// Errors and latency the send calls answer with on purpose (`--api-faults`, `set api_faults`).
+    public var apiFaults: APIFaults {
+        get { apiFaultsBox.withLock { $0 } }
+        set { apiFaultsBox.withLock { $0 = newValue } }
+    }
+
+    /// The injected latency of a send call, then its injected error if it draws one: before
+    /// anything is read or written, so a failed call did nothing.
+    func injectAPIFaults() async throws(WebhookError) {
+        let faults = apiFaults
+        if faults.latency > 0 { try? await Task.sleep(for: .milliseconds(Int64(faults.latency * 1000))) }
+        if let error = faults.draw() { throw error }
+    }
+
     /// What a send did: the answer and the deliveries it started (none for a repeat).
     public struct Sent: Sendable {
         public let answer: JSON
@@ -37,8 +59,9 @@ public final class Mailer: Sendable {
 
     /// Sends a route's body as `apiUser` of `account`. Nothing is written unless every rule
     /// holds and every recipient is well formed.
-    public func send(account: String, apiUser: String, _ body: JSON, template: Bool) async throws(WebhookError) -> Sent {
-        let request = try MailRules.request(body, template: template)
+    public func send(account: String, apiUser: String, _ body: JSON, route: MailRoute) async throws(WebhookError) -> Sent {
+        try await injectAPIFaults()
+        let request = try MailRules.request(body, route: route)
         var subject = request.subject ?? ""
         var html = request.html
         var text = request.text
@@ -53,7 +76,9 @@ public final class Mailer: Sendable {
         let messageID = EventPayload.newMessageID(itime: itime)
         let taskID = EventPayload.sampleTaskID(messageID)
         _ = try await dispatcher.appKey(account: account)
-        let delay = eventDelay
+        let options = dispatcher.options
+        let delay = options.scaled(eventDelay)
+        let faults = self.faults
         let lives = request.to.map { MailLife.events(for: $0, settings: request.settings) }
         // One look-up for every event of the send: the store's lock is what pushes being logged
         // contend for.
@@ -75,9 +100,14 @@ public final class Mailer: Sendable {
             var events: [PlannedEvent] = []
             for (step, event) in lives[index].enumerated() {
                 let time = now + Double(step) * delay
-                events.append(try planned(event, of: header, at: time, url: event.name == "click" ? link : nil, webhooks: reaching(event)))
+                var next = try planned(event, of: header, at: time, url: event.name == "click" ? link : nil, webhooks: reaching(event),
+                                       extras: options.payloadExtras)
+                next.step = step
+                events.append(next)
             }
-            mails.append(PlannedMail(header: header, html: mailHTML, text: MailLife.replacing(variables, in: text), events: events))
+            events = MailFaults.apply(DeliveryFault.tagged(recipient).union(faults.draw()), to: events, lateBy: options.scaled(faults.lateDelay))
+            mails.append(PlannedMail(header: header, html: mailHTML, text: MailLife.replacing(variables, in: text), events: events,
+                                     extra: Mailer.extra(of: request, variables)))
             emailIDs.append(.string(header.emailID))
         }
         let answer: JSON = .object([("email_ids", .array(emailIDs)), ("request_id", .string(request.requestID ?? ""))])
@@ -105,18 +135,19 @@ public final class Mailer: Sendable {
         let link = event.name == "click" ? (url ?? MailLife.firstLink(in: mail.html) ?? EventPayload.Mail.placeholderLink) : nil
         let webhooks = try await store.subscribers(account: account, events: EventSet([event])).filter { $0.apiUser.isEmpty || $0.apiUser == mail.header.apiUser }
         _ = try await dispatcher.appKey(account: account)
-        let links = try await store.recordEvent(account: account, mailID: id, try planned(event, of: mail.header, at: Clock.now(), url: link, webhooks: webhooks))
+        let links = try await store.recordEvent(account: account, mailID: id, try planned(event, of: mail.header, at: Clock.now(), url: link, webhooks: webhooks,
+                                                                                                     extras: dispatcher.options.payloadExtras))
         dispatcher.startChains(links.map { [$0] })
         return links.map(\.id)
     }
 
     /// The body `event` of `mail` would carry now.
-    public static func payload(_ event: EventType, of header: MailHeader, url: String?) -> JSON {
-        EventPayload.build(event, of: EventPayload.Mail(header, url: url), itime: Int(Clock.now() * 1000))
+    public static func payload(_ event: EventType, of header: MailHeader, url: String?, extras: Bool = false) -> JSON {
+        EventPayload.build(event, of: EventPayload.Mail(header, url: url), itime: Int(Clock.now() * 1000), extras: extras)
     }
 
-    func planned(_ event: EventType, of header: MailHeader, at time: Double, url: String?, webhooks: [Webhook]) throws(WebhookError) -> PlannedEvent {
-        let body = EventPayload.build(event, of: EventPayload.Mail(header, url: url), itime: Int(time * 1000))
+    func planned(_ event: EventType, of header: MailHeader, at time: Double, url: String?, webhooks: [Webhook], extras: Bool) throws(WebhookError) -> PlannedEvent {
+        let body = EventPayload.build(event, of: EventPayload.Mail(header, url: url), itime: Int(time * 1000), extras: extras)
         return PlannedEvent(event: event, time: time, detail: url.map { .object([("url", .string($0))]) } ?? .object([]),
                             payload: body.bytes, webhooks: webhooks)
     }

@@ -4,7 +4,7 @@ import WhsSupport
 /// the shell shows. Times are ISO 8601 in UTC.
 extension Delivery {
     public var json: JSON {
-        .object([
+        var members: [(key: String, value: JSON)] = [
             ("id", .int(id)),
             ("webhook_id", .int(webhookID)),
             ("url", .string(url)),
@@ -14,7 +14,9 @@ extension Delivery {
             ("attempts", .array(attempts.map(\.json))),
             ("next_attempt", nextAttempt.map { .string(Clock.iso8601($0)) } ?? .null),
             ("created", .string(Clock.iso8601(created))),
-        ])
+        ]
+        if let fault { members.append(("fault", .string(fault.rawValue))) }
+        return .object(members)
     }
 }
 

@@ -44,9 +44,12 @@ public struct Delivery: Sendable, Equatable {
     /// When the next attempt is due (unix seconds); nil unless pending.
     public var nextAttempt: Double?
     public let created: Double
+    /// The fault injected into it, when one was (docs/SENDING.md, "Faults on demand").
+    public var fault: DeliveryFault?
 
     public init(id: Int, webhookID: Int, url: String, event: EventType, messageID: String, state: DeliveryState,
-                attempts: [DeliveryAttempt], nextAttempt: Double?, created: Double) {
+                attempts: [DeliveryAttempt], nextAttempt: Double?, created: Double, fault: DeliveryFault? = nil) {
+        self.fault = fault
         self.id = id
         self.webhookID = webhookID
         self.url = url

@@ -74,13 +74,16 @@ public struct OutgoingDelivery: Sendable {
     public let payload: [UInt8]
     public let attemptsMade: Int
     public let state: DeliveryState
+    /// The fault injected into it (a `badsig` push is signed wrong and tried once).
+    public let fault: DeliveryFault?
 
-    public init(account: String, url: String, payload: [UInt8], attemptsMade: Int, state: DeliveryState) {
+    public init(account: String, url: String, payload: [UInt8], attemptsMade: Int, state: DeliveryState, fault: DeliveryFault? = nil) {
         self.account = account
         self.url = url
         self.payload = payload
         self.attemptsMade = attemptsMade
         self.state = state
+        self.fault = fault
     }
 }
 
@@ -100,10 +103,19 @@ public protocol EventDelivery: AnyObject {
     func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON
     /// The account's app key, which signs the pushes.
     func appKey() throws(WebhookError) -> String
-    /// The retry schedule, in seconds (local dispatchers; a server keeps its own).
-    var retrySchedule: RetrySchedule { get set }
+    /// The retry schedule, signature form, time scale and body extras (local dispatchers; a
+    /// server keeps its own, set by `whs serve`'s flags).
+    var pushOptions: PushOptions { get set }
     /// Deliveries this process started and has not seen settle (0 for a server's).
     var unsettledCount: Int { get }
+}
+
+extension EventDelivery {
+    /// A backend that keeps its own options ignores the shell's.
+    public var pushOptions: PushOptions {
+        get { PushOptions() }
+        set {}
+    }
 }
 
 /// What a receiver (`listen`) is asked to do.
@@ -118,6 +130,11 @@ public struct ListenOptions: Sendable, Equatable {
     public var failFirst = 0
     /// Waits this long before answering (to watch timeouts).
     public var delayMilliseconds = 0
+    /// Each push is passed on to this URL (the application's handler) and answered with its
+    /// answer, instead of `respond` (`--forward-to`).
+    public var forwardTo: String?
+    /// Each push is appended to this file as one JSON line (`--save`; mode 0600).
+    public var saveTo: String?
 
     public init() {}
 }

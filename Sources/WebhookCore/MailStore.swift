@@ -99,12 +99,25 @@ public struct PlannedMail: Sendable {
     public let html: String
     public let text: String
     public let events: [PlannedEvent]
+    /// `{"calendar": {...}}` or `{"mime": "..."}` for a sendcalendar or send_mime; nil for
+    /// the others (the `extra` column, `MailRecord.extraRow`).
+    public let extra: JSON?
 
-    public init(header: MailHeader, html: String, text: String, events: [PlannedEvent]) {
+    public init(header: MailHeader, html: String, text: String, events: [PlannedEvent], extra: JSON? = nil) {
         self.header = header
         self.html = html
         self.text = text
         self.events = events
+        self.extra = extra
+    }
+}
+
+extension PlannedMail {
+    /// The events the mail's log keeps: its life, in time order, without the extra pushes a
+    /// fault made (which `events` holds in the order they are pushed).
+    public var loggedEvents: [MailEventRecord] {
+        events.filter(\.logged).sorted { ($0.time, $0.step) < ($1.time, $1.step) }
+            .map { MailEventRecord(event: $0.event, time: $0.time, detail: $0.detail) }
     }
 }
 
@@ -150,6 +163,15 @@ public struct PlannedEvent: Sendable {
     public let detail: JSON
     public let payload: [UInt8]
     public let webhooks: [Webhook]
+    /// When its pushes are due: the event's time, unless a fault holds them back.
+    public var due: Double
+    /// The fault that made or moved its pushes, marked on each of its deliveries.
+    public var fault: DeliveryFault?
+    /// False for a push that is not an event of the mail's life (a duplicate, a forged copy):
+    /// it is delivered, not added to the mail's events.
+    public var logged = true
+    /// Its place in the mail's life, which the log keeps whatever order the pushes go in.
+    public var step = 0
 
     public init(event: EventType, time: Double, detail: JSON, payload: [UInt8], webhooks: [Webhook]) {
         self.event = event
@@ -157,6 +179,7 @@ public struct PlannedEvent: Sendable {
         self.detail = detail
         self.payload = payload
         self.webhooks = webhooks
+        due = time
     }
 }
 
@@ -202,8 +225,11 @@ public struct MailRecord: Sendable {
     public var events: [MailEventRecord]
     /// Filled by `mail(account:id:)` only.
     public var deliveries: [Delivery]
+    /// The invitation or MIME source it was sent with, as `PlannedMail.extra`.
+    public let extra: JSON?
 
-    public init(id: Int, header: MailHeader, html: String, text: String, created: Double, events: [MailEventRecord], deliveries: [Delivery]) {
+    public init(id: Int, header: MailHeader, html: String, text: String, created: Double, events: [MailEventRecord], deliveries: [Delivery],
+                extra: JSON? = nil) {
         self.id = id
         self.header = header
         self.html = html
@@ -211,6 +237,7 @@ public struct MailRecord: Sendable {
         self.created = created
         self.events = events
         self.deliveries = deliveries
+        self.extra = extra
     }
 }
 

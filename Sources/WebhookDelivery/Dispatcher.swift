@@ -21,7 +21,7 @@ public final class Dispatcher: Sendable {
     var workers: WorkerPool<Job> { workerPool.withLock { $0! } }
     /// Set at the end of `init`: its work is a method of this dispatcher.
     private let workerPool = Mutex<WorkerPool<Job>?>(nil)
-    let scheduleBox: Mutex<RetrySchedule>
+    let optionsBox: Mutex<PushOptions>
     /// Deliveries this process has scheduled and not yet seen settle.
     let unsettled = Mutex<Set<Int>>([])
     /// App keys by account: read once, since every push of an account signs with the same key.
@@ -52,7 +52,9 @@ public final class Dispatcher: Sendable {
         self.concurrency = concurrency
         self.shared = shared
         sender = PushSender(timeout: timeout, connectionsPerHost: concurrency, policy: pushPolicy)
-        scheduleBox = Mutex(schedule)
+        var options = PushOptions()
+        options.schedule = schedule
+        optionsBox = Mutex(options)
         log = AttemptLog(store: store)
         let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
@@ -61,9 +63,15 @@ public final class Dispatcher: Sendable {
     /// True when pushes to private addresses are refused (a public node).
     public var refusesPrivateAddresses: Bool { sender.policy.refusesPrivate }
 
+    /// The schedule, signature form, time scale and body extras of every push from now on.
+    public var options: PushOptions {
+        get { optionsBox.withLock { $0 } }
+        set { optionsBox.withLock { $0 = newValue } }
+    }
+
     public var schedule: RetrySchedule {
-        get { scheduleBox.withLock { $0 } }
-        set { scheduleBox.withLock { $0 = newValue } }
+        get { options.schedule }
+        set { optionsBox.withLock { $0.schedule = newValue } }
     }
 
     /// The app key that signs `account`'s pushes.
@@ -78,7 +86,7 @@ public final class Dispatcher: Sendable {
     /// is empty or the trigger's) and starts them. Returns at once; `DeliveryWatcher` waits on the log.
     public func trigger(account: String, _ trigger: EventTrigger) async throws(WebhookError) -> TriggerResult {
         let now = Clock.now()
-        let body = try EventPayload.build(trigger, at: now)
+        let body = try EventPayload.build(trigger, at: now, extras: options.payloadExtras)
         let messageID = EventPayload.messageID(of: body) ?? ""
         _ = try await appKey(account: account)
         let subscribed = try await store.subscribers(account: account, events: EventSet([trigger.event]))
@@ -217,7 +225,7 @@ public final class Dispatcher: Sendable {
         }
         log.append(record)
         job.outgoing = OutgoingDelivery(account: outgoing.account, url: outgoing.url, payload: outgoing.payload,
-                                        attemptsMade: record.attempt.number, state: .pending)
+                                        attemptsMade: record.attempt.number, state: .pending, fault: outgoing.fault)
         queue(job, due: next)
     }
 
@@ -230,14 +238,21 @@ public final class Dispatcher: Sendable {
         job.then = []
     }
 
-    /// One attempt, and what it leaves the delivery as.
+    /// One attempt, and what it leaves the delivery as. A `badsig` push is signed with a key
+    /// that is not the account's, as an attacker would, and is tried once: a receiver that
+    /// refuses it did right, and resending would only repeat the attack.
     func attempt(_ id: Int, _ outgoing: OutgoingDelivery, key: String, node: String?) async -> AttemptRecord {
         let started = Clock.now()
-        let outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key)
+        let options = self.options
+        let forged = outgoing.fault == .badsig
+        var outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key, signature: options.signature, forged: forged)
+        if forged, let error = outcome.error, let status = outcome.status, (400..<500).contains(status) {
+            outcome = PushSender.Outcome(status: status, latencyMilliseconds: outcome.latencyMilliseconds, error: "\(error) (a badsig push, signed wrong on purpose: refusing it is right)")
+        }
         let number = outgoing.attemptsMade + 1
         let attempt = DeliveryAttempt(number: number, time: started, status: outcome.status,
                                       latencyMilliseconds: outcome.latencyMilliseconds, error: outcome.error, node: node)
-        let retryIn = outcome.error == nil || outcome.refused ? nil : schedule.delay(afterAttempts: number)
+        let retryIn = outcome.error == nil || outcome.refused || forged ? nil : options.schedule.delay(afterAttempts: number).map(options.scaled)
         let next = retryIn.map { Clock.now() + $0 }
         let state: DeliveryState = outcome.error == nil ? .succeeded : (next == nil ? .failed : .pending)
         return AttemptRecord(deliveryID: id, attempt: attempt, state: state, nextAttempt: next)

@@ -53,22 +53,23 @@ public enum EventPayload {
     }
 
     /// The body for `trigger` made now, with a new message id.
-    public static func build(_ trigger: EventTrigger, at now: Double = Clock.now()) throws(WebhookError) -> JSON {
+    public static func build(_ trigger: EventTrigger, at now: Double = Clock.now(), extras: Bool = false) throws(WebhookError) -> JSON {
         let itime = Int(now * 1000)
-        return try build(trigger, messageID: newMessageID(itime: itime), itime: itime)
+        return try build(trigger, messageID: newMessageID(itime: itime), itime: itime, extras: extras)
     }
 
     /// The body for `trigger`, its time (`itime`, milliseconds) and message id fixed by the caller.
-    public static func build(_ trigger: EventTrigger, messageID: String, itime: Int) throws(WebhookError) -> JSON {
-        let body = build(trigger.event, of: .sample(trigger, messageID: messageID), itime: itime)
+    public static func build(_ trigger: EventTrigger, messageID: String, itime: Int, extras: Bool = false) throws(WebhookError) -> JSON {
+        let body = build(trigger.event, of: .sample(trigger, messageID: messageID), itime: itime, extras: extras)
         guard let data = trigger.data else { return body }
         guard case .object = data else { throw .invalidParameter("data must be an object of payload fields, e.g. {subject: \"Hi\"}") }
         return merge(data, into: body)
     }
 
     /// The body of `event` for `mail`, made at `itime` (milliseconds). The request event's
-    /// envelope leaves `from`, `subject` and `to` empty, as the real service does.
-    public static func build(_ event: EventType, of mail: Mail, itime: Int) -> JSON {
+    /// envelope leaves `from`, `subject` and `to` empty, as the real service does. `extras`:
+    /// also the fields no public source shows (`PushOptions.payloadExtras`).
+    public static func build(_ event: EventType, of mail: Mail, itime: Int, extras: Bool = false) -> JSON {
         let isRequest = event.name == "request"
         return .object([
             ("message_id", .string(mail.messageID)),
@@ -78,15 +79,31 @@ public enum EventPayload {
             ("server", .string("email")),
             ("itime", .int(itime)),
             ("custom_args", mail.customArgs),
-            detail(event, of: mail, itime: itime),
+            detail(event, of: mail, extras: extras),
         ])
     }
 
+    /// The text of `message` in each event's data. "Successfully sent", "successfully request"
+    /// (the "WebHook" page) and "open email" (a production push integrators logged) are
+    /// published; the rest are whs's, in the same manner (docs/FIDELITY.md).
+    public static func message(_ event: EventType) -> String {
+        switch event.name {
+        case "request": "successfully request"
+        case "sent": "Successfully sent"
+        case "deliver": "Successfully delivered"
+        case "invalid": "Invalid address"
+        case "soft_bounce": "Soft bounce"
+        default: "\(event.name) email"
+        }
+    }
+
     /// `status` or `response`: the event's name in a push (`EventType.wireName`) and its data.
-    static func detail(_ event: EventType, of mail: Mail, itime: Int) -> (key: String, value: JSON) {
+    /// By default only the fields a public source shows: `message`, `task_id`, `api_user` and
+    /// `email_id` for the status events (the "WebHook" page's `sent`), `email_id` and
+    /// `message` for the engagement events (a production `open` push).
+    static func detail(_ event: EventType, of mail: Mail, extras: Bool) -> (key: String, value: JSON) {
         let common: [(key: String, value: JSON)] = [("task_id", .int(mail.taskID)), ("api_user", .string(mail.apiUser))]
         let browser: [(key: String, value: JSON)] = [
-            ("email_id", .string(mail.emailID)),
             ("ip", .string("203.0.113.7")),
             ("explorer_name", .string("Mobile Safari")),
             ("explorer_ver", .string("17.0")),
@@ -95,23 +112,24 @@ public enum EventPayload {
             ("user_agent", .string("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")),
         ]
         func failure(_ message: String, _ subStat: Int) -> [(key: String, value: JSON)] {
-            [("email_id", .string(mail.emailID)), ("error_detail", .object([("message", .string(message)), ("sub_stat", .int(subStat))]))]
+            extras ? [("error_detail", .object([("message", .string(message)), ("sub_stat", .int(subStat))]))] : []
         }
+        let email: (key: String, value: JSON) = ("email_id", .string(mail.emailID))
+        let said: (key: String, value: JSON) = ("message", .string(message(event)))
         let data: [(key: String, value: JSON)]
         switch event.name {
         case "request":
-            data = [("message", .string("successfully request"))] + common + [
+            data = [said] + common + [
                 ("from", .string(mail.from)), ("subject", .string(mail.subject)), ("tos", .array([.string(mail.to)])),
                 ("email_ids", .array([.string(mail.emailID)])), ("label_id", mail.labelID.map { .int($0) } ?? .null),
             ]
-        case "sent": data = [("message", .string("Successfully sent"))] + common + [("email_id", .string(mail.emailID))]
-        case "deliver":
-            data = [("message", .string("Successfully delivered"))] + common
-                + [("email_id", .string(mail.emailID)), ("smtp_response", .string("250 2.0.0 OK: queued"))]
-        case "invalid": data = [("message", .string("Invalid address"))] + common + failure("550 5.1.1 mailbox does not exist", 550)
-        case "soft_bounce": data = [("message", .string("Soft bounce"))] + common + failure("452 4.2.2 mailbox full", 452)
-        case "click": data = common + browser + [("url", .string(mail.url ?? Mail.placeholderLink))]
-        default: data = common + browser
+        case "sent": data = [said] + common + [email]
+        case "deliver": data = [said] + common + [email] + (extras ? [("smtp_response", .string("250 2.0.0 OK: queued"))] : [])
+        case "invalid": data = [said] + common + [email] + failure("550 5.1.1 mailbox does not exist", 550)
+        case "soft_bounce": data = [said] + common + [email] + failure("452 4.2.2 mailbox full", 452)
+        default:
+            let url: [(key: String, value: JSON)] = event.name == "click" ? [("url", .string(mail.url ?? Mail.placeholderLink))] : []
+            data = [email, said] + (extras ? common + browser + url : [])
         }
         if event.isStatus {
             return ("status", .object([("message_status", .string(event.wireName)), ("status_data", .object(data))]))

@@ -22,9 +22,9 @@ public final class LocalEventDelivery: EventDelivery {
         try self.init(store: store, dispatcher: Dispatcher(store: store), account: account)
     }
 
-    public var retrySchedule: RetrySchedule {
-        get { dispatcher.schedule }
-        set { dispatcher.schedule = newValue }
+    public var pushOptions: PushOptions {
+        get { dispatcher.options }
+        set { dispatcher.options = newValue }
     }
 
     public var unsettledCount: Int { dispatcher.unsettledCount }
@@ -48,7 +48,7 @@ public final class LocalEventDelivery: EventDelivery {
     }
 
     public func payload(_ trigger: EventTrigger) throws(WebhookError) -> JSON {
-        try EventPayload.build(trigger)
+        try EventPayload.build(trigger, extras: dispatcher.options.payloadExtras)
     }
 
     public func appKey() throws(WebhookError) -> String {

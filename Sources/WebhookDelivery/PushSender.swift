@@ -31,27 +31,45 @@ public final class PushSender: Sendable {
     deinit { try? client.syncShutdown() }
 
     public struct Outcome: Sendable {
+        public init(status: Int?, latencyMilliseconds: Double, error: String?, refused: Bool = false) {
+            self.status = status
+            self.latencyMilliseconds = latencyMilliseconds
+            self.error = error
+            self.refused = refused
+        }
+
         public let status: Int?
         public let latencyMilliseconds: Double
-        /// nil for a 2xx answer.
+        /// nil for a 200 or 204 answer.
         public let error: String?
         /// Refused by the push policy: retrying cannot help.
         public var refused = false
     }
 
-    /// The headers of a push made at `timestamp` (unix seconds) for an account's key.
-    public static func headers(timestamp: Int, appKey: String) -> [(String, String)] {
+    /// The headers of a push made at `timestamp` (unix seconds) for an account's key, signed
+    /// in `signature`'s form; `forged`: signed with a key that is not the account's (a
+    /// `badsig` fault).
+    public static func headers(timestamp: Int, appKey: String, signature: Signature.Variant = .standard, forged: Bool = false) -> [(String, String)] {
         let stamp = String(timestamp)
         return [
             ("Content-Type", "application/json; charset=utf-8"),
             ("User-Agent", "whs-webhooks/1"),
             ("X-WebHook-Timestamp", stamp),
             ("X-WebHook-AppKey", Signature.appKeyHeaderValue),
-            ("X-WebHook-Signature", Signature.sign(timestamp: stamp, appKey: appKey)),
+            ("X-WebHook-Signature", forged ? Signature.forged(signature, timestamp: stamp) : Signature.sign(signature, timestamp: stamp, appKey: appKey)),
         ]
     }
 
-    public func send(url: String, body: [UInt8], appKey: String) async -> Outcome {
+    /// "You need to return HTTP Status Code 200 within 3s. Otherwise, EngageLab will resend"
+    /// ("Learn about WebHook"): 200 and 204 are success, any other status is resent.
+    public static func isReceived(_ status: Int) -> Bool { status == 200 || status == 204 }
+
+    /// Why an answer with `status` failed the attempt.
+    public static func failure(status: Int) -> String {
+        (200..<300).contains(status) ? "HTTP \(status) (only 200 and 204 count as received)" : "HTTP \(status)"
+    }
+
+    public func send(url: String, body: [UInt8], appKey: String, signature: Signature.Variant = .standard, forged: Bool = false) async -> Outcome {
         let started = ContinuousClock.now
         func elapsed() -> Double {
             let duration = ContinuousClock.now - started
@@ -62,7 +80,7 @@ public final class PushSender: Sendable {
         }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        for (name, value) in PushSender.headers(timestamp: Int(Clock.now()), appKey: appKey) { request.headers.add(name: name, value: value) }
+        for (name, value) in PushSender.headers(timestamp: Int(Clock.now()), appKey: appKey, signature: signature, forged: forged) { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
@@ -72,8 +90,7 @@ public final class PushSender: Sendable {
                 if received > PushSender.maxAnswerBytes { break }
             }
             let status = Int(response.status.code)
-            return Outcome(status: status, latencyMilliseconds: elapsed(),
-                           error: (200..<300).contains(status) ? nil : "HTTP \(status)")
+            return Outcome(status: status, latencyMilliseconds: elapsed(), error: PushSender.isReceived(status) ? nil : PushSender.failure(status: status))
         } catch {
             return Outcome(status: nil, latencyMilliseconds: elapsed(), error: PushSender.describe(error, timeout: timeout))
         }

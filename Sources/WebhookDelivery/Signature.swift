@@ -2,22 +2,17 @@ import Crypto
 import WebhookCore
 import WhsSupport
 
-/// Signing pushes and checking them (API.md, "Event push"; docs/DELIVERY.md). whs sends
-/// `hex(HMAC-SHA256(key: app key, message: timestamp))`; a receiver accepts that and the two
-/// MD5 forms EngageLab's pages also give, and says which one matched.
+/// Signing pushes and checking them (docs/DELIVERY.md, docs/FIDELITY.md). EngageLab's pages
+/// give two ways to sign, and whs sends either: `md5` (the "Learn about WebHook" page, and what
+/// integrators observed in production: 32 hex digits) by default, `hmac-sha256` (the tip on
+/// the "WebHook" page) when asked. A receiver accepts both, and the second reading of the MD5
+/// formula, and says which one matched.
 public enum Signature {
     /// The value of `X-WebHook-AppKey` on every push.
     public static let appKeyHeaderValue = "email"
 
-    public enum Variant: String, Sendable, CaseIterable {
-        /// (c) hex(HMAC-SHA256(app key, timestamp)): what whs sends.
-        case hmacSHA256 = "hmac-sha256"
-        /// (a) md5(timestamp + appkey + app_secret): the header's AppKey, then the secret.
-        case md5AppKeyThenSecret = "md5-appkey-secret"
-        /// (b) md5(timestamp + appkey + app_key): read as the account's key, then the
-        /// header's AppKey (docs/DELIVERY.md says why).
-        case md5KeyThenAppKey = "md5-key-appkey"
-    }
+    /// The forms a push can be signed in (WebhookCore's `SignatureForm`).
+    public typealias Variant = SignatureForm
 
     public enum Verdict: Sendable, Equatable, CustomStringConvertible {
         case valid(Variant)
@@ -48,9 +43,9 @@ public enum Signature {
         }
     }
 
-    /// The signature whs sends.
-    public static func sign(timestamp: String, appKey: String) -> String {
-        compute(.hmacSHA256, timestamp: timestamp, appKeyHeader: appKeyHeaderValue, secret: appKey)
+    /// The signature of a push made at `timestamp`, in `variant`'s form.
+    public static func sign(_ variant: Variant = .standard, timestamp: String, appKey: String) -> String {
+        compute(variant, timestamp: timestamp, appKeyHeader: appKeyHeaderValue, secret: appKey)
     }
 
     public static func compute(_ variant: Variant, timestamp: String, appKeyHeader: String, secret: String) -> String {
@@ -58,7 +53,7 @@ public enum Signature {
         case .hmacSHA256:
             let code = HMAC<SHA256>.authenticationCode(for: Array(timestamp.utf8), using: SymmetricKey(data: Array(secret.utf8)))
             return Hex.encode(code)
-        case .md5AppKeyThenSecret:
+        case .md5:
             return Hex.encode(Insecure.MD5.hash(data: Array((timestamp + appKeyHeader + secret).utf8)))
         case .md5KeyThenAppKey:
             return Hex.encode(Insecure.MD5.hash(data: Array((timestamp + secret + appKeyHeader).utf8)))
@@ -77,4 +72,9 @@ public enum Signature {
         return .invalid
     }
 
+    /// A signature no receiver should accept: the right form, the wrong key (a `badsig` fault,
+    /// and `whs probe`'s forged push).
+    public static func forged(_ variant: Variant, timestamp: String) -> String {
+        sign(variant, timestamp: timestamp, appKey: "whs-forged-" + Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) }))
+    }
 }

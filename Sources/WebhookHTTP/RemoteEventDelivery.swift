@@ -12,12 +12,6 @@ public final class RemoteEventDelivery: EventDelivery {
         self.remote = remote
     }
 
-    /// The server keeps its own schedule (`whs serve --retry-delays`).
-    public var retrySchedule: RetrySchedule {
-        get { .standard }
-        set {}
-    }
-
     public var unsettledCount: Int { 0 }
 
     public func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON {

@@ -134,6 +134,12 @@ enum PostgresSchema {
         CREATE TRIGGER webhooks_counted AFTER INSERT OR DELETE OR UPDATE OF api_user ON webhooks
             FOR EACH ROW EXECUTE FUNCTION whs_count_webhooks();
         """,
+        // 3 (fidelity): as the SQLite store's step 5: a mail's calendar or MIME source, and
+        // the fault injected into a delivery.
+        """
+        ALTER TABLE mails ADD COLUMN extra text NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN fault text;
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, node: String) async throws {

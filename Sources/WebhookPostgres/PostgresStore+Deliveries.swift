@@ -6,7 +6,7 @@ import WhsSupport
 
 /// The delivery log in PostgreSQL, and the claims by which nodes share its work.
 extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
-    static let deliveryColumns = "id, webhook_id, url, event, message_id, state, next_attempt, created"
+    static let deliveryColumns = "id, webhook_id, url, event, message_id, state, next_attempt, created, fault"
 
     public func appKey(account: String) async throws(WebhookError) -> String {
         let fresh = try seal.seal(KeyHash.newAppKey())
@@ -108,11 +108,11 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
 
     public func outgoing(deliveryID: Int) async throws(WebhookError) -> OutgoingDelivery? {
         try await call { client -> OutgoingDelivery? in
-            for try await (account, url, payload, attempts, state) in try await client.query(
-                "SELECT account, url, payload, attempts, state FROM deliveries WHERE id = \(deliveryID)", logger: PostgresStore.quiet
-            ).decode((String, String, ByteBuffer, Int, String).self) {
+            for try await (account, url, payload, attempts, state, fault) in try await client.query(
+                "SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = \(deliveryID)", logger: PostgresStore.quiet
+            ).decode((String, String, ByteBuffer, Int, String, String?).self) {
                 return OutgoingDelivery(account: account, url: url, payload: payload.bytes, attemptsMade: attempts,
-                                        state: DeliveryState(rawValue: state) ?? .failed)
+                                        state: DeliveryState(rawValue: state) ?? .failed, fault: fault.flatMap(DeliveryFault.init(rawValue:)))
             }
             return nil
         }
@@ -173,7 +173,7 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
     public func claim(node: String, limit: Int, lease: Double) async throws(WebhookError) -> [ClaimedDelivery] {
         try await call { client -> [ClaimedDelivery] in
             var claimed: [ClaimedDelivery] = []
-            for try await (id, account, url, payload, attempts) in try await client.query("""
+            for try await (id, account, url, payload, attempts, fault) in try await client.query("""
                 WITH now AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS t),
                 due AS (
                     SELECT d.id FROM deliveries d, now
@@ -186,10 +186,10 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
                 )
                 UPDATE deliveries SET lease_node = \(node), lease_until = (SELECT t FROM now) + \(lease)
                 FROM due WHERE deliveries.id = due.id
-                RETURNING deliveries.id, deliveries.account, deliveries.url, deliveries.payload, deliveries.attempts
-                """, logger: PostgresStore.quiet).decode((Int, String, String, ByteBuffer, Int).self) {
-                claimed.append(ClaimedDelivery(id: id, outgoing: OutgoingDelivery(account: account, url: url, payload: payload.bytes,
-                                                                                 attemptsMade: attempts, state: .pending)))
+                RETURNING deliveries.id, deliveries.account, deliveries.url, deliveries.payload, deliveries.attempts, deliveries.fault
+                """, logger: PostgresStore.quiet).decode((Int, String, String, ByteBuffer, Int, String?).self) {
+                claimed.append(ClaimedDelivery(id: id, outgoing: OutgoingDelivery(account: account, url: url, payload: payload.bytes, attemptsMade: attempts,
+                                                                                 state: .pending, fault: fault.flatMap(DeliveryFault.init(rawValue:)))))
             }
             return claimed.sorted { $0.id < $1.id }
         }
@@ -212,8 +212,9 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
 extension PostgresStore {
     /// A row of `deliveryColumns`.
     static func delivery(_ row: PostgresRow) throws -> Delivery {
-        let (id, webhookID, url, event, messageID, state, next, created) = try row.decode((Int, Int, String, Int, String, String, Double?, Double).self)
+        let (id, webhookID, url, event, messageID, state, next, created, fault) = try row.decode((Int, Int, String, Int, String, String, Double?, Double, String?).self)
         return Delivery(id: id, webhookID: webhookID, url: url, event: EventType.withCode(event) ?? EventType.all[0], messageID: messageID,
-                        state: DeliveryState(rawValue: state) ?? .failed, attempts: [], nextAttempt: next, created: created)
+                        state: DeliveryState(rawValue: state) ?? .failed, attempts: [], nextAttempt: next, created: created,
+                        fault: fault.flatMap(DeliveryFault.init(rawValue:)))
     }
 }

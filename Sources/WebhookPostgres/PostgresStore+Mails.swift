@@ -11,7 +11,7 @@ extension PostgresStore: AsyncMailStore {
     static let templateColumns = "name, subject, html, text, created, updated"
     static let mailColumns = """
         id, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text, custom_args,
-        label_id, label_name, template, created, events
+        label_id, label_name, template, created, events, extra
         """
 
     public func putTemplate(account: String, _ template: MailTemplate) async throws(WebhookError) -> MailTemplate {
@@ -107,8 +107,8 @@ extension PostgresStore: AsyncMailStore {
                         next += 1
                         rows.add(id: id, account: send.account, webhook: webhook, event: event, messageID: mail.header.messageID,
                                  mailID: mailID, after: mailChains.previous(webhook: webhook.id))
-                        links.append(DeliveryLink(id: id, due: event.time, outgoing: OutgoingDelivery(
-                            account: send.account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending)))
+                        links.append(DeliveryLink(id: id, due: event.due, outgoing: OutgoingDelivery(
+                            account: send.account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending, fault: event.fault)))
                     }
                     mailChains.add(event.webhooks, links)
                 }
@@ -138,8 +138,8 @@ extension PostgresStore: AsyncMailStore {
             var links: [DeliveryLink] = []
             for (webhook, id) in zip(event.webhooks, ids) {
                 rows.add(id: id, account: account, webhook: webhook, event: event, messageID: messageID, mailID: mailID, after: nil)
-                links.append(DeliveryLink(id: id, due: event.time, outgoing: OutgoingDelivery(
-                    account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending)))
+                links.append(DeliveryLink(id: id, due: event.due, outgoing: OutgoingDelivery(
+                    account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending, fault: event.fault)))
             }
             try await rows.insert(connection)
             return links
@@ -164,18 +164,18 @@ extension PostgresStore: AsyncMailStore {
         guard !ids.isEmpty else { return }
         let h = send.mails.map(\.header)
         let events = send.mails.map { mail in
-            MailEventRecord.rowJSON(mail.events.map { MailEventRecord(event: $0.event, time: $0.time, detail: $0.detail) }).text
+            MailEventRecord.rowJSON(mail.loggedEvents).text
         }
         try await connection.query("""
             INSERT INTO mails(id, account, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text,
-                              custom_args, label_id, label_name, template, created, events)
-            SELECT i, \(send.account), m, e, k, u, f, r, a, s, hb, tb, c, NULLIF(li, -1), NULLIF(ln, E'\\x01'), NULLIF(tp, E'\\x01'), \(send.created), ev
+                              custom_args, label_id, label_name, template, created, events, extra)
+            SELECT i, \(send.account), m, e, k, u, f, r, a, s, hb, tb, c, NULLIF(li, -1), NULLIF(ln, E'\\x01'), NULLIF(tp, E'\\x01'), \(send.created), ev, x
             FROM unnest(\(ids)::bigint[], \(h.map(\.messageID))::text[], \(h.map(\.emailID))::text[], \(h.map(\.taskID))::bigint[],
                         \(h.map(\.apiUser))::text[], \(h.map(\.from))::text[], \(h.map(\.to))::text[], \(h.map(\.address))::text[],
                         \(h.map(\.subject))::text[], \(send.mails.map(\.html))::text[], \(send.mails.map(\.text))::text[],
                         \(h.map(\.customArgs.text))::text[], \(h.map { $0.labelID ?? -1 })::bigint[], \(h.map { $0.labelName ?? "\u{1}" })::text[],
-                        \(h.map { $0.template ?? "\u{1}" })::text[], \(events)::text[])
-                 AS t(i, m, e, k, u, f, r, a, s, hb, tb, c, li, ln, tp, ev)
+                        \(h.map { $0.template ?? "\u{1}" })::text[], \(events)::text[], \(send.mails.map { MailRecord.extraRow($0.extra) })::text[])
+                 AS t(i, m, e, k, u, f, r, a, s, hb, tb, c, li, ln, tp, ev, x)
             """, logger: quiet)
     }
 
@@ -235,10 +235,12 @@ extension PostgresStore: AsyncMailStore {
         let template = try columns[14].decode(String?.self)
         let created = try columns[15].decode(Double.self)
         let events = try columns[16].decode(String.self)
+        let extra = try columns[17].decode(String.self)
         let header = MailHeader(messageID: messageID, emailID: emailID, taskID: taskID, apiUser: apiUser, from: from, to: to, address: address,
                                 subject: subject, customArgs: (try? JSON.parse(customArgs)) ?? .object([]), labelID: labelID,
                                 labelName: labelName, template: template)
-        return MailRecord(id: id, header: header, html: html, text: text, created: created, events: MailEventRecord.fromRow(events), deliveries: [])
+        return MailRecord(id: id, header: header, html: html, text: text, created: created, events: MailEventRecord.fromRow(events), deliveries: [],
+                          extra: MailRecord.extra(fromRow: extra))
     }
 }
 
@@ -246,6 +248,8 @@ extension PostgresStore: AsyncMailStore {
 struct DeliveryRows {
     var ids: [Int] = [], accounts: [String] = [], webhooks: [Int] = [], urls: [String] = [], events: [Int] = []
     var messageIDs: [String] = [], payloads: [ByteBuffer] = [], times: [Double] = [], mails: [Int] = [], after: [Int] = []
+    /// The fault of each, "" for none.
+    var faults: [String] = []
 
     mutating func add(id: Int, account: String, webhook: Webhook, event: PlannedEvent, messageID: String, mailID: Int, after previous: Int?) {
         ids.append(id)
@@ -255,18 +259,20 @@ struct DeliveryRows {
         events.append(event.event.code)
         messageIDs.append(messageID)
         payloads.append(ByteBuffer(bytes: event.payload))
-        times.append(event.time)
+        times.append(event.due)
         mails.append(mailID)
         after.append(previous ?? -1)
+        faults.append(event.fault?.rawValue ?? "")
     }
 
     func insert(_ connection: PostgresConnection) async throws {
         guard !ids.isEmpty else { return }
         try await connection.query("""
-            INSERT INTO deliveries(id, account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id)
-            SELECT i, a, w, u, e, m, p, 'pending', t, t, ml, NULLIF(af, -1)
+            INSERT INTO deliveries(id, account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id, fault)
+            SELECT i, a, w, u, e, m, p, 'pending', t, t, ml, NULLIF(af, -1), NULLIF(fl, '')
             FROM unnest(\(ids)::bigint[], \(accounts)::text[], \(webhooks)::bigint[], \(urls)::text[], \(events)::int[], \(messageIDs)::text[],
-                        \(payloads)::bytea[], \(times)::float8[], \(mails)::bigint[], \(after)::bigint[]) AS x(i, a, w, u, e, m, p, t, ml, af)
+                        \(payloads)::bytea[], \(times)::float8[], \(mails)::bigint[], \(after)::bigint[], \(faults)::text[])
+                 AS x(i, a, w, u, e, m, p, t, ml, af, fl)
             """, logger: PostgresStore.quiet)
         try await connection.query("SELECT pg_notify(\(PostgresStore.queuedChannel), '')", logger: PostgresStore.quiet)
     }

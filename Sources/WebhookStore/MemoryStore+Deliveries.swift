@@ -58,7 +58,7 @@ extension MemoryStore: DeliveryStore {
             guard deliveryID >= 1, deliveryID <= state.deliveries.count else { return nil }
             let entry = state.deliveries[deliveryID - 1]
             return OutgoingDelivery(account: entry.account, url: entry.delivery.url, payload: entry.payload,
-                                    attemptsMade: entry.delivery.attempts.count, state: entry.delivery.state)
+                                    attemptsMade: entry.delivery.attempts.count, state: entry.delivery.state, fault: entry.delivery.fault)
         }
     }
 

@@ -35,10 +35,11 @@ extension MemoryStore: MailStore {
             for mail in send.mails {
                 let mailID = state.mails.count + 1
                 state.mails.append((send.account, MailRecord(id: mailID, header: mail.header, html: mail.html, text: mail.text,
-                                                             created: send.created, events: [], deliveries: [])))
+                                                             created: send.created, events: mail.loggedEvents, deliveries: [],
+                                                             extra: mail.extra)))
                 var mailChains = DeliveryChains()
                 for event in mail.events {
-                    let links = Self.insertEvent(&state, account: send.account, mailID: mailID, event) { mailChains.previous(webhook: $0) }
+                    let links = Self.insertEvent(&state, account: send.account, mailID: mailID, event, logs: false) { mailChains.previous(webhook: $0) }
                     mailChains.add(event.webhooks, links)
                 }
                 chains += mailChains.chains
@@ -50,21 +51,24 @@ extension MemoryStore: MailStore {
     public func recordEvent(account: String, mailID: Int, _ event: PlannedEvent) throws(WebhookError) -> [DeliveryLink] {
         try state.withLock { state throws(WebhookError) -> [DeliveryLink] in
             guard mailID >= 1, mailID <= state.mails.count, state.mails[mailID - 1].account == account else { throw .mailNotFound(String(mailID)) }
-            return Self.insertEvent(&state, account: account, mailID: mailID, event) { _ in nil }
+            return Self.insertEvent(&state, account: account, mailID: mailID, event, logs: true) { _ in nil }
         }
     }
 
-    private static func insertEvent(_ state: inout State, account: String, mailID: Int, _ event: PlannedEvent,
+    /// The deliveries of one event; `logs`: add the event to the mail's events too (a send
+    /// writes its mail's events whole, `loggedEvents`).
+    private static func insertEvent(_ state: inout State, account: String, mailID: Int, _ event: PlannedEvent, logs: Bool,
                                     after: (Int) -> Int?) -> [DeliveryLink] {
-        state.mails[mailID - 1].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail))
+        if logs { state.mails[mailID - 1].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail)) }
         let messageID = state.mails[mailID - 1].record.header.messageID
         return event.webhooks.map { webhook in
             let delivery = Delivery(id: state.deliveries.count + 1, webhookID: webhook.id, url: webhook.url, event: event.event,
-                                    messageID: messageID, state: .pending, attempts: [], nextAttempt: event.time, created: event.time)
+                                    messageID: messageID, state: .pending, attempts: [], nextAttempt: event.due, created: event.due,
+                                    fault: event.fault)
             state.deliveries.append(LoggedDelivery(account: account, delivery: delivery, payload: event.payload, mailID: mailID,
                                                    after: after(webhook.id)))
-            return DeliveryLink(id: delivery.id, due: event.time, outgoing: OutgoingDelivery(
-                account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending))
+            return DeliveryLink(id: delivery.id, due: event.due, outgoing: OutgoingDelivery(
+                account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending, fault: event.fault))
         }
     }
 

@@ -24,14 +24,14 @@ extension SQLiteStore: DeliveryStore {
                 INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 """)
             updateState = try c.prepare("UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt = ?4 WHERE id = ?1")
-            outgoing = try c.prepare("SELECT account, url, payload, attempts, state FROM deliveries WHERE id = ?1")
+            outgoing = try c.prepare("SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = ?1")
             select = try c.prepare("""
-                SELECT id, webhook_id, url, event, message_id, state, next_attempt, created FROM deliveries
+                SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries
                 WHERE account = ?1 AND (?2 IS NULL OR webhook_id = ?2) AND (?3 IS NULL OR state = ?3)
                   AND (?4 IS NULL OR message_id = ?4)
                 ORDER BY id DESC LIMIT ?5
                 """)
-            selectOne = try c.prepare("SELECT id, webhook_id, url, event, message_id, state, next_attempt, created FROM deliveries WHERE id = ?1")
+            selectOne = try c.prepare("SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries WHERE id = ?1")
             attempts = try c.prepare("""
                 SELECT delivery_id, number, time, status, latency_ms, error FROM delivery_attempts
                 WHERE delivery_id BETWEEN ?1 AND ?2 ORDER BY delivery_id, number
@@ -143,7 +143,8 @@ extension SQLiteStore: DeliveryStore {
         try withLock { () throws(WebhookError) -> OutgoingDelivery? in
             try deliveryStatements().outgoing.bind(.integer(deliveryID)).single { row in
                 OutgoingDelivery(account: row.text(0), url: row.text(1), payload: row.blob(2), attemptsMade: row.int(3),
-                                 state: DeliveryState(rawValue: row.text(4)) ?? .failed)
+                                 state: DeliveryState(rawValue: row.text(4)) ?? .failed,
+                                 fault: row.isNull(5) ? nil : DeliveryFault(rawValue: row.text(5)))
             }
         }
     }
@@ -185,7 +186,8 @@ extension SQLiteStore: DeliveryStore {
     func delivery(from row: SQLiteStatement) -> Delivery {
         Delivery(id: row.int(0), webhookID: row.int(1), url: row.text(2), event: EventType.withCode(row.int(3)) ?? EventType.all[0],
                  messageID: row.text(4), state: DeliveryState(rawValue: row.text(5)) ?? .failed, attempts: [],
-                 nextAttempt: row.isNull(6) ? nil : row.double(6), created: row.double(7))
+                 nextAttempt: row.isNull(6) ? nil : row.double(6), created: row.double(7),
+                 fault: row.isNull(8) ? nil : DeliveryFault(rawValue: row.text(8)))
     }
 }
 

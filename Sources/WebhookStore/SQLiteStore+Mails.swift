@@ -22,17 +22,17 @@ extension SQLiteStore: MailStore {
             rememberSend = try c.prepare("INSERT INTO sends(account, request_id, answer, created) VALUES (?1, ?2, ?3, ?4)")
             insertMail = try c.prepare("""
                 INSERT INTO mails(account, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text,
-                                  custom_args, label_id, label_name, template, created, events)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                                  custom_args, label_id, label_name, template, created, events, extra)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                 """)
             updateEvents = try c.prepare("UPDATE mails SET events = ?3 WHERE account = ?1 AND id = ?2")
             insertDelivery = try c.prepare("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9)
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id, fault)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9, ?10)
                 """)
             let columns = """
                 SELECT id, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text, custom_args,
-                       label_id, label_name, template, created, events FROM mails
+                       label_id, label_name, template, created, events, extra FROM mails
                 """
             mails = try c.prepare("\(columns) WHERE account = ?1 ORDER BY id DESC LIMIT ?2")
             mailsTo = try c.prepare("\(columns) WHERE account = ?1 AND address = ?3 ORDER BY id DESC LIMIT ?2")
@@ -40,7 +40,7 @@ extension SQLiteStore: MailStore {
             mail = try c.prepare("\(columns) WHERE account = ?1 AND id = ?2")
             // A mail's deliveries through the index of its send's message id.
             mailDeliveries = try c.prepare("""
-                SELECT id, webhook_id, url, event, message_id, state, next_attempt, created FROM deliveries
+                SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries
                 WHERE account = ?2 AND message_id = ?3 AND mail_id = ?1 ORDER BY id
                 """)
             attempts = try c.prepare("""
@@ -128,7 +128,8 @@ extension SQLiteStore: MailStore {
                 s.insertMail.bind(h.labelName.map { .text($0) } ?? .null, at: 14)
                 s.insertMail.bind(h.template.map { .text($0) } ?? .null, at: 15)
                 s.insertMail.bind(.real(send.created), at: 16)
-                s.insertMail.bind(.text(MailEventRecord.rowJSON(mail.events.map { MailEventRecord(event: $0.event, time: $0.time, detail: $0.detail) }).text), at: 17)
+                s.insertMail.bind(.text(MailEventRecord.rowJSON(mail.loggedEvents).text), at: 17)
+                s.insertMail.bind(.text(MailRecord.extraRow(mail.extra)), at: 18)
                 try s.insertMail.run()
                 let mailID = connection.lastInsertRowID
                 var mailChains = DeliveryChains()
@@ -162,12 +163,13 @@ extension SQLiteStore: MailStore {
         for webhook in event.webhooks {
             s.insertDelivery.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.event.code), .text(header.messageID))
             s.insertDelivery.bindBlob(event.payload, at: 6)
-            s.insertDelivery.bind(.real(event.time), at: 7)
+            s.insertDelivery.bind(.real(event.due), at: 7)
             s.insertDelivery.bind(.integer(mailID), at: 8)
             s.insertDelivery.bind(after(webhook.id).map { .integer($0) } ?? .null, at: 9)
+            s.insertDelivery.bind(event.fault.map { .text($0.rawValue) } ?? .null, at: 10)
             try s.insertDelivery.run()
-            links.append(DeliveryLink(id: connection.lastInsertRowID, due: event.time, outgoing: OutgoingDelivery(
-                account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending)))
+            links.append(DeliveryLink(id: connection.lastInsertRowID, due: event.due, outgoing: OutgoingDelivery(
+                account: account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending, fault: event.fault)))
         }
         return links
     }
@@ -218,6 +220,6 @@ extension SQLiteStore: MailStore {
             address: row.text(7), subject: row.text(8), customArgs: (try? JSON.parse(row.text(11))) ?? .object([]),
             labelID: row.isNull(12) ? nil : row.int(12), labelName: row.isNull(13) ? nil : row.text(13), template: row.isNull(14) ? nil : row.text(14))
         return MailRecord(id: row.int(0), header: header, html: row.text(9), text: row.text(10), created: row.double(15),
-                          events: MailEventRecord.fromRow(row.text(16)), deliveries: [])
+                          events: MailEventRecord.fromRow(row.text(16)), deliveries: [], extra: MailRecord.extra(fromRow: row.text(17)))
     }
 }

@@ -119,6 +119,13 @@ enum Schema {
             PRIMARY KEY (account, name)
         ) WITHOUT ROWID;
         """,
+        // 5 (fidelity): a calendar invitation or MIME source a mail was sent with, as JSON
+        // (`{"calendar": {...}}`, `{"mime": "..."}`; empty for an ordinary mail), and the
+        // fault injected into a delivery (`duplicate`, `reorder`, `late`, `badsig`; NULL for none).
+        """
+        ALTER TABLE mails ADD COLUMN extra TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN fault TEXT;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

@@ -18,8 +18,17 @@ public struct Settings {
     public var timing = false
     public var color: Color = .auto
     public var expanded: Expanded = .auto
-    /// Seconds before each retry of a failed push (`set retry_delays 0.2,0.5,1`).
-    public var retrySchedule: RetrySchedule = .standard
+    /// The retry schedule (`set retry_delays 0.2,0.5,1`), signature form (`set signature`),
+    /// time scale (`set time_scale`) and body extras (`set payload_extras`) of local pushes.
+    public var push = PushOptions()
+    public var retrySchedule: RetrySchedule {
+        get { push.schedule }
+        set { push.schedule = newValue }
+    }
+    /// Faults on demand for a share of mails, and `late_delay` (`set faults {duplicate: 0.05}`).
+    public var faults = FaultRates()
+    /// Errors and latency of send calls on purpose (`set api_faults {500: 0.02, latency: 200ms}`).
+    public var apiFaults = APIFaults()
     /// Seconds between the events of one sent mail (`set event_delay 0`), on a local store.
     public var eventDelay = 0.2
     /// The longest `wait=true` waits for deliveries to settle, in seconds (`set wait_timeout 30`):
@@ -37,7 +46,13 @@ public struct Settings {
         ("color", Color.allCases.map(\.rawValue)),
         ("expanded", Expanded.allCases.map(\.rawValue)),
         // Free-form: seconds separated by commas; the values are examples for completion.
-        ("retry_delays", ["0.2,0.5,1", "none", RetrySchedule.standard.description]),
+        ("retry_delays", ["0.2,0.5,1", "none", "standard", "production", RetrySchedule.standard.description]),
+        ("signature", SignatureForm.sendable.map(\.rawValue)),
+        ("time_scale", ["1", "60", "3600"]),
+        ("payload_extras", ["on", "off"]),
+        ("faults", ["none", "duplicate=0.05,reorder=0.05"]),
+        ("late_delay", ["10", "1", "60"]),
+        ("api_faults", ["none", "500=0.02,latency=200ms"]),
         ("event_delay", ["0", "0.2", "1"]),
         ("wait_timeout", ["5", "30", "300"]),
     ]
@@ -51,6 +66,12 @@ public struct Settings {
         case "color": color.rawValue
         case "expanded": expanded.rawValue
         case "retry_delays": retrySchedule.description
+        case "signature": push.signature.rawValue
+        case "time_scale": RetrySchedule.format(push.timeScale)
+        case "payload_extras": push.payloadExtras ? "on" : "off"
+        case "faults": faults.description
+        case "late_delay": RetrySchedule.format(faults.lateDelay)
+        case "api_faults": apiFaults.description
         case "event_delay": RetrySchedule.format(eventDelay)
         case "wait_timeout": RetrySchedule.format(waitTimeout)
         default: nil
@@ -64,9 +85,25 @@ public struct Settings {
             let hint = Suggestion.hint(for: name, in: known)
             throw CommandFailure("unknown setting '\(name)'\(hint.isEmpty ? " (settings: \(known.joined(separator: ", ")))" : hint)")
         }
-        if name == "retry_delays" {
+        switch name {
+        case "retry_delays":
             do { retrySchedule = try RetrySchedule(parsing: value) } catch { throw CommandFailure("retry_delays: \(error)") }
             return
+        case "signature":
+            do { push.signature = try SignatureForm.scheme(named: value) } catch { throw CommandFailure("signature: \(error.message)") }
+            return
+        case "time_scale":
+            do { push.timeScale = try PushOptions.timeScale(parsing: value) } catch { throw CommandFailure("time_scale: \(error.message)") }
+            return
+        case "faults":
+            let lateDelay = faults.lateDelay
+            do { faults = try FaultRates(parsing: value) } catch { throw CommandFailure("faults: \(error.message)") }
+            faults.lateDelay = lateDelay
+            return
+        case "api_faults":
+            do { apiFaults = try APIFaults(parsing: value) } catch { throw CommandFailure("api_faults: \(error.message)") }
+            return
+        default: break
         }
         func seconds(_ allowed: (Double) -> Bool, _ rule: String) throws -> Double {
             guard let seconds = DurationText.seconds(value), allowed(seconds) else {
@@ -76,6 +113,10 @@ public struct Settings {
         }
         if name == "event_delay" {
             eventDelay = try seconds({ $0 >= 0 && $0 <= 3600 }, "from 0 to 1h")
+            return
+        }
+        if name == "late_delay" {
+            faults.lateDelay = try seconds({ $0 >= 0 && $0 <= 3600 }, "from 0 to 1h")
             return
         }
         if name == "wait_timeout" {
@@ -91,6 +132,7 @@ public struct Settings {
         case "echo": echo = value == "on"
         case "timing": timing = value == "on"
         case "expanded": expanded = Expanded(rawValue: value)!
+        case "payload_extras": push.payloadExtras = value == "on"
         default: color = Color(rawValue: value)!
         }
     }

@@ -36,6 +36,8 @@ public final class Shell {
     /// Starts a receiver in the background (`listen`).
     public var makeReceiver: ((ListenOptions) throws -> PushInbox)?
     var receiver: PushInbox?
+    /// The receiver bench (`probe`, `repush`); nil: this whs has none.
+    public var receiverTools: ReceiverTools?
     /// `whs[127.0.0.1:8080]` in the prompt; nil for the embedded default store.
     public var promptLabel: String?
     /// The prompt's history; nil when not interactive (`history` then says so).
@@ -62,7 +64,7 @@ public final class Shell {
         if let made = eventsIfMade { return made }
         guard let makeEvents else { throw CommandFailure("this backend does not deliver events") }
         let made = try makeEvents()
-        made.retrySchedule = settings.retrySchedule
+        made.pushOptions = settings.push
         eventsIfMade = made
         return made
     }
@@ -73,6 +75,8 @@ public final class Shell {
         guard let makeMailing else { throw CommandFailure("this backend does not send mail") }
         let made = try makeMailing(try events())
         made.eventDelay = settings.eventDelay
+        made.faults = settings.faults
+        made.apiFaults = settings.apiFaults
         mailingIfMade = made
         return made
     }
@@ -100,8 +104,10 @@ public final class Shell {
 
     /// After `set`: settings that live in other parts take their new values.
     func settingsChanged() {
-        eventsIfMade?.retrySchedule = settings.retrySchedule
+        eventsIfMade?.pushOptions = settings.push
         mailingIfMade?.eventDelay = settings.eventDelay
+        mailingIfMade?.faults = settings.faults
+        mailingIfMade?.apiFaults = settings.apiFaults
     }
 
     /// Deliveries this process started that have not succeeded or failed for good yet.

@@ -47,6 +47,8 @@ enum ShellCommands {
                 case .bool(let flag): flag ? "on" : "off"
                 // `set retry_delays 0.2,0.5,1` arrives as a list of numbers.
                 case .list(let items): items.map(\.plainText).joined(separator: ",")
+                // `set faults {duplicate: 0.05}`: the words `NAME=VALUE` that the flags take.
+                case .object(let members): members.pairs.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: ",")
                 default: value.plainText
                 }
                 try shell.settings.set(setting, text)

@@ -21,6 +21,8 @@ enum ServeCommand {
         var appKeyLines: [String] = []
         let resumed: Int
         let shared: Bool
+        var faults = FaultRates()
+        var apiFaults = APIFaults()
         do {
             var schedule = RetrySchedule.standard
             if let text = options.retryDelays {
@@ -40,16 +42,31 @@ enum ServeCommand {
                 lease = seconds
             }
             let policy = try pushPolicy(options)
+            var push = PushOptions()
+            push.schedule = schedule
+            push.payloadExtras = options.payloadExtras
+            if let text = options.signature { push.signature = try flag("--signature") { () throws(WebhookError) in try SignatureForm.scheme(named: text) } }
+            if let text = options.timeScale { push.timeScale = try flag("--time-scale") { () throws(WebhookError) in try PushOptions.timeScale(parsing: text) } }
+            if let text = options.faults { faults = try flag("--faults") { () throws(WebhookError) in try FaultRates(parsing: text) } }
+            if let text = options.lateDelay {
+                guard let seconds = DurationText.seconds(text), seconds >= 0, seconds <= 3600 else {
+                    throw WebhookError.invalidParameter("--late-delay must be a duration from 0 to 1h, got \(Validation.quoted(text))")
+                }
+                faults.lateDelay = seconds
+            }
+            if let text = options.apiFaults { apiFaults = try flag("--api-faults") { () throws(WebhookError) in try APIFaults(parsing: text) } }
             if let location = try Backends.postgresLocation(backend) {
                 let seal = try Backends.seal(keyFile: options.sealKeyFile)
                 let postgres = try Blocking.run { () async throws(WebhookError) in try await PostgresStore.open(location, seal: seal, node: node) }
                 store = postgres
                 dispatcher = Dispatcher(store: postgres, node: node, lease: lease, schedule: schedule, pushPolicy: policy)
+                dispatcher.options = push
                 shared = true
             } else {
                 let local = try Backends.openBackend(backend)
                 store = local
                 dispatcher = Dispatcher(store: local, schedule: schedule, pushPolicy: policy)
+                dispatcher.options = push
                 shared = false
             }
             // $WHS_USERS keeps keys out of `ps`; --user is for quick local runs.
@@ -73,6 +90,8 @@ enum ServeCommand {
         let keyLines = appKeyLines
         let refusing = dispatcher.refusesPrivateAddresses
         let mailer = Mailer(store: store, dispatcher: dispatcher, eventDelay: eventDelay)
+        mailer.faults = faults
+        mailer.apiFaults = apiFaults
         let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
                                    dispatcher: dispatcher, mailer: mailer, node: node, logsNode: shared)
         let failure = Foreground.run {
@@ -87,6 +106,11 @@ enum ServeCommand {
         }
         if let failure { fail("serve: \(failure)", status: 1) }
         return 0
+    }
+
+    /// A flag's value read by `parse`, its error prefixed with the flag.
+    static func flag<T>(_ name: String, _ parse: () throws(WebhookError) -> T) throws(WebhookError) -> T {
+        do { return try parse() } catch { throw .invalidParameter("\(name): \(error.message)") }
     }
 
     /// Public when asked, or when bound beyond loopback: a shared node must not reach the

@@ -19,7 +19,8 @@ extension MailRecord {
     }
 
     /// The whole mail, and its timeline: each event with the deliveries it caused (a
-    /// redelivery shows under the event it repeats).
+    /// redelivery shows under the event it repeats). A sendcalendar's mail has `calendar`, a
+    /// send_mime's `mime` (its source), after `text`.
     public var json: JSON {
         var timeline: [JSON] = []
         for (index, event) in events.enumerated() {
@@ -30,7 +31,7 @@ extension MailRecord {
             members.append(("deliveries", .array(caused.map(\.json))))
             timeline.append(.object(members))
         }
-        return .object([
+        var members: [(key: String, value: JSON)] = [
             ("id", .int(id)),
             ("email_id", .string(header.emailID)),
             ("message_id", .string(header.messageID)),
@@ -41,6 +42,9 @@ extension MailRecord {
             ("subject", .string(header.subject)),
             ("html", .string(html)),
             ("text", .string(text)),
+        ]
+        if case .object(let more)? = extra { members += more }
+        return .object(members + [
             ("custom_args", header.customArgs),
             ("label_id", header.labelID.map { .int($0) } ?? .null),
             ("label_name", header.labelName.map { .string($0) } ?? .null),
@@ -69,18 +73,35 @@ public func templatesJSON(_ templates: [MailTemplate]) -> JSON {
     .object([("count", .int(templates.count)), ("templates", .array(templates.map(\.json)))])
 }
 
+extension Mailing {
+    /// A backend that keeps its own faults (a server: `whs serve --faults`) ignores the shell's.
+    public var faults: FaultRates {
+        get { FaultRates() }
+        set {}
+    }
+
+    public var apiFaults: APIFaults {
+        get { APIFaults() }
+        set {}
+    }
+}
+
 /// The sending side as the shell sees it, whatever the backend: a local store with its own
 /// dispatcher, or a server's send routes and extensions (docs/SENDING.md). Results are the
 /// wire JSON, so the shell shows the same shapes either way. A mail is named by its id in the
 /// log or by its email id.
 public protocol Mailing: AnyObject {
-    /// `{"email_ids", "request_id"}`. `body` is the route's JSON body; `apiUser` the API_USER
+    /// `{"email_ids", "request_id"}`. `body` is the JSON body of `route`; `apiUser` the API_USER
     /// it goes out under (nil: the backend's own); with `wait`, returns once every push the
     /// send caused succeeded or ran out of retries, or the wait's time is up, with `settled`
     /// and `pending` counts added to the answer.
-    func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON
+    func send(_ body: JSON, route: MailRoute, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON
     /// Seconds between the events of one mail (local backends; a server keeps its own).
     var eventDelay: Double { get set }
+    /// The share of mails that get each fault, and `late_delay` (local backends).
+    var faults: FaultRates { get set }
+    /// Errors and latency the send calls answer with on purpose (local backends).
+    var apiFaults: APIFaults { get set }
     func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON
     func templates() throws(WebhookError) -> JSON
     func template(name: String) throws(WebhookError) -> JSON
@@ -116,4 +137,12 @@ extension MailEventRecord {
             return MailEventRecord(event: event, time: time, detail: parts[2])
         }
     }
+}
+
+extension MailRecord {
+    /// The `extra` column of a mail's row: its JSON, or "" for an ordinary mail.
+    public static func extraRow(_ extra: JSON?) -> String { extra?.text ?? "" }
+
+    /// `extra` from its row, as `extraRow` wrote it.
+    public static func extra(fromRow text: String) -> JSON? { text.isEmpty ? nil : try? JSON.parse(text) }
 }

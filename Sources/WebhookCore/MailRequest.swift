@@ -1,6 +1,6 @@
 import WhsSupport
 
-/// One send, as `POST /v1/mail/send` or `/v1/mail/sendtemplate` takes it (SENDING.md), after
+/// One send, as one of the four send routes takes it (SENDING.md, `MailRoute`), after
 /// `MailRules` checked every field. The shell builds the same JSON body from its arguments, so
 /// a send is valid or invalid the same way on every backend.
 public struct MailRequest: Sendable {
@@ -28,6 +28,10 @@ public struct MailRequest: Sendable {
     /// Always an object; `{}` when the send had none.
     public var customArgs: JSON
     public var requestID: String?
+    /// The invitation of a sendcalendar, as `MailRules` checked it (its fields in a fixed order).
+    public var calendar: JSON? = nil
+    /// The message of a send_mime as given; `html` and `text` are its body's.
+    public var mime: String? = nil
 
     /// `vars` of recipient `index`, as replacements of `%name%`.
     public func variables(forRecipient index: Int) -> [(pattern: String, value: String)] {

@@ -1,7 +1,7 @@
 import WhsSupport
 
 /// Every rule SENDING.md states for a send, in one place: the server, the embedded store and the
-/// shell all read a send's JSON body through `request(_:template:)`. Each broken rule is a
+/// shell all read a send's JSON body through `request(_:route:)`. Each broken rule is a
 /// `sendRejected` whose code names the rule; docs/SENDING.md has the same table, and
 /// `MailRulesTests` keeps them equal.
 public enum MailRules {
@@ -24,7 +24,7 @@ public enum MailRules {
         case fromEmpty = 30801, fromMalformed, toMissing, tooManyRecipients, recipientMalformed, bodyMissing,
              subjectInvalid, contentInvalid, copiesInvalid, replyToInvalid, varsInvalid, dynamicVarsInvalid,
              headersInvalid, attachmentsInvalid, customArgsInvalid, requestIDInvalid, settingsInvalid,
-             addressListsNotEmulated, templateNameMissing, labelInvalid
+             addressListsNotEmulated, templateNameMissing, labelInvalid, calendarInvalid, mimeInvalid
     }
 
     /// Headers a send may not set (SENDING.md), lower-cased.
@@ -44,16 +44,27 @@ public enum MailRules {
 
     static func reject(_ code: Code, _ message: String) -> WebhookError { .sendRejected(code: code.rawValue, message) }
 
-    /// Reads and checks a send. `template`: the body of `/v1/mail/sendtemplate`, which names a
-    /// template instead of giving content.
-    public static func request(_ json: JSON, template: Bool) throws(WebhookError) -> MailRequest {
+    /// The body fields of a route.
+    static func bodyFields(_ route: MailRoute) -> [String] {
+        switch route {
+        case .send: bodyFields
+        case .template: bodyFields + ["template_invoke_name"]
+        case .calendar: bodyFields + ["calendar"]
+        case .mime: mimeBodyFields
+        }
+    }
+
+    /// Reads and checks the body of a send `route`: sendtemplate names a template instead of
+    /// giving content, sendcalendar adds an invitation, send_mime gives the message whole.
+    public static func request(_ json: JSON, route: MailRoute) throws(WebhookError) -> MailRequest {
+        let template = route == .template
         guard case .object(let top) = json else { throw .invalidJSON("a send is a JSON object with from, to and body") }
         try known(top, topFields, where: "")
         let from = try sender(top)
         let to = try recipients(top)
 
         guard case .object(let body)? = value(top, "body") else { throw reject(.bodyMissing, "body is required: an object with subject and content") }
-        try known(body, bodyFields + (template ? ["template_invoke_name"] : []), where: "body.")
+        try known(body, bodyFields(route), where: "body.")
         var request = MailRequest(from: from, to: to, subject: nil, html: "", text: "", previewText: "", templateName: nil, cc: [], bcc: [],
                                   replyTo: [], vars: [], dynamicVars: [], labelID: nil, labelName: nil, headers: [], attachments: [],
                                   settings: MailSettings(), customArgs: .object([]), requestID: nil)
@@ -63,18 +74,27 @@ public enum MailRules {
             }
             request.templateName = name
         }
+        // The template's subject, or the message's Subject header, may stand in for it.
+        let subjectGiven = template || route == .mime
         switch value(body, "subject") {
         case nil:
-            if !template { throw reject(.subjectInvalid, "body.subject is required") }
+            if !subjectGiven { throw reject(.subjectInvalid, "body.subject is required") }
         case .string(let subject)?:
             // Counted as JSON Schema counts a string's length (docs/openapi.yaml): code points.
             let length = subject.unicodeScalars.count
             guard length <= maxSubject else { throw reject(.subjectInvalid, "body.subject is longer than \(maxSubject) characters (\(length))") }
-            guard template || !subject.isEmpty else { throw reject(.subjectInvalid, "body.subject must not be empty") }
+            guard subjectGiven || !subject.isEmpty else { throw reject(.subjectInvalid, "body.subject must not be empty") }
             request.subject = subject
         case let other?: throw reject(.subjectInvalid, "body.subject must be a string, got \(kind(other))")
         }
-        if !template { try content(body, into: &request) }
+        switch route {
+        case .send: try content(body, into: &request)
+        case .calendar:
+            try content(body, into: &request)
+            request.calendar = try calendar(body)
+        case .mime: try mime(body, into: &request)
+        case .template: break
+        }
         request.settings = try settings(body)
         if request.settings.sendMode == 2 {
             throw reject(.addressListsNotEmulated, "settings.send_mode 2 (address lists) is not emulated by whs: send to addresses with send_mode 0 or 1")
@@ -199,8 +219,13 @@ public enum MailRules {
         guard case .object(let fields) = given else { throw reject(.varsInvalid, "body.vars must be an object of arrays, got \(kind(given))") }
         guard given.bytes.count <= maxVarsBytes else { throw reject(.varsInvalid, "body.vars is larger than 1 MB") }
         var out: [(name: String, values: [String])] = []
+        var keys: [String: String] = [:]
         for field in fields {
-            guard !field.key.isEmpty, !field.key.contains("%") else { throw reject(.varsInvalid, "body.vars names must be non-empty and without %") }
+            let name = try varName(field.key)
+            if let first = keys[name] {
+                throw reject(.varsInvalid, "body.vars names \(name) twice: as \(Validation.quoted(first)) and \(Validation.quoted(field.key))")
+            }
+            keys[name] = field.key
             guard case .array(let items) = field.value else {
                 throw reject(.varsInvalid, "body.vars.\(field.key) must be an array with one value per recipient, got \(kind(field.value))")
             }
@@ -212,9 +237,22 @@ public enum MailRules {
                 guard let text = scalarText(item) else { throw reject(.varsInvalid, "body.vars.\(field.key) values must be strings or numbers") }
                 values.append(text)
             }
-            out.append((field.key, values))
+            out.append((name, values))
         }
         return out
+    }
+
+    /// A `vars` key as the variable it names: `%name%` as the SDK's README writes it, or bare
+    /// `name`; either replaces `%name%`. One `%` at either end is taken off; what is left must
+    /// be non-empty and without `%`.
+    static func varName(_ key: String) throws(WebhookError) -> String {
+        var name = Substring(key)
+        if name.hasPrefix("%") { name = name.dropFirst() }
+        if name.hasSuffix("%") { name = name.dropLast() }
+        guard !name.isEmpty, !name.contains("%") else {
+            throw reject(.varsInvalid, "body.vars key \(Validation.quoted(key)) is not a variable name: write name or %name% (not empty, no other %)")
+        }
+        return String(name)
     }
 
     static func dynamicVars(_ body: [(key: String, value: JSON)], recipients: Int) throws(WebhookError) -> [[(name: String, value: String)]] {

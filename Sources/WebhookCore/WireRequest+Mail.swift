@@ -1,10 +1,10 @@
 import WhsSupport
 
-/// The sending side's calls as HTTP: the two published send routes and whs serve's own
+/// The sending side's calls as HTTP: the four published send routes and whs serve's own
 /// extensions for templates and the mail log (docs/SENDING.md).
 extension WireRequest {
-    public static func send(_ body: JSON, template: Bool) -> WireRequest {
-        WireRequest(method: .post, path: template ? "/v1/mail/sendtemplate" : "/v1/mail/send", query: [], body: body)
+    public static func send(_ body: JSON, route: MailRoute) -> WireRequest {
+        WireRequest(method: .post, path: route.path, query: [], body: body)
     }
 
     public static let templates = WireRequest(method: .get, path: "/v1/templates", query: [], body: nil)

@@ -173,6 +173,32 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
         "413": {$ref: "#/components/responses/Error"}
+  /v1/mail/sendcalendar:
+    post:
+      tags: [sending]
+      operationId: sendCalendar
+      summary: Send a mail with a calendar invitation to each recipient (the invitation is checked and kept in the mail log)
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/CalendarSend"}}}
+      responses:
+        "200": {$ref: "#/components/responses/Sent"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
+  /v1/mail/send_mime:
+    post:
+      tags: [sending]
+      operationId: sendMime
+      summary: Send one RFC 5322 message to each recipient (its body gives the mail log's html and text)
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/MimeSend"}}}
+      responses:
+        "200": {$ref: "#/components/responses/Sent"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
 
   /v1/templates:
     get:
@@ -491,10 +517,11 @@ components:
       description: the mail and its timeline
       content: {application/json: {schema: {$ref: "#/components/schemas/Mail"}}}
 
-  x-send-body-properties: &send-body-properties
-    reply_to: {type: array, maxItems: 3, items: {$ref: "#/components/schemas/Address"}}
+  # The body fields of every send route; send_mime has these alone (its message carries its
+  # own header and parts), the other routes add reply_to, headers and attachments.
+  x-send-body-common: &send-body-common
     vars:
-      description: "%name% -> one value per recipient (as many values as `to` has addresses)"
+      description: "%name% -> one value per recipient (as many values as `to` has addresses); a key is written `name` or `%name%`"
       type: object
       additionalProperties: {type: array, items: {oneOf: [{type: string}, {type: number}]}}
     dynamic_vars:
@@ -503,6 +530,12 @@ components:
       items: {type: object, additionalProperties: {oneOf: [{type: string}, {type: number}]}}
     label_id: {type: integer, minimum: 0, maximum: 9223372036854775807}
     label_name: {type: string, maxLength: 64}
+    settings: {$ref: "#/components/schemas/Settings"}
+    cc: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Address"}, description: needs settings.send_mode 1}
+    bcc: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Address"}, description: needs settings.send_mode 1}
+  x-send-body-properties: &send-body-properties
+    <<: *send-body-common
+    reply_to: {type: array, maxItems: 3, items: {$ref: "#/components/schemas/Address"}}
     headers:
       description: extra mail headers (at most 1 KB; the names SENDING.md lists are refused)
       type: object
@@ -519,9 +552,6 @@ components:
           filename: {type: string, minLength: 1}
           disposition: {type: string, enum: [attachment]}
           content_id: {type: string}
-    settings: {$ref: "#/components/schemas/Settings"}
-    cc: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Address"}, description: needs settings.send_mode 1}
-    bcc: {type: array, maxItems: 100, items: {$ref: "#/components/schemas/Address"}, description: needs settings.send_mode 1}
 
   schemas:
     Error:
@@ -665,6 +695,77 @@ components:
             subject: {type: string, maxLength: 256}
         custom_args: *custom-args
         request_id: {type: string, maxLength: 128}
+    CalendarSend:
+      type: object
+      required: [from, to, body]
+      additionalProperties: false
+      properties:
+        from: {$ref: "#/components/schemas/Address"}
+        to: {type: array, minItems: 1, maxItems: 100, items: {$ref: "#/components/schemas/Address"}}
+        body:
+          type: object
+          required: [subject, content, calendar]
+          additionalProperties: false
+          properties:
+            <<: *send-body-properties
+            subject: {type: string, minLength: 1, maxLength: 256}
+            content: {$ref: "#/components/schemas/Content"}
+            calendar: {$ref: "#/components/schemas/Calendar"}
+        custom_args: *custom-args
+        request_id: {type: string, maxLength: 128}
+    Calendar:
+      description: "the invitation (docs/SENDING.md, Calendar mail); end_time must be after start_time, both real times (a 400 with code 30821)"
+      type: object
+      required: [time_zone_id, start_time, end_time, title, organizer]
+      additionalProperties: false
+      properties:
+        time_zone_id:
+          description: UTC, GMT, or an IANA-style Area/Location such as Asia/Shanghai
+          type: string
+          pattern: "^(UTC|GMT|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)(/[A-Za-z][A-Za-z0-9_+-]{0,29}){1,2})$"
+        start_time: &calendar-time
+          description: "YYYY-MM-DD HH:MM:SS, in time_zone_id"
+          type: string
+          pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+        end_time: *calendar-time
+        title: {type: string, minLength: 1}
+        organizer:
+          type: object
+          required: [email]
+          additionalProperties: false
+          properties:
+            name: {type: string}
+            email: {type: string, maxLength: 254, pattern: "^[A-Za-z0-9_+=-]{1,32}@[A-Za-z0-9]{1,20}(\\.[A-Za-z0-9]{1,20}){1,3}$"}
+        location: {type: string}
+    MimeSend:
+      type: object
+      required: [from, to, body]
+      additionalProperties: false
+      properties:
+        from: {$ref: "#/components/schemas/Address"}
+        to: {type: array, minItems: 1, maxItems: 100, items: {$ref: "#/components/schemas/Address"}}
+        body:
+          type: object
+          required: [content]
+          additionalProperties: false
+          properties:
+            <<: *send-body-common
+            subject: {type: string, maxLength: 256, description: "when absent or empty, the message's Subject header (which must then be there: a 400 with code 30807)"}
+            content:
+              type: object
+              required: [raw_message]
+              additionalProperties: false
+              properties:
+                raw_message:
+                  description: >-
+                    The message as RFC 5322 text: header fields (Name: value, folded lines
+                    beginning with white space), an empty line, the body; lines end with CRLF or
+                    LF. A multipart Content-Type needs a boundary that the body uses (a 400 with
+                    code 30822 otherwise, as for any text that is not a message).
+                  type: string
+                  pattern: "^[!-9;-~]+:[^\\r\\n]*(\\r?\\n[ \\t][^\\r\\n]*)*(\\r?\\n[!-9;-~]+:[^\\r\\n]*(\\r?\\n[ \\t][^\\r\\n]*)*)*(\\r?\\n(\\r?\\n[\\s\\S]*)?)?$"
+        custom_args: *custom-args
+        request_id: {type: string, maxLength: 128}
 
     TemplateContent:
       description: html or text, not both empty
@@ -750,6 +851,8 @@ components:
         subject: {type: string}
         html: {type: string}
         text: {type: string}
+        calendar: {type: object, description: "a sendcalendar's invitation, as checked"}
+        mime: {type: string, description: "a send_mime's message, after the recipient's variables"}
         custom_args: {type: object}
         label_id: {type: integer, nullable: true}
         label_name: {type: string, nullable: true}

@@ -21,12 +21,12 @@ public final class RemoteMailing: Mailing {
         set {}
     }
 
-    public func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
+    public func send(_ body: JSON, route: MailRoute, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let connected = remote.remoteEndpoint?.apiUser ?? ""
         if let apiUser, !apiUser.isEmpty, apiUser != connected {
             throw .invalidParameter("on a server, mail goes out under the API_USER you connected as (\(connected)), not \(Validation.quoted(apiUser))")
         }
-        let sent = try remote.send(.send(body, template: template))
+        let sent = try remote.send(.send(body, route: route))
         guard let wait, case .array(let ids)? = sent["email_ids"], case .string(let first)? = ids.first else { return sent }
         // A send's mails share its message id, and every delivery of that id is the send's:
         // one mail says the id, one read of the log says the deliveries.

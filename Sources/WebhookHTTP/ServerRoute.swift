@@ -11,7 +11,7 @@ enum ServerRoute: Equatable {
     /// The delivery extension (docs/DELIVERY.md).
     case events, deliveries, redeliver(Substring), appKey
     /// The send routes (SENDING.md) and the sending side's extensions (docs/SENDING.md).
-    case send, sendTemplate, templates, template(Substring), mails, mail(Substring), mailEvents(Substring)
+    case send, sendTemplate, sendCalendar, sendMIME, templates, template(Substring), mails, mail(Substring), mailEvents(Substring)
     /// This server's contract, docs/openapi.yaml.
     case openAPI
     /// Whether this node and its store answer, for a load balancer (no authentication).
@@ -39,6 +39,8 @@ enum ServerRoute: Equatable {
         case 3 where v1 && s[1] == "mails": self = .mail(s[2])
         case 3 where v1 && s[1] == "mail" && s[2] == "send": self = .send
         case 3 where v1 && s[1] == "mail" && s[2] == "sendtemplate": self = .sendTemplate
+        case 3 where v1 && s[1] == "mail" && s[2] == "sendcalendar": self = .sendCalendar
+        case 3 where v1 && s[1] == "mail" && s[2] == "send_mime": self = .sendMIME
         case 4 where v1 && s[1] == "deliveries" && s[3] == "redeliver": self = .redeliver(s[2])
         case 4 where v1 && s[1] == "mails" && s[3] == "events": self = .mailEvents(s[2])
         default: throw .routeNotFound(String(path.prefix(200)))
@@ -51,7 +53,7 @@ enum ServerRoute: Equatable {
         case .webhooks: [.get, .post]
         case .webhook: [.get, .put, .post, .delete]
         case .template: [.get, .put, .delete]
-        case .events, .redeliver, .send, .sendTemplate, .mailEvents: [.post]
+        case .events, .redeliver, .send, .sendTemplate, .sendCalendar, .sendMIME, .mailEvents: [.post]
         case .deliveries, .appKey, .templates, .mails, .mail, .openAPI, .health: [.get]
         }
     }
@@ -63,7 +65,18 @@ enum ServerRoute: Equatable {
     }
 
     /// True for the routes whose bodies may be as large as a mail (70 MB); the others keep 64 KiB.
-    var takesMail: Bool { self == .send || self == .sendTemplate }
+    var takesMail: Bool { mailRoute != nil }
+
+    /// The send route it is, if it is one.
+    var mailRoute: MailRoute? {
+        switch self {
+        case .send: .send
+        case .sendTemplate: .template
+        case .sendCalendar: .calendar
+        case .sendMIME: .mime
+        default: nil
+        }
+    }
 }
 
 /// A 405 and the `Allow` header that must come with it.

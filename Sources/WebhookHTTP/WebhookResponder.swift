@@ -86,10 +86,11 @@ struct WebhookResponder: HTTPResponder {
     func answerMail(_ route: ServerRoute, _ request: Request, _ session: Session, limit: Int) async throws -> Response {
         let mailer = try sending()
         let account = session.account
-        switch (route, request.method) {
-        case (.send, _), (.sendTemplate, _):
+        if let sendRoute = route.mailRoute {
             let body = try WireDecoding.sendBody(try await body(of: request, limit: limit))
-            return ok(try await mailer.send(account: account, apiUser: session.apiUser, body, template: route == .sendTemplate).answer)
+            return ok(try await mailer.send(account: account, apiUser: session.apiUser, body, route: sendRoute).answer)
+        }
+        switch (route, request.method) {
         case (.templates, _):
             return ok(templatesJSON(try await mailer.store.templates(account: account)))
         case (.template(let segment), .get):

@@ -163,7 +163,7 @@ final class ExplainingEvents: EventDelivery {
     }
 }
 
-/// `explain`'s stand-in for the sending side: keeps the request, sends nothing. The two send
+/// `explain`'s stand-in for the sending side: keeps the request, sends nothing. The four send
 /// routes are EngageLab's own; the rest are whs serve's extensions.
 final class ExplainingMailing: Mailing {
     private(set) var caught: WireRequest?
@@ -175,7 +175,7 @@ final class ExplainingMailing: Mailing {
         return caught
     }
 
-    func send(_ body: JSON, template: Bool, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.send(body, template: template)) }
+    func send(_ body: JSON, route: MailRoute, apiUser: String?, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.send(body, route: route)) }
     func putTemplate(name: String, subject: String, html: String, text: String) throws(WebhookError) -> JSON {
         try stop(.putTemplate(name: name, subject: subject, html: html, text: text))
     }

@@ -19,6 +19,8 @@ enum MailCommands {
         (ArgumentSpec("text", "the plain-text content"), .content),
         (ArgumentSpec("preview_text", "the preview line (with html)"), .content),
         (ArgumentSpec("template", aliases: ["template_invoke_name"], "send from a stored template instead of html/text"), .body),
+        (ArgumentSpec("calendar", "an invitation, sent through sendcalendar: {time_zone_id, start_time, end_time, title, organizer: {email, name}, location}"), .body),
+        (ArgumentSpec("mime", aliases: ["raw_message"], "the whole message as RFC 5322 text, sent through send_mime instead of html/text"), .content),
         (ArgumentSpec("cc", "copies (needs settings={send_mode: 1})"), .body),
         (ArgumentSpec("bcc", "blind copies (needs settings={send_mode: 1})"), .body),
         (ArgumentSpec("reply_to", "up to 3 reply-to addresses"), .body),
@@ -41,15 +43,15 @@ enum MailCommands {
         return [
             CommandSpec(
                 name: "send", summary: "send mail: each recipient's life (request, sent, deliver...) is pushed to the webhooks",
-                usage: "send TO from=ADDR subject=TEXT html=HTML|text=TEXT|template=NAME [custom_args={...}] [vars={...}] [request_id=ID] [api_user=NAME] [wait=true]",
+                usage: "send TO from=ADDR subject=TEXT html=HTML|text=TEXT|template=NAME|mime=MESSAGE [calendar={...}] [custom_args={...}] [vars={...}] [request_id=ID] [api_user=NAME] [wait=true]",
                 positionals: ["to"],
                 arguments: sendFields.map(\.spec) + [
                     ArgumentSpec("api_user", "the API_USER it goes out under (embedded store; a server uses the one you connected as)"), wait,
                 ]
             ) { call in
-                let (body, template) = try sendBody(call)
+                let (body, route) = try sendBody(call)
                 let apiUser = try ArgumentValues.string(call.argument("api_user"), "api_user")
-                return Value(try shell.mailing().send(body, template: template, apiUser: apiUser, wait: try shell.deliveryWait(call.argument("wait"))))
+                return Value(try shell.mailing().send(body, route: route, apiUser: apiUser, wait: try shell.deliveryWait(call.argument("wait"))))
             },
             CommandSpec(name: "templates", summary: "the stored templates sendtemplate sends from", usage: "templates") { _ in
                 Value(try shell.mailing().templates())
@@ -116,19 +118,24 @@ enum MailCommands {
     }
 
     /// The route's body from `send`'s arguments: only what was given, so the rules judge what
-    /// the user wrote. True when it names a template.
-    static func sendBody(_ call: CommandInvocation) throws -> (JSON, Bool) {
+    /// the user wrote. `template=` sends through sendtemplate, `calendar=` through sendcalendar,
+    /// `mime=` (as `body.content.raw_message`) through send_mime.
+    static func sendBody(_ call: CommandInvocation) throws -> (JSON, MailRoute) {
         var top: [(key: String, value: JSON)] = []
         var body: [(key: String, value: JSON)] = []
         var content: [(key: String, value: JSON)] = []
-        var template = false
+        let routes: [(argument: String, route: MailRoute)] = [("template", .template), ("calendar", .calendar), ("mime", .mime)]
+        let chosen = routes.filter { call.argument($0.argument).map { $0 != .null } ?? false }
+        if chosen.count > 1 {
+            throw CommandFailure("\(chosen.map { "\($0.argument)=" }.joined(separator: " and ")) choose different routes: give one of template=, calendar= and mime=")
+        }
+        let route = chosen.first?.route ?? .send
         for (spec, place) in sendFields {
             guard let given = call.argument(spec.name), given != .null else { continue }
             var value = given.json()
             if spec.name == "to" || spec.name == "cc" || spec.name == "bcc" || spec.name == "reply_to" { value = addressList(given) }
             if case .secret = given { throw CommandFailure("\(spec.name) cannot be a secret") }
-            let key = spec.name == "template" ? "template_invoke_name" : spec.name
-            if spec.name == "template" { template = true }
+            let key = ["template": "template_invoke_name", "mime": "raw_message"][spec.name] ?? spec.name
             switch place {
             case .top: top.append((key, value))
             case .body: body.append((key, value))
@@ -136,9 +143,10 @@ enum MailCommands {
             }
         }
         if !content.isEmpty { body.append(("content", .object(content))) }
-        if template, !content.isEmpty { throw CommandFailure("a template send takes its content from the template: leave out html, text and preview_text") }
+        if route == .template, !content.isEmpty { throw CommandFailure("a template send takes its content from the template: leave out html, text and preview_text") }
+        if route == .mime, content.count > 1 { throw CommandFailure("a MIME send takes its content from the message: leave out html, text and preview_text") }
         top.insert(("body", .object(body)), at: min(2, top.count))
-        return (.object(top), template)
+        return (.object(top), route)
     }
 
     /// `to="a@x, b@y"` or `to=[...]` as the array the API wants.

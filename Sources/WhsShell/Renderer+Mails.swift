@@ -33,6 +33,18 @@ extension Renderer {
         return body + "\n" + footer
     }
 
+    /// A sendcalendar's invitation on one line: `Title, START to END (ZONE), organizer WHO, at PLACE`.
+    func invitation(_ calendar: Object) -> String {
+        func text(_ value: Value?) -> String { value?.plainText ?? "" }
+        var line = "\(text(calendar["title"])), \(text(calendar["start_time"])) to \(text(calendar["end_time"])) (\(text(calendar["time_zone_id"])))"
+        if case .object(let organizer)? = calendar["organizer"] {
+            let name = text(organizer["name"]), email = text(organizer["email"])
+            line += ", organizer " + (name.isEmpty ? email : "\(name) <\(email)>")
+        }
+        if let location = calendar["location"] { line += ", at \(text(location))" }
+        return line
+    }
+
     /// One mail: who and what, then the timeline.
     func mailTimeline(_ object: Object) -> String? {
         guard case .list(let events)? = object["events"], object["email_id"] != nil, object["task_id"] != nil else { return nil }
@@ -43,6 +55,8 @@ extension Renderer {
         })
         if case .string(let text)? = object["text"], !text.isEmpty { header["text"] = .string(text) }
         else if case .string(let html)? = object["html"] { header["html"] = .string(html) }
+        if case .object(let calendar)? = object["calendar"] { header["calendar"] = .string(invitation(calendar)) }
+        if case .string(let source)? = object["mime"] { header["mime"] = .string(source.replacing("\r\n", with: "\n")) }
         var rows: [Value] = []
         for item in events {
             guard case .object(let event) = item else { return nil }

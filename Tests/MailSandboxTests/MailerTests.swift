@@ -47,7 +47,7 @@ import WhsTestSupport
             _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/opens", apiUser: nil, events: [.name("open")]))
             _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/bob", apiUser: "bob", events: nil))
             let mailer = Self.mailer(store)
-            let sent = try await mailer.send(account: "acme", apiUser: "alice", Self.send(["ann+open@example.com", "cy+invalid@example.com"]), template: false)
+            let sent = try await mailer.send(account: "acme", apiUser: "alice", Self.send(["ann+open@example.com", "cy+invalid@example.com"]), route: .send)
             guard case .array(let ids)? = sent.answer["email_ids"], case .string(let first)? = ids.first else { Issue.record("\(sent.answer)"); continue }
             #expect(first.hasSuffix("0$ann+open@example.com"), "\(name)")
             // ann: request, sent, deliver, open to /all, and open to /opens; cy: request, invalid to /all.
@@ -67,13 +67,13 @@ import WhsTestSupport
         let directory = try TemporaryDirectory()
         for (name, store) in try await Self.stores(directory) {
             let mailer = Self.mailer(store)
-            let first = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), template: false)
-            let again = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b@example.com"], requestID: "r-1"), template: false)
+            let first = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), route: .send)
+            let again = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b@example.com"], requestID: "r-1"), route: .send)
             #expect(again.answer == first.answer, "\(name): the first answer again")
             #expect(again.deliveryIDs.isEmpty)
             #expect(try await store.mails(account: "acme", MailQuery()).count == 1, "\(name): nothing new sent")
             // Another account's request ids are its own.
-            _ = try await mailer.send(account: "other", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), template: false)
+            _ = try await mailer.send(account: "other", apiUser: "", Self.send(["a@example.com"], requestID: "r-1"), route: .send)
             #expect(try await store.mails(account: "other", MailQuery()).count == 1, "\(name)")
             // After the hour the id is free again.
             let plan = PlannedSend(account: "acme", apiUser: "", requestID: "r-1", answer: .object([]), mails: [], created: Clock.now())
@@ -90,12 +90,12 @@ import WhsTestSupport
             #expect(replaced.created == made.created && replaced.subject == "Hello {{name}} %n%", "\(name)")
             #expect(try await store.templates(account: "other").isEmpty, "\(name)")
             let body = try JSON.parse(#"{"from":"s@example.com","to":["a@example.com","b@example.com"],"body":{"template_invoke_name":"welcome","vars":{"n":["1","2"]},"dynamic_vars":[{"name":"Ann"},{"name":"Bob"}]}}"#)
-            _ = try await mailer.send(account: "acme", apiUser: "", body, template: true)
+            _ = try await mailer.send(account: "acme", apiUser: "", body, route: .template)
             let mails = try await store.mails(account: "acme", MailQuery())
             #expect(mails.map(\.header.subject) == ["Hello Ann 1", "Hello Bob 2"], "\(name)")
             #expect(mails.map(\.html) == ["<p>Ann</p>", "<p>Bob</p>"], "\(name)")
             #expect(mails[0].header.template == "welcome")
-            await #expect(throws: WebhookError.templateNotFound("welcome")) { try await mailer.send(account: "other", apiUser: "", body, template: true) }
+            await #expect(throws: WebhookError.templateNotFound("welcome")) { try await mailer.send(account: "other", apiUser: "", body, route: .template) }
             #expect(try await store.deleteTemplate(account: "acme", name: "welcome") == 1)
             #expect(try await store.deleteTemplate(account: "acme", name: "welcome") == 0)
         }
@@ -105,7 +105,7 @@ import WhsTestSupport
         let directory = try TemporaryDirectory()
         for (name, store) in try await Self.stores(directory) {
             let mailer = Self.mailer(store)
-            _ = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b+invalid@example.com"]), template: false)
+            _ = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com", "b+invalid@example.com"]), route: .send)
             let mails = try await store.mails(account: "acme", MailQuery())
             _ = try await mailer.engage(account: "acme", mail: mails[0].id, event: EventType.named("click")!, url: nil)
             let clicked = try #require(try await store.mail(account: "acme", id: mails[0].id))

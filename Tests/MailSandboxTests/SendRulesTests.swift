@@ -18,21 +18,46 @@ import WhsTestSupport
     struct Row: Sendable, CustomStringConvertible {
         let description: String
         let body: String
-        let template: Bool
+        let route: MailRoute
         let code: Int
     }
 
-    static func row(_ description: String, _ code: Int, template: Bool = false, _ change: (inout [String: Any]) -> Void) -> Row {
+    /// A valid invitation, for the sendcalendar rows.
+    static var calendar: [String: Any] { [
+        "time_zone_id": "Asia/Shanghai", "start_time": "2026-06-10 10:00:00", "end_time": "2026-06-10 11:00:00", "title": "Project Meeting",
+        "organizer": ["name": "EngageLab", "email": "support@mail.engagelab.com"], "location": "Online",
+    ] }
+    static let message = "From: shop@example.com\r\nTo: ann@example.com\r\nSubject: Raw MIME\r\n\r\nHello"
+
+    /// The valid send, made valid for `route` (a template instead of content, an invitation
+    /// added, the content as a message), then broken by `change`.
+    static func row(_ description: String, _ code: Int, route: MailRoute = .send, _ change: (inout [String: Any]) -> Void) -> Row {
         var object = try! JSONSerialization.jsonObject(with: Data(valid.utf8)) as! [String: Any]
-        if template {
-            var body = object["body"] as! [String: Any]
-            body["content"] = nil
-            body["template_invoke_name"] = "welcome"
-            object["body"] = body
+        inBody(&object) { body in
+            switch route {
+            case .template:
+                body["content"] = nil
+                body["template_invoke_name"] = "welcome"
+            case .calendar: body["calendar"] = calendar
+            case .mime: body["content"] = ["raw_message": message]
+            case .send: break
+            }
         }
         change(&object)
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return Row(description: description, body: String(decoding: data, as: UTF8.self), template: template, code: code)
+        return Row(description: description, body: String(decoding: data, as: UTF8.self), route: route, code: code)
+    }
+
+    static func inCalendar(_ object: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
+        inBody(&object) { body in
+            var calendar = body["calendar"] as! [String: Any]
+            change(&calendar)
+            body["calendar"] = calendar
+        }
+    }
+
+    static func raw(_ object: inout [String: Any], _ message: String) {
+        inBody(&object) { $0["content"] = ["raw_message": message] }
     }
 
     static func inBody(_ object: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
@@ -79,10 +104,45 @@ import WhsTestSupport
         row("send_mode 5", 30817) { inBody(&$0) { $0["settings"] = ["send_mode": 5] } },
         row("a tracking flag not a boolean", 30817) { inBody(&$0) { $0["settings"] = ["open_tracking": "yes"] } },
         row("send_mode 2: address lists are not emulated", 30818) { inBody(&$0) { $0["settings"] = ["send_mode": 2] } },
-        row("sendtemplate without template_invoke_name", 30819, template: true) { inBody(&$0) { $0["template_invoke_name"] = nil } },
+        row("sendtemplate without template_invoke_name", 30819, route: .template) { inBody(&$0) { $0["template_invoke_name"] = nil } },
         row("label_id negative", 30820) { inBody(&$0) { $0["label_id"] = -1 } },
         row("an unknown body field", 40002) { inBody(&$0) { $0["subjet"] = "typo" } },
-        row("an unknown template", 40403, template: true) { _ in },
+        row("an unknown template", 40403, route: .template) { _ in },
+        row("a vars key of % alone", 30811) { inBody(&$0) { $0["vars"] = ["%": ["Ann", "Bob"]] } },
+        row("a vars key with % inside", 30811) { inBody(&$0) { $0["vars"] = ["%na%me%": ["Ann", "Bob"]] } },
+        row("a var given in both forms", 30811) { inBody(&$0) { $0["vars"] = ["name": ["Ann", "Bob"], "%name%": ["A", "B"]] } },
+        // sendcalendar
+        row("a calendar on send", 40002) { inBody(&$0) { $0["calendar"] = calendar } },
+        row("sendcalendar without a calendar", 30821, route: .calendar) { inBody(&$0) { $0["calendar"] = nil } },
+        row("a calendar that is not an object", 30821, route: .calendar) { inBody(&$0) { $0["calendar"] = "tomorrow" } },
+        row("sendcalendar without content", 30808, route: .calendar) { inBody(&$0) { $0["content"] = nil } },
+        row("sendcalendar without a subject", 30807, route: .calendar) { inBody(&$0) { $0["subject"] = nil } },
+        row("a calendar without time_zone_id", 30821, route: .calendar) { inCalendar(&$0) { $0["time_zone_id"] = nil } },
+        row("a time zone that is not a zone name", 30821, route: .calendar) { inCalendar(&$0) { $0["time_zone_id"] = "Mars/Olympus" } },
+        row("a start_time in another format", 30821, route: .calendar) { inCalendar(&$0) { $0["start_time"] = "2026-06-10T10:00:00" } },
+        row("a start_time on a day that does not exist", 30821, route: .calendar) { inCalendar(&$0) { $0["start_time"] = "2026-02-29 10:00:00" } },
+        row("an end_time at 24:00", 30821, route: .calendar) { inCalendar(&$0) { $0["end_time"] = "2026-06-10 24:00:00" } },
+        row("an end before the start", 30821, route: .calendar) { inCalendar(&$0) { $0["end_time"] = "2026-06-10 09:59:59" } },
+        row("an end at the start", 30821, route: .calendar) { inCalendar(&$0) { $0["end_time"] = "2026-06-10 10:00:00" } },
+        row("an empty title", 30821, route: .calendar) { inCalendar(&$0) { $0["title"] = "" } },
+        row("a title that is a number", 30821, route: .calendar) { inCalendar(&$0) { $0["title"] = 7 } },
+        row("no organizer", 30821, route: .calendar) { inCalendar(&$0) { $0["organizer"] = nil } },
+        row("an organizer without email", 30821, route: .calendar) { inCalendar(&$0) { $0["organizer"] = ["name": "EngageLab"] } },
+        row("an organizer with a bad email", 30821, route: .calendar) { inCalendar(&$0) { $0["organizer"] = ["email": "support"] } },
+        row("an unknown organizer field", 40002, route: .calendar) { inCalendar(&$0) { $0["organizer"] = ["email": "a@example.com", "mail": "x"] } },
+        row("a location that is not a string", 30821, route: .calendar) { inCalendar(&$0) { $0["location"] = ["Online"] } },
+        row("an unknown calendar field", 40002, route: .calendar) { inCalendar(&$0) { $0["timezone"] = "UTC" } },
+        // send_mime
+        row("send_mime without raw_message", 30822, route: .mime) { inBody(&$0) { $0["content"] = [String: Any]() } },
+        row("a raw_message that is not a string", 30822, route: .mime) { inBody(&$0) { $0["content"] = ["raw_message": 5] } },
+        row("html beside raw_message", 40002, route: .mime) { inBody(&$0) { $0["content"] = ["raw_message": message, "html": "<p>x</p>"] } },
+        row("headers on send_mime", 40002, route: .mime) { inBody(&$0) { $0["headers"] = ["X-A": "b"] } },
+        row("an empty raw_message", 30822, route: .mime) { raw(&$0, "") },
+        row("a raw_message without a header", 30822, route: .mime) { raw(&$0, "\r\nHello") },
+        row("a body without the empty line before it", 30822, route: .mime) { raw(&$0, "Subject: Hi\r\nHello") },
+        row("a field name with a space", 30822, route: .mime) { raw(&$0, "Sub ject: Hi\r\n\r\nHello") },
+        row("a multipart without a boundary", 30822, route: .mime) { raw(&$0, "Subject: Hi\nContent-Type: multipart/alternative\n\nHello") },
+        row("no subject anywhere", 30807, route: .mime) { inBody(&$0) { $0["subject"] = nil }; raw(&$0, "From: a@example.com\n\nHello") },
     ]
 
     /// The three backends, each on a fresh store with one webhook for every event.
@@ -111,7 +171,7 @@ import WhsTestSupport
             for row in Self.rows {
                 let body = try JSON.parse(row.body)
                 do {
-                    _ = try mailing.send(body, template: row.template, apiUser: nil, wait: nil)
+                    _ = try mailing.send(body, route: row.route, apiUser: nil, wait: nil)
                     Issue.record("\(name): \(row.description) was accepted")
                 } catch {
                     #expect(error.code == row.code, "\(name): \(row.description): \(error.message)")
@@ -119,9 +179,25 @@ import WhsTestSupport
             }
             // Nothing of any refused send reached the log; the valid one goes through.
             #expect(try mailing.mails(MailQuery()) == .object([("count", .int(0)), ("mails", .array([]))]), "\(name)")
-            let sent = try mailing.send(try JSON.parse(Self.valid), template: false, apiUser: nil, wait: nil)
+            let sent = try mailing.send(try JSON.parse(Self.valid), route: .send, apiUser: nil, wait: nil)
             guard case .array(let ids)? = sent["email_ids"] else { Issue.record("\(name): \(sent.text)"); continue }
             #expect(ids.count == 2, "\(name)")
+            // The invitation and the message are kept with each mail, on every store.
+            for route in [MailRoute.calendar, .mime] {
+                let sent = try mailing.send(try JSON.parse(Self.row("valid", 0, route: route) { _ in }.body), route: route, apiUser: nil, wait: nil)
+                guard case .array(let ids)? = sent["email_ids"], case .string(let bob)? = ids.last else { Issue.record("\(name): \(sent.text)"); continue }
+                let mail = try mailing.mail(bob)
+                #expect(mail["subject"] == .string("Hi Bob"), "\(name) \(route)")
+                if route == .calendar {
+                    #expect(mail["calendar"]?["organizer"]?["email"] == .string("support@mail.engagelab.com"), "\(name): \(mail.text)")
+                    #expect(mail["mime"] == nil && mail["html"] == .string("<p>Hi</p>"), "\(name)")
+                } else {
+                    #expect(mail["mime"] == .string(Self.message) && mail["text"] == .string("Hello") && mail["html"] == .string(""), "\(name): \(mail.text)")
+                    #expect(mail["calendar"] == nil, "\(name)")
+                }
+            }
+            let log = try mailing.mails(MailQuery())
+            #expect(log["count"] == .int(6), "\(name): \(log.text)")
         }
     }
 

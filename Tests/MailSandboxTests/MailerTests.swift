@@ -63,6 +63,40 @@ import WhsTestSupport
         }
     }
 
+    /// Faults on demand, on every store: the pushes move or gain a copy, each delivery a fault
+    /// touched is marked, and the mail's life stays as it was.
+    @Test func faultsMarkTheirDeliveriesAndLeaveTheMailsLife() async throws {
+        let directory = try TemporaryDirectory()
+        for (name, store) in try await Self.stores(directory) {
+            let service = try await store.webhooks(account: "acme")
+            _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/all", apiUser: nil, events: [.name("sent"), .name("deliver")]))
+            let mailer = Self.mailer(store)
+            mailer.faults.lateDelay = 30
+            let sent = try await mailer.send(account: "acme", apiUser: "", Self.send(["ann+dup+badsig@example.com", "bob+reorder@example.com", "cy+late@example.com"]), route: .send)
+            #expect(sent.deliveryIDs.count == 8, "\(name): \(sent.deliveryIDs)")
+            let mails = try await store.mails(account: "acme", MailQuery())
+            #expect(mails.allSatisfy { $0.events.map(\.event.name) == ["request", "sent", "deliver"] }, "\(name)")
+            let log = try await store.deliveries(account: "acme", DeliveryQuery(limit: 100))
+            let marks = log.map { "\($0.event.name):\($0.fault?.rawValue ?? "-")" }
+            #expect(marks == ["sent:-", "deliver:-", "deliver:duplicate", "deliver:badsig", "deliver:reorder", "sent:reorder", "sent:late", "deliver:late"], "\(name): \(marks)")
+            let late = log.filter { $0.fault == .late }
+            #expect(late.allSatisfy { ($0.nextAttempt ?? 0) > Clock.now() + 20 || $0.state != .pending }, "\(name): held back by late_delay")
+        }
+    }
+
+    @Test func apiFaultsFailACallBeforeAnythingIsWritten() async throws {
+        let directory = try TemporaryDirectory()
+        for (name, store) in try await Self.stores(directory) {
+            let mailer = Self.mailer(store)
+            mailer.apiFaults = try APIFaults(parsing: "500=1")
+            await #expect(throws: WebhookError.self) { try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com"]), route: .send) }
+            #expect(try await store.mails(account: "acme", MailQuery()).isEmpty, "\(name): nothing sent")
+            mailer.apiFaults = APIFaults()
+            _ = try await mailer.send(account: "acme", apiUser: "", Self.send(["a@example.com"]), route: .send)
+            #expect(try await store.mails(account: "acme", MailQuery()).count == 1, "\(name)")
+        }
+    }
+
     @Test func aRequestIDSendsOnceAnHour() async throws {
         let directory = try TemporaryDirectory()
         for (name, store) in try await Self.stores(directory) {

@@ -46,7 +46,7 @@ import WhsSupport
             #expect(logged[0].attempts.map(\.number) == [1, 2, 3])
             let received = receiver.received()
             #expect(received.count == 3)
-            #expect(received.allSatisfy { $0["signature"] == .string("hmac-sha256") })
+            #expect(received.allSatisfy { $0["signature"] == .string("md5") })
         }
     }
 

@@ -37,7 +37,7 @@ import WhsSupport
 
     @Test func dataMergesDeeply() throws {
         let data = try JSON.parse(#"{"subject":"Hi","custom_args":{"campaign":"c1"},"response":{"response_data":{"url":"https://x.example/a"}},"extra":[1]}"#)
-        let body = try EventPayload.build(EventTrigger(event: EventType.named("click")!, data: data), messageID: "m", itime: 1)
+        let body = try EventPayload.build(EventTrigger(event: EventType.named("click")!, data: data), messageID: "m", itime: 1, extras: true)
         #expect(body["subject"] == .string("Hi"))
         #expect(body["custom_args"] == .object([("campaign", .string("c1"))]))
         #expect(body["response"]?["response_data"]?["url"] == .string("https://x.example/a"))
@@ -86,10 +86,36 @@ import WhsSupport
         #expect(sent["status"]?["status_data"]?["message"] == .string("Successfully sent"))
         #expect(sent["custom_args"] == .object([("order", .int(7))]))
         #expect(sent["subject"] == .string("Hi Ann"))
-        let click = EventPayload.build(EventType.named("click")!, of: mail, itime: 9)
+        let click = EventPayload.build(EventType.named("click")!, of: mail, itime: 9, extras: true)
         #expect(click["response"]?["response_data"]?["url"] == .string("https://shop.example/a"))
         #expect(click["response"]?["response_data"]?["email_id"] == .string(mail.emailID))
-        let bounce = EventPayload.build(EventType.named("soft_bounce")!, of: mail, itime: 9)
+        let bounce = EventPayload.build(EventType.named("soft_bounce")!, of: mail, itime: 9, extras: true)
         #expect(bounce["status"]?["status_data"]?["error_detail"]?["sub_stat"] == .int(452))
+    }
+
+    /// docs/FIDELITY.md, "status_data" and "response_data": by default only what a public source
+    /// shows, each event with its message; the samples only when asked for.
+    @Test(arguments: [
+        ("request", ["message", "task_id", "api_user", "from", "subject", "tos", "email_ids", "label_id"], "successfully request"),
+        ("sent", ["message", "task_id", "api_user", "email_id"], "Successfully sent"),
+        ("deliver", ["message", "task_id", "api_user", "email_id"], "Successfully delivered"),
+        ("invalid", ["message", "task_id", "api_user", "email_id"], "Invalid address"),
+        ("soft_bounce", ["message", "task_id", "api_user", "email_id"], "Soft bounce"),
+        ("open", ["email_id", "message"], "open email"),
+        ("click", ["email_id", "message"], "click email"),
+        ("unsubscribe", ["email_id", "message"], "unsubscribe email"),
+        ("report_spam", ["email_id", "message"], "report_spam email"),
+    ])
+    func bodiesCarryNoInventedField(_ name: String, _ fields: [String], _ message: String) throws {
+        let body = try EventPayload.build(EventTrigger(event: EventType.named(name)!), messageID: "m", itime: 1)
+        let event = EventType.named(name)!
+        guard case .object(let data)? = event.isStatus ? body["status"]?["status_data"] : body["response"]?["response_data"] else {
+            Issue.record("no data object")
+            return
+        }
+        #expect(data.map(\.key) == fields)
+        #expect(body[event.isStatus ? "status" : "response"]?[event.isStatus ? "status_data" : "response_data"]?["message"] == .string(message))
+        let rich = try EventPayload.build(EventTrigger(event: event), messageID: "m", itime: 1, extras: true)
+        #expect(rich.bytes.count > body.bytes.count || name == "request" || name == "sent")
     }
 }

@@ -821,6 +821,10 @@ components:
         attempts: {type: array, items: {$ref: "#/components/schemas/Attempt"}}
         next_attempt: {type: string, format: date-time, nullable: true}
         created: {type: string, format: date-time}
+        fault:
+          type: string
+          enum: [duplicate, reorder, late, badsig]
+          description: "The fault injected into this delivery (address tags +dup, +reorder, +late, +badsig, or --faults); absent when none."
 
     MailSummary:
       type: object

@@ -148,7 +148,6 @@ final class ExplainingService: WebhookService {
 /// `explain`'s stand-in for the delivery side: keeps the request, sends nothing.
 final class ExplainingEvents: EventDelivery {
     private(set) var caught: WireRequest?
-    var retrySchedule = RetrySchedule.standard
     var unsettledCount: Int { 0 }
 
     func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON { try stop(.trigger(trigger)) }

@@ -27,7 +27,7 @@ public struct Settings {
     }
     /// Faults on demand for a share of mails, and `late_delay` (`set faults {duplicate: 0.05}`).
     public var faults = FaultRates()
-    /// Errors and latency of send calls on purpose (`set api_faults {500: 0.02, latency: 200ms}`).
+    /// Errors and latency of send calls on purpose (`set api_faults {"500": 0.02, latency: 200ms}`).
     public var apiFaults = APIFaults()
     /// Seconds between the events of one sent mail (`set event_delay 0`), on a local store.
     public var eventDelay = 0.2

@@ -89,6 +89,15 @@ enum ServeCommand {
         let noUsers = grants.isEmpty
         let keyLines = appKeyLines
         let refusing = dispatcher.refusesPrivateAddresses
+        // What differs from production on purpose, said once at start.
+        var changed: [String] = []
+        let push = dispatcher.options
+        if push.signature != .standard { changed.append("pushes signed \(push.signature.rawValue)") }
+        if push.timeScale != 1 { changed.append("delays divided by \(RetrySchedule.format(push.timeScale))") }
+        if push.payloadExtras { changed.append("payload extras on") }
+        if !faults.isEmpty { changed.append("faults \(faults)") }
+        if !apiFaults.isEmpty { changed.append("api faults \(apiFaults)") }
+        let fidelityLine = changed.isEmpty ? nil : "whs serve: " + changed.joined(separator: "; ")
         let mailer = Mailer(store: store, dispatcher: dispatcher, eventDelay: eventDelay)
         mailer.faults = faults
         mailer.apiFaults = apiFaults
@@ -99,6 +108,7 @@ enum ServeCommand {
                 var lines = ["whs serve: listening on http://\(options.host.urlHost):\(port) (\(store.description))"] + keyLines
                 if shared { lines.append("whs serve: node \(node), sharing the store's deliveries with every node on it") }
                 if refusing { lines.append("whs serve: public: pushes to loopback, private and link-local addresses are refused\(options.allowPush.isEmpty ? "" : " (allowed: \(options.allowPush.joined(separator: ", ")))")") }
+                if let fidelity = fidelityLine { lines.append(fidelity) }
                 if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
                 if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
                 Foreground.write(lines)

@@ -56,7 +56,12 @@ extension Renderer {
         if case .string(let text)? = object["text"], !text.isEmpty { header["text"] = .string(text) }
         else if case .string(let html)? = object["html"] { header["html"] = .string(html) }
         if case .object(let calendar)? = object["calendar"] { header["calendar"] = .string(invitation(calendar)) }
-        if case .string(let source)? = object["mime"] { header["mime"] = .string(source.replacing("\r\n", with: "\n")) }
+        if case .string(let source)? = object["mime"] {
+            // The source's lines under its first, where `key: value` lines put values.
+            let column = String(repeating: " ", count: (header.pairs.map { displayWidth($0.key) } + [4]).max()! + 2)
+            let lines = source.replacing("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            header["mime"] = .string(lines.enumerated().map { $0.offset == 0 || $0.element.isEmpty ? String($0.element) : column + $0.element }.joined(separator: "\n"))
+        }
         var rows: [Value] = []
         for item in events {
             guard case .object(let event) = item else { return nil }

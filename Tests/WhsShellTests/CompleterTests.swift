@@ -31,6 +31,8 @@ import WhsTestSupport
         ("add https://x/h events=s", "events=s", ["events=sent", "events=soft_bounce"]),
         ("list ", "", ["api_user=", "limit=", "offset="]),
         ("list limit=5 ", "", ["api_user=", "offset="]),
+        ("send a@example.com ca", "ca", ["calendar="]),
+        ("send a@example.com subject=\"s\" mi", "mi", ["mime="]),
         ("print $ho", "$ho", ["$hook", "$host"]),
         ("print $hook.u", "$hook.u", ["$hook.url"]),
         ("print $hook.nested.d", "$hook.nested.d", ["$hook.nested.deep"]),

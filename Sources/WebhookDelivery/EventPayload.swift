@@ -121,7 +121,7 @@ public enum EventPayload {
         case "request":
             data = [said] + common + [
                 ("from", .string(mail.from)), ("subject", .string(mail.subject)), ("tos", .array([.string(mail.to)])),
-                ("email_ids", .array([.string(mail.emailID)])), ("label_id", mail.labelID.map { .int($0) } ?? .null),
+                ("email_ids", .array([.string(mail.emailID)])), ("label_id", .int(mail.labelID ?? 0)),
             ]
         case "sent": data = [said] + common + [email]
         case "deliver": data = [said] + common + [email] + (extras ? [("smtp_response", .string("250 2.0.0 OK: queued"))] : [])

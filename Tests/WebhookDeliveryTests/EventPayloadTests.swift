@@ -114,6 +114,8 @@ import WhsSupport
             return
         }
         #expect(data.map(\.key) == fields)
+        // FIDELITY.md F-93: the published target example shows 0 for a send without a label.
+        if name == "request" { #expect(data.first { $0.key == "label_id" }?.value == .int(0)) }
         #expect(body[event.isStatus ? "status" : "response"]?[event.isStatus ? "status_data" : "response_data"]?["message"] == .string(message))
         let rich = try EventPayload.build(EventTrigger(event: event), messageID: "m", itime: 1, extras: true)
         #expect(rich.bytes.count > body.bytes.count || name == "request" || name == "sent")

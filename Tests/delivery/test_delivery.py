@@ -29,7 +29,7 @@ def store():
 
 
 def md5_signature(key, stamp):
-    """The default signature (FIDELITY.md, "X-WebHook-Signature"): md5(timestamp + "email" + app key)."""
+    """The default signature (FIDELITY.md F-77): md5(timestamp + "email" + app key)."""
     return hashlib.md5((stamp + "email" + key).encode()).hexdigest()
 
 
@@ -76,7 +76,7 @@ def test_a_push_is_signed_and_shaped_as_the_api_page_says(store, receiver):
     opened = json.loads(target.requests[-1]["body"])
     assert "status" not in opened
     assert opened["response"]["event"] == "open"
-    # FIDELITY.md "response_data": what a production open push carried, and nothing invented.
+    # FIDELITY.md F-99: what a production open push carried, and nothing invented.
     assert list(opened["response"]["response_data"]) == ["email_id", "message"]
     assert opened["response"]["response_data"]["message"] == "open email"
 

@@ -49,7 +49,7 @@ def settled(server, count):
     return len(found) >= count and all(d["state"] != "pending" for d in found)
 
 
-# FIDELITY.md "X-WebHook-Signature": md5 by default, HMAC-SHA256 when asked.
+# FIDELITY.md F-77, F-78: md5 by default, HMAC-SHA256 when asked.
 def test_serve_signs_with_hmac_when_asked(server, receiver):
     target = receiver()
     node = server("--signature", "hmac-sha256")
@@ -80,7 +80,7 @@ def test_the_shell_switches_the_signature_and_listen_names_it(store, receiver):
     assert status == 1 and "unknown signature \"sha1\"" in err and "known: md5, hmac-sha256" in err
 
 
-# FIDELITY.md "Success": only 200 and 204; any other status is resent.
+# FIDELITY.md F-102: only 200 and 204; any other status is resent.
 def test_a_201_is_resent_and_a_204_is_received(server, receiver):
     created = receiver(status=201)
     empty = receiver(status=204)
@@ -99,7 +99,7 @@ def test_a_201_is_resent_and_a_204_is_received(server, receiver):
     assert len(created.requests) == 2 and len(empty.requests) == 1
 
 
-# FIDELITY.md "Retries": the platform's schedule, played 3600 times faster.
+# FIDELITY.md F-104, F-106: the platform's schedule, played 3600 times faster.
 def test_the_production_schedule_at_a_time_scale(store, receiver):
     target = receiver(status=500)
     node = Server(store, "--retry-delays", "production", "--time-scale", "3600")
@@ -141,7 +141,7 @@ def node_store():
     return os.path.join(tempfile.mkdtemp(prefix="whs-fidelity-"), "store.sqlite")
 
 
-# FIDELITY.md "response_data" and "status_data": nothing invented unless asked for.
+# FIDELITY.md F-96, F-97, F-99, F-101: nothing invented unless asked for.
 def test_payload_extras_add_the_sample_fields(server, receiver):
     target = receiver()
     plain, rich = server(), Server(node_store(), "--event-delay", "0", "--payload-extras")
@@ -182,7 +182,7 @@ def send(node, to, **body):
                         "body": {"subject": "Hi", "content": {"text": "Hello"}, **body}})
 
 
-# docs/SENDING.md, "Faults on demand".
+# docs/SENDING.md, "Faults on demand"; FIDELITY.md F-119.
 def test_dup_reorder_and_badsig_tags(server, receiver):
     target = receiver()
     node = server()
@@ -269,6 +269,7 @@ def test_fault_rates_over_200_mails(store, receiver):
 
 
 def test_api_faults_reach_the_sdk_and_send_nothing(store, receiver):
+    """FIDELITY.md F-72, F-120."""
     target = receiver()
     node = Server(store, "--event-delay", "0", "--api-faults", "500=0.5,latency=20ms")
     try:

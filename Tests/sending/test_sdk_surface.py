@@ -265,3 +265,13 @@ def test_the_shell_on_a_server_sends_through_the_new_routes(server, receiver):
     assert bob["mime"] == "Subject: Raw\r\n\r\nHi Bob" and bob["subject"] == "Raw" and bob["text"] == "Hi Bob"
     assert sorted(event(json.loads(push["body"])) for push in target.requests) == sorted(["request", "sent", "deliver"] * 2)
     assert {email_id(json.loads(push["body"])).split("$")[1] for push in target.requests} == {"ann@example.com", "bob@example.com"}
+
+
+def test_the_new_routes_take_bodies_as_large_as_a_mail(server):
+    whs_serve = server()
+    sdk = client(whs_serve)
+    big = "x" * 200_000  # over the 64 KiB of the other routes
+    assert len(sdk.send_mime(with_message(f"Subject: Big\r\n\r\n{big}", subject=""))["email_ids"]) == 1
+    assert len(sdk.send_calendar({**CALENDAR, "body": {**CALENDAR["body"], "content": {"text": big}}})["email_ids"]) == 1
+    _, log = whs_serve.call("GET", "/v1/mails", "alice")
+    assert [mail["subject"] for mail in log["mails"]] == ["Big", "Meeting"]

@@ -42,16 +42,19 @@ public struct FaultRates: Sendable, Equatable, CustomStringConvertible {
 
     /// `duplicate=0.05,reorder=0.05`; `none` or empty for none.
     public init(parsing text: String) throws(WebhookError) {
+        try self.init(pairs: try FaultRates.pairs(text, form: "faults are NAME=SHARE separated by commas (e.g. duplicate=0.05,reorder=0.05)"))
+    }
+
+    /// `NAME=VALUE,NAME=VALUE` as pairs; `none` or empty for none. `form` says what is expected.
+    static func pairs(_ text: String, form: String) throws(WebhookError) -> [(String, String)] {
         let trimmed = text.filter { $0 != " " }
         var pairs: [(String, String)] = []
         for part in trimmed.split(separator: ",") where trimmed != "none" {
             let halves = part.split(separator: "=", maxSplits: 1).map(String.init)
-            guard halves.count == 2 else {
-                throw .invalidParameter("faults are NAME=SHARE separated by commas (e.g. duplicate=0.05,reorder=0.05), got \(Validation.quoted(String(part)))")
-            }
+            guard halves.count == 2 else { throw .invalidParameter("\(form), got \(Validation.quoted(String(part)))") }
             pairs.append((halves[0], halves[1]))
         }
-        try self.init(pairs: pairs)
+        return pairs
     }
 
     /// `{duplicate: 0.05, reorder: 0.05}` as the shell gives it.
@@ -96,16 +99,7 @@ public struct APIFaults: Sendable, Equatable, CustomStringConvertible {
 
     /// `500=0.02,429=0.01,latency=200ms`; `none` or empty for none.
     public init(parsing text: String) throws(WebhookError) {
-        let trimmed = text.filter { $0 != " " }
-        var pairs: [(String, String)] = []
-        for part in trimmed.split(separator: ",") where trimmed != "none" {
-            let halves = part.split(separator: "=", maxSplits: 1).map(String.init)
-            guard halves.count == 2 else {
-                throw .invalidParameter("api faults are STATUS=SHARE or latency=DURATION separated by commas (e.g. 500=0.02,latency=200ms), got \(Validation.quoted(String(part)))")
-            }
-            pairs.append((halves[0], halves[1]))
-        }
-        try self.init(pairs: pairs)
+        try self.init(pairs: try FaultRates.pairs(text, form: "api faults are STATUS=SHARE or latency=DURATION separated by commas (e.g. 500=0.02,latency=200ms)"))
     }
 
     public init(pairs: [(name: String, value: String)]) throws(WebhookError) {

@@ -87,6 +87,26 @@ def receiver():
         one.close()
 
 
+@pytest.fixture
+def store():
+    """A store file in a fresh folder."""
+    return os.path.join(tempfile.mkdtemp(prefix="whs-test-"), "store.sqlite")
+
+
+@pytest.fixture
+def server(store):
+    """Makes `whs serve` nodes on the test's store, mail events without delay (`server("--flag")`),
+    and stops them after the test."""
+    made = []
+
+    def make(*extra):
+        made.append(Server(store, "--event-delay", "0", *extra))
+        return made[-1]
+    yield make
+    for one in made:
+        one.close()
+
+
 def whs(*args, env=None, timeout=60, check=True):
     """Runs the built whs; returns (status, stdout, stderr)."""
     environment = dict(os.environ)

@@ -5,27 +5,16 @@ pushes on the wire: body and headers field by field, the signature recomputed he
 Python's hashlib and hmac, the attempts a failing receiver gets, and what the delivery log records.
 Rows of docs/FIDELITY.md are named where a test checks one.
 """
-import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
-import pytest
-
-from receiver import WHS, Receiver, Server, free_port, receiver, wait_for, whs, whs_json  # noqa: F401 (receiver is a fixture)
-
-
-@pytest.fixture
-def store():
-    directory = tempfile.mkdtemp(prefix="whs-delivery-")
-    return os.path.join(directory, "store.sqlite")
+from receiver import WHS, Receiver, Server, free_port, receiver, store, wait_for, whs, whs_json  # noqa: F401 (fixtures)
 
 
 def md5_signature(key, stamp):

@@ -10,30 +10,12 @@ import os
 import tempfile
 import time
 
-import pytest
 
-from receiver import Server, receiver, wait_for, whs, whs_json  # noqa: F401 (receiver is a fixture)
+from receiver import Server, receiver, server, store, wait_for, whs, whs_json  # noqa: F401 (fixtures)
 
 from engagelab_email import EngageLabEmailClient, EngageLabEmailError
 
 ALL_EVENTS = [1, 3, 4, 5, 10, 11, 12, 18, 32]
-
-
-@pytest.fixture
-def store():
-    return os.path.join(tempfile.mkdtemp(prefix="whs-fidelity-"), "store.sqlite")
-
-
-@pytest.fixture
-def server(store):
-    made = []
-
-    def make(*extra):
-        made.append(Server(store, "--event-delay", "0", *extra))
-        return made[-1]
-    yield make
-    for one in made:
-        one.close()
 
 
 def event_of(body):

@@ -7,35 +7,17 @@ import json
 import os
 import socket
 import sys
-import tempfile
 import time
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "delivery"))
-from receiver import Server, free_port, receiver, wait_for, whs  # noqa: E402,F401 (receiver is a fixture)
+from receiver import Server, free_port, receiver, server, store, wait_for, whs  # noqa: E402,F401 (receiver is a fixture)
 
 from engagelab_email import EngageLabEmailClient, EngageLabEmailError  # noqa: E402
 
 ALL_EVENTS = [1, 3, 4, 5, 10, 11, 12, 18, 32]
 NAMES = {"target": "request", "sent": "sent", "delivered": "deliver", "invalid_email": "invalid", "soft_bounce": "soft_bounce"}
-
-
-@pytest.fixture
-def store():
-    return os.path.join(tempfile.mkdtemp(prefix="whs-sending-"), "store.sqlite")
-
-
-@pytest.fixture
-def server(store):
-    made = []
-
-    def make(*extra):
-        made.append(Server(store, "--event-delay", "0", *extra))
-        return made[-1]
-    yield make
-    for one in made:
-        one.close()
 
 
 def event(body):

@@ -58,6 +58,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The receiver bench (docs/DELIVERY.md): `whs probe`'s battery, `listen --forward-to`
+        // and `--save`, `repush`; a push client of its own beside WebhookDelivery's sender.
+        .target(
+            name: "ReceiverBench",
+            dependencies: [
+                "WebhookCore", "WebhookDelivery", "WhsSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // The sending side (docs/SENDING.md): a send's rules applied, each recipient's life
         // decided, its pushes handed to the dispatcher.
         .target(name: "MailSandbox", dependencies: ["WebhookCore", "WebhookDelivery", "WhsSupport"]),
@@ -73,7 +82,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
@@ -91,6 +100,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "WebhookHTTPTests", dependencies: ["WebhookHTTP", "WebhookStore", "WhsTestSupport"]),
+        .testTarget(name: "ReceiverBenchTests", dependencies: ["ReceiverBench", "WebhookDelivery", "WebhookCore"]),
         .testTarget(name: "MailSandboxTests", dependencies: ["MailSandbox", "WebhookStore", "WebhookDelivery", "WebhookHTTP", "WebhookPostgres", "WhsTestSupport"]),
     ]
 )

@@ -9,13 +9,18 @@ import WhsSupport
 /// and the status it was answered with.
 public struct ReceivedPush: Sendable {
     public let time: Double
+    public let method: String
     public let path: String
+    /// Every header, as it came (names as the sender wrote them): what `--save` keeps.
+    public let headers: [(name: String, value: String)]
     public let timestamp: String?
     public let appKeyHeader: String?
     public let signature: String?
     public let body: [UInt8]
     public let verdict: Signature.Verdict
     public let status: Int
+    /// What the application's handler answered, when the push was forwarded (`--forward-to`).
+    public let relayed: RelayOutcome?
 
     /// The body as JSON, when it is JSON.
     public var json: JSON? { try? JSON.parse(bytes: body) }
@@ -48,13 +53,65 @@ public struct ReceivedPush: Sendable {
             ("path", .string(path)),
             ("headers", .object(headers)),
             ("body", json ?? .string(String(decoding: body, as: UTF8.self))),
-        ])
+        ] + (relayed.map { [("handler", $0.report)] } ?? []))
     }
 
     /// One line for a terminal: `17:03:04.512 deliver 1764..._9f3c2a71 signature ok (hmac-sha256) -> 200`.
     public var line: String {
         let clock = Clock.iso8601(time).split(separator: "T").last.map { String($0.dropLast()) } ?? ""
-        return "\(clock)  \(event ?? "?")  \(messageID ?? "-")  signature \(verdict)  -> \(status)"
+        let handler = relayed.map { " (\($0.note))" } ?? ""
+        // A handler that takes a push with no valid signature would take a forged one too.
+        let accepted = relayed.map { (200..<300).contains($0.status) } ?? false
+        let warning = accepted && (verdict == .invalid || verdict == .missing) ? "  WARNING: the handler accepted it" : ""
+        return "\(clock)  \(event ?? "?")  \(messageID ?? "-")  signature \(verdict)  -> \(status)\(handler)\(warning)"
+    }
+}
+
+/// Answers pushes in a receiver's place: `whs listen --forward-to` hands each one to the
+/// application's handler (ReceiverBench's `PushForwarder`) and answers with what it said.
+public protocol PushRelay: Sendable {
+    func relay(method: String, uri: String, headers: [(name: String, value: String)], body: [UInt8]) async -> RelayOutcome
+}
+
+/// What a relay got from the handler, and what the receiver answers its sender with.
+public struct RelayOutcome: Sendable {
+    /// The handler's status, or 502 (no answer) or 504 (no answer in time).
+    public let status: Int
+    public let contentType: String?
+    public let body: [UInt8]
+    /// nil when the handler gave no answer.
+    public let handlerStatus: Int?
+    public let latencyMilliseconds: Double
+    /// Why there is no answer: "connection refused".
+    public let error: String?
+
+    public init(status: Int, contentType: String?, body: [UInt8], handlerStatus: Int?, latencyMilliseconds: Double, error: String?) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.handlerStatus = handlerStatus
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
+    }
+
+    /// `handler 200 in 3.1 ms`, `handler unreachable: connection refused`.
+    public var note: String {
+        if let handlerStatus { return "handler \(handlerStatus) in \(RelayOutcome.latency(latencyMilliseconds))" }
+        return "handler unreachable: \(error ?? "no answer")"
+    }
+
+    /// `{"status", "latency_ms", "error"}` for `--json` and `inbox`.
+    public var report: JSON {
+        .object([
+            ("status", handlerStatus.map { .int($0) } ?? .null),
+            ("latency_ms", .double((latencyMilliseconds * 10).rounded() / 10)),
+            ("error", error.map { .string($0) } ?? .null),
+        ])
+    }
+
+    /// `3.1 ms`, `1.2 s`.
+    public static func latency(_ milliseconds: Double) -> String {
+        milliseconds < 1000 ? "\((milliseconds * 10).rounded() / 10) ms" : "\((milliseconds / 100).rounded() / 10) s"
     }
 }
 
@@ -62,6 +119,8 @@ public struct ReceivedPush: Sendable {
 /// the status it was told to, after checking the signature, and keeps what arrived.
 public final class PushReceiver: PushInbox, @unchecked Sendable {
     public let options: ListenOptions
+    /// Answers pushes instead of `options.respond` (`--forward-to`).
+    let relay: (any PushRelay)?
     private let onPush: @Sendable (ReceivedPush) -> Void
     private let pushes = Mutex<[ReceivedPush]>([])
     private let answered = Atomic<Int>(0)
@@ -71,8 +130,9 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
     static let keep = 1000
     static let maxBodyBytes = 1 << 20
 
-    public init(_ options: ListenOptions, onPush: @escaping @Sendable (ReceivedPush) -> Void = { _ in }) {
+    public init(_ options: ListenOptions, relay: (any PushRelay)? = nil, onPush: @escaping @Sendable (ReceivedPush) -> Void = { _ in }) {
         self.options = options
+        self.relay = relay
         self.onPush = onPush
     }
 
@@ -147,7 +207,8 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
                 guard body.count + part.readableBytes <= PushReceiver.maxBodyBytes else { return answer(413) }
                 body.append(contentsOf: part.readableBytesView)
             }
-            guard request.method == .post else { return answer(405) }
+            // A relay passes every method on (a GET may be a URL check); alone, only POST is a push.
+            guard request.method == .post || receiver.relay != nil else { return answer(405) }
             func header(_ name: String) -> String? {
                 request.headers.first { $0.name.canonicalName == name }?.value
             }
@@ -156,13 +217,27 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
             let signature = header("x-webhook-signature")
             let options = receiver.options
             let verdict = Signature.verify(timestamp: timestamp, appKeyHeader: appKeyHeader, signature: signature, secret: options.appKey)
-            let status = receiver.nextStatus()
-            receiver.keep(ReceivedPush(time: Clock.now(), path: request.uri.path, timestamp: timestamp, appKeyHeader: appKeyHeader,
-                                       signature: signature, body: body, verdict: verdict, status: status))
+            let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+            var relayed: RelayOutcome?
+            if let relay = receiver.relay {
+                relayed = await relay.relay(method: request.method.rawValue, uri: request.uri.description, headers: headers, body: body)
+            }
+            let status = relayed?.status ?? receiver.nextStatus()
+            receiver.keep(ReceivedPush(time: Clock.now(), method: request.method.rawValue, path: request.uri.path, headers: headers,
+                                       timestamp: timestamp, appKeyHeader: appKeyHeader, signature: signature, body: body,
+                                       verdict: verdict, status: status, relayed: relayed))
             // Kept before the wait: a push is shown when it arrives, even if its sender gives up
             // on the answer.
             if options.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(options.delayMilliseconds)) }
+            if let relayed { return answer(relayed) }
             return answer(status)
+        }
+
+        /// The handler's answer, passed back to the push's sender.
+        func answer(_ relayed: RelayOutcome) -> Response {
+            var headers = HTTPFields()
+            headers[.contentType] = relayed.contentType ?? "text/plain; charset=utf-8"
+            return Response(status: .init(code: relayed.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: relayed.body)))
         }
 
         func answer(_ status: Int) -> Response {

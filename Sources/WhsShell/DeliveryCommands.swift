@@ -70,6 +70,7 @@ enum DeliveryCommands {
                 return .secret(try shell.events().appKey())
             },
             listen(shell),
+        ] + BenchCommands.all(shell) + [
             CommandSpec(
                 name: "inbox", summary: "what the receiver started by listen received, oldest first",
                 usage: "inbox [last=N] [clear=true]",
@@ -92,7 +93,7 @@ enum DeliveryCommands {
         unowned let shell = shell
         return CommandSpec(
             name: "listen", summary: "receive pushes in the background of this shell (inbox shows them); listen stop ends it",
-            usage: "listen [port=N] [host=ADDR] [app_key=KEY] [respond=STATUS] [fail_first=N] [delay=MS] | listen stop",
+            usage: "listen [port=N] [host=ADDR] [app_key=KEY] [respond=STATUS | forward_to=URL] [fail_first=N] [delay=MS] [save=FILE] | listen stop",
             positionals: ["action"],
             arguments: [
                 ArgumentSpec("action", "stop: stop the receiver", completion: .words(["stop"])),
@@ -102,6 +103,8 @@ enum DeliveryCommands {
                 ArgumentSpec("respond", "the status to answer with (default 200)"),
                 ArgumentSpec("fail_first", "answer 500 to the first N pushes"),
                 ArgumentSpec("delay", "wait this many milliseconds before answering"),
+                ArgumentSpec("forward_to", "pass each push on, unchanged, to this URL (your handler) and answer with its answer"),
+                ArgumentSpec("save", "append each push to this file, one JSON line each (repush sends them again)", completion: .files),
             ]
         ) { call in
             if let action = call.argument("action") {
@@ -130,13 +133,21 @@ enum DeliveryCommands {
             }
             options.failFirst = max(0, try ArgumentValues.integer(call.argument("fail_first"), "fail_first") ?? 0)
             options.delayMilliseconds = max(0, try ArgumentValues.integer(call.argument("delay"), "delay") ?? 0)
+            options.forwardTo = try ArgumentValues.string(call.argument("forward_to"), "forward_to")
+            options.saveTo = try ArgumentValues.string(call.argument("save"), "save")
+            if options.forwardTo != nil, call.argument("respond") != nil || options.failFirst > 0 {
+                throw CommandFailure("forward_to answers with the handler's answer: it does not go with respond= or fail_first=")
+            }
             let receiver = try makeReceiver(options)
             shell.receiver = receiver
-            return .object(Object([
+            var result: [(String, Value)] = [
                 ("url", .string("http://\(options.host.urlHost):\(receiver.port)/")),
                 ("port", .int(receiver.port)),
                 ("signatures", .string(options.appKey == nil ? "not checked" : "checked")),
-            ]))
+            ]
+            if let forwardTo = options.forwardTo { result.append(("forward_to", .string(forwardTo))) }
+            if let saveTo = options.saveTo { result.append(("save", .string(saveTo))) }
+            return .object(Object(result))
         }
     }
 

@@ -29,6 +29,7 @@ public struct Renderer {
         case .object(let object):
             if let page = pageTable(object) { return page }
             if let deliveries = deliveriesTable(object) { return deliveries }
+            if let scorecard = scorecardTable(object) { return scorecard }
             if let mails = mailsTable(object) { return mails }
             if let templates = templatesTable(object) { return templates }
             if let mail = mailTimeline(object) { return mail }

@@ -42,6 +42,8 @@ struct CommandLineOptions: Equatable {
         case version
         case serve(Serve)
         case listen(Listen)
+        case probe(Probe)
+        case repush(Repush)
         case play(Play)
         case check(Check)
     }
@@ -69,6 +71,11 @@ struct CommandLineOptions: Equatable {
                                                  the webhook API over HTTP (users also from $WHS_USERS)
                whs listen [--port 8088] [--app-key KEY] [--respond STATUS] [--json] ...
                                                  receive webhook pushes and print each one
+                                                 (--forward-to URL: pass them on; --save FILE: keep them)
+               whs probe URL [--app-key KEY] [--json]
+                                                 grade a webhook receiver (pass/warn/fail per check)
+               whs repush FILE URL [--app-key KEY]
+                                                 push saved pushes again, signed now
                whs play FILE [--pace MS] [--step] [--cast OUT.cast]
                                                  replay a script as if typed, with its captions
                whs check [--update] FILE...      compare each statement's output with its #=> lines
@@ -179,6 +186,14 @@ struct CommandLineOptions: Equatable {
                 let listen = try parseListen(Array(words.dropFirst()), &options)
                 if options.action == .shell { options.action = .listen(listen) }
                 return options
+            case "probe" where index == 0:
+                let probe = try parseProbe(Array(words.dropFirst()), &options)
+                if options.action == .shell { options.action = .probe(probe) }
+                return options
+            case "repush" where index == 0:
+                let repush = try parseRepush(Array(words.dropFirst()), &options)
+                if options.action == .shell { options.action = .repush(repush) }
+                return options
             case "play" where index == 0:
                 let play = try parsePlay(Array(words.dropFirst()), &options)
                 if options.action == .shell { options.action = .play(play) }
@@ -263,7 +278,7 @@ extension CommandLineOptions {
 extension CommandLineOptions {
     /// `whs SUBCOMMAND --help`.
     static var subcommandUsage: [String: String] {
-        ["serve": serveUsage, "listen": listenUsage, "play": playUsage, "check": checkUsage]
+        ["serve": serveUsage, "listen": listenUsage, "probe": probeUsage, "repush": repushUsage, "play": playUsage, "check": checkUsage]
     }
 
     /// The words after a subcommand, read an option at a time.

@@ -1,4 +1,5 @@
 import Glibc
+import ReceiverBench
 import WebhookCore
 import WebhookDelivery
 import WhsShell
@@ -35,6 +36,10 @@ func main() -> Int32 {
         return 0
     case .listen(let listen):
         return ListenCommand.run(listen)
+    case .probe(let probe):
+        return ProbeCommand.run(probe, backend: options.backend)
+    case .repush(let repush):
+        return RepushCommand.run(repush, backend: options.backend)
     case .play(let play):
         return DemoCommands.play(play, out: out)
     case .check(let check):
@@ -74,10 +79,11 @@ func makeShell(_ connection: Connection, out: OutputSink, err: OutputSink) -> Sh
     shell.makeEvents = connection.makeEvents
     shell.makeMailing = connection.makeMailing
     shell.makeReceiver = { options in
-        let receiver = PushReceiver(options)
+        let receiver = try BenchTools.receiver(options)
         try receiver.start()
         return receiver
     }
+    shell.receiverTools = BenchTools()
     shell.connector = { target in try Backends.connect(target) }
     return shell
 }

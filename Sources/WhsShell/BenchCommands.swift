@@ -13,7 +13,7 @@ enum BenchCommands {
         unowned let shell = shell
         return [
             CommandSpec(
-                name: "probe", summary: "grade a webhook receiver: push a fixed battery at URL (each event signed md5 and hmac-sha256, forged, unsigned, replayed, duplicated, oversized), pass/warn/fail each",
+                name: "probe", summary: "grade a webhook receiver: push a fixed battery of events and attacks at URL, pass/warn/fail each",
                 usage: "probe URL [app_key=KEY]", positionals: ["url"],
                 arguments: [ArgumentSpec("url", "the receiver's URL, http(s); nothing is pushed anywhere else"), appKey]
             ) { call in
@@ -25,7 +25,7 @@ enum BenchCommands {
                 return Value(try tools.probe(url: url, appKey: key, isInterrupted: { Signals.isInterruptRequested }))
             },
             CommandSpec(
-                name: "repush", summary: "push what listen save=FILE kept to URL again, in file order: bodies unchanged, signed now (set signature's form)",
+                name: "repush", summary: "push what listen save=FILE kept to URL again: the same bodies, signed now",
                 usage: "repush FILE url=URL [app_key=KEY]", positionals: ["file"],
                 arguments: [
                     ArgumentSpec("file", "a file listen save=FILE (or whs listen --save) wrote: one push a line", completion: .files),

@@ -165,7 +165,7 @@ public final class Probe: Sendable {
             CheckResult(name: check.name, grade: grade, status: answer.status, latencyMilliseconds: answer.latencyMilliseconds, reason: reason)
         }
         func which(_ index: Int) -> String { answers.count == 1 ? "" : index == 0 ? " (the first time)" : " (the second time)" }
-        func quoted(_ answer: Answer) -> String { answer.excerpt.isEmpty ? "" : " \(Validation.quoted(answer.excerpt))" }
+        func quoted(_ answer: Answer) -> String { answer.excerpt.isEmpty ? "" : " (\(answer.excerpt))" }
         let deadline = timeout * 1000
         let missed: CheckResult.Grade = check.expectation == .acceptedPreferably ? .warn : .fail
         if let index = answers.firstIndex(where: { $0.status == nil }) {

@@ -15,7 +15,10 @@ enum BenchCommands {
             CommandSpec(
                 name: "probe", summary: "grade a webhook receiver: push a fixed battery of events and attacks at URL, pass/warn/fail each",
                 usage: "probe URL [app_key=KEY]", positionals: ["url"],
-                arguments: [ArgumentSpec("url", "the receiver's URL, http(s); nothing is pushed anywhere else"), appKey]
+                arguments: [ArgumentSpec("url", "the receiver's URL, http(s), the only place pushed to. In order: the nine events signed md5 "
+                                         + "(fail unless 200/204 within 3 s, warn above 1 s), the nine signed hmac-sha256 (warn if refused), "
+                                         + "a wrong, a missing and a 3 h old signature (fail unless a 4xx), one push twice, "
+                                         + "1 KB of custom_args, a 256-character subject (fail unless 200/204)"), appKey]
             ) { call in
                 let tools = try shell.bench()
                 guard let url = try ArgumentValues.string(call.argument("url"), "url") else {
@@ -29,7 +32,8 @@ enum BenchCommands {
                 usage: "repush FILE url=URL [app_key=KEY]", positionals: ["file"],
                 arguments: [
                     ArgumentSpec("file", "a file listen save=FILE (or whs listen --save) wrote: one push a line", completion: .files),
-                    ArgumentSpec("url", "where to push them (the application's handler)"),
+                    ArgumentSpec("url", "where to push them (the application's handler), one at a time in file order; "
+                                 + "each body unchanged, timestamp and signature made now in set signature's form"),
                     appKey,
                 ]
             ) { call in

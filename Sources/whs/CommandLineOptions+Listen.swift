@@ -43,7 +43,7 @@ extension CommandLineOptions {
             case "--json": listen.json = true
             case "-h", "--help": options.action = .help(topic: "listen"); return listen
             default:
-                throw reader.unknown(word, known: ["--host", "--port", "--app-key", "--respond", "--fail-first", "--delay", "--forward-to", "--save", "--json"])
+                throw unknownOption("listen", word, known: ["--host", "--port", "--app-key", "--respond", "--fail-first", "--delay", "--forward-to", "--save", "--json", "--help"])
             }
         }
         if listen.options.forwardTo != nil, listen.options.respond != ListenOptions().respond || listen.options.failFirst > 0 {

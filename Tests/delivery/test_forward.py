@@ -198,6 +198,6 @@ def test_listen_options_are_checked(tmp_path):
     status, _, err = whs("listen", "--forward-to", "http://127.0.0.1:9/", "--respond", "500", check=False)
     assert status == 2 and "does not go with --respond" in err
     status, _, err = whs("listen", "--save-to", "x", check=False)
-    assert status == 2 and 'did you mean "--save"?' in err
+    assert status == 2 and 'did you mean "--save"? (known: --host, --port, --app-key' in err
     status, _, err = whs("listen", "--port", "0", "--save", str(tmp_path / "no" / "such" / "dir.jsonl"), check=False, timeout=10)
     assert status == 1 and "cannot save pushes to" in err

@@ -31,6 +31,18 @@ struct CommandLineOptions: Equatable {
         var allowPush: [String] = []
         /// `--seal-key-file PATH`: the key that seals app keys in a shared store.
         var sealKeyFile: String?
+        /// `--signature md5|hmac-sha256`: how pushes are signed (default md5).
+        var signature: String?
+        /// `--time-scale N`: event and retry delays divided by N.
+        var timeScale: String?
+        /// `--payload-extras`: push bodies also carry the fields no public source shows.
+        var payloadExtras = false
+        /// `--faults duplicate=0.05,...`: a share of mails get each fault.
+        var faults: String?
+        /// `--late-delay 10s`: how long a `late` fault holds a mail's pushes back.
+        var lateDelay: String?
+        /// `--api-faults 500=0.02,latency=200ms`: send calls that fail or lag on purpose.
+        var apiFaults: String?
     }
 
     enum Action: Equatable {
@@ -104,9 +116,12 @@ struct CommandLineOptions: Equatable {
 
     static let serveUsage = """
         usage: whs serve [--host 127.0.0.1] [--port 8080] [--store PATH | --store postgres://... | --memory]
-                         [--user ACCOUNT:API_USER:API_KEY]... [--retry-delays 5,30,120]
+                         [--user ACCOUNT:API_USER:API_KEY]... [--retry-delays 5,30,120 | production]
                          [--event-delay 0.2] [--node NAME] [--lease 8s] [--seal-key-file PATH]
                          [--public] [--allow-push CIDR]... [--quiet]
+                         [--signature md5|hmac-sha256] [--time-scale N] [--payload-extras]
+                         [--faults duplicate=0.05,reorder=0.05] [--late-delay 10s]
+                         [--api-faults 500=0.02,latency=200ms]
 
         Serves the webhook API over HTTP until SIGINT or SIGTERM. Each --user adds an API_USER
         with its key to an account; $WHS_USERS takes the same, comma separated, out of sight of
@@ -123,6 +138,20 @@ struct CommandLineOptions: Equatable {
         with the key in --seal-key-file, else $WHS_SEAL_KEY (64 hex digits), else
         $XDG_DATA_HOME/whs/postgres-seal.key, made on first use: every node needs the same one.
         GET /v1/health answers 200 while the store answers, 503 when not.
+
+        Fidelity (docs/FIDELITY.md): pushes are signed md5(timestamp + "email" + app key), as
+        EngageLab's "Learn about WebHook" page says and production sends; --signature
+        hmac-sha256 signs as the "WebHook" page's tip says. Only 200 and 204 count as received.
+        --retry-delays production is the platform's schedule (3m,10m,30m,1h,6h,12h,24h);
+        --time-scale N divides event and retry delays by N (3600: an hour a second), not the 3 s
+        answer deadline. Push bodies carry only fields a public source shows; --payload-extras
+        adds sample engagement details (ip, browser, os, a click's url) and smtp details.
+
+        Faults on demand (docs/SENDING.md): --faults gives a share of mails a duplicate push,
+        reversed order, a late delivery (--late-delay, default 10s) or an extra push signed
+        wrong (duplicate, reorder, late, badsig), as the +dup, +reorder, +late and +badsig
+        address tags do for one mail; --api-faults answers a share of send calls with an error
+        status (and nothing sent) and adds latency to every send call.
 
         Bound to an address other than loopback, or with --public, a node refuses to push to
         loopback, private and link-local addresses, except the ranges --allow-push names
@@ -264,11 +293,18 @@ extension CommandLineOptions {
             case "--public": serve.isPublic = true
             case "--allow-push": serve.allowPush.append(try reader.value(for: word))
             case "--seal-key-file": serve.sealKeyFile = try reader.value(for: word)
+            case "--signature": serve.signature = try reader.value(for: word)
+            case "--time-scale": serve.timeScale = try reader.value(for: word)
+            case "--payload-extras": serve.payloadExtras = true
+            case "--faults": serve.faults = try reader.value(for: word)
+            case "--late-delay": serve.lateDelay = try reader.value(for: word)
+            case "--api-faults": serve.apiFaults = try reader.value(for: word)
             case "-q", "--quiet": serve.quiet = true
             case "-h", "--help": options.action = .help(topic: "serve"); return serve
             default:
                 throw reader.unknown(word, known: ["--host", "--port", "--store", "--memory", "--user", "--retry-delays", "--event-delay",
-                                                   "--node", "--lease", "--public", "--allow-push", "--seal-key-file", "--quiet"])
+                                                   "--node", "--lease", "--public", "--allow-push", "--seal-key-file", "--quiet",
+                                                   "--signature", "--time-scale", "--payload-extras", "--faults", "--late-delay", "--api-faults"])
             }
         }
         return serve

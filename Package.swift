@@ -85,8 +85,11 @@ let package = Package(
             dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])],
+            // `whs --version`: VERSION, the commit and the build date (docs/DESIGN.md).
+            plugins: ["BuildStamp"]
         ),
+        .plugin(name: "BuildStamp", capability: .buildTool()),
         // libFuzzer's entry point over the language and the shell on a memory store (scripts/fuzz
         // builds it with -sanitize=fuzzer); built plainly, it replays inputs (regression tests).
         .target(name: "CFuzz"),

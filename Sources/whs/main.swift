@@ -7,7 +7,8 @@ import WhsSupport
 
 /// whs: choose what to run and on which backend, run it, exit with its status.
 /// Everything else lives in the libraries.
-let version = "0.1.0"
+/// The version from the file VERSION, stamped at build time (scripts/stamp-version).
+let version = BuildStamp.version
 
 func fail(_ message: String, status: Int32) -> Never {
     let err = OutputSink(descriptor: 2)
@@ -26,7 +27,7 @@ func main() -> Int32 {
     let out = OutputSink(descriptor: 1)
     switch options.action {
     case .version:
-        out.line("whs \(version)")
+        out.line("whs \(version) (\(BuildStamp.commit), built \(BuildStamp.date))")
         return 0
     case .help(nil):
         out.line(CommandLineOptions.usage)

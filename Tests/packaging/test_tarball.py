@@ -76,7 +76,7 @@ def test_the_binary_is_stripped_and_the_debug_file_symbolises_it(unpacked, debug
     address = "0x" + next(line.split()[0] for line in symbols if " t $s3whs12ServeCommandO" in line)
 
     def gdb():
-        done = run("gdb", "-nx", "-batch", "-ex", f"info symbol {address}", "-ex", f"info line *{address}", str(binary / "bin" / "whs"))
+        done = run("gdb", "-nx", "-batch", "-ex", f"info symbol {address}", "-ex", f"info line *{address}", str(binary / "bin" / "whs"), errors="replace")
         return "\n".join(line for line in (done.stdout + done.stderr).splitlines() if not line.startswith("During symbol reading"))
     alone = gdb()
     assert "No symbol matches" in alone and "ServeCommand.swift" not in alone

@@ -78,13 +78,15 @@ def containers(image):
 
 
 def test_the_image_holds_the_binary_its_libraries_and_nothing_else(image, tmp_path):
-    config = json.loads(podman("image", "inspect", image["name"]).stdout)[0]["Config"]
+    inspected = json.loads(podman("image", "inspect", image["name"]).stdout)[0]
+    config = inspected["Config"]
     assert config["User"] == "10001:10001"
     assert config["Entrypoint"] == ["/usr/bin/whs", "serve"] and config["Cmd"] == ["--host", "0.0.0.0", "--port", "8080"]
     assert list(config["Volumes"]) == ["/var/lib/whs"]
     # --format docker kept the health check, which needs nothing but the binary.
-    assert config["Healthcheck"]["Test"] == ["CMD", "/usr/bin/whs", "health", "http://127.0.0.1:8080"]
-    assert json.loads(podman("image", "inspect", image["name"]).stdout)[0]["Labels"]["org.opencontainers.image.version"] == VERSION
+    assert inspected["ManifestType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    assert inspected["Healthcheck"]["Test"] == ["CMD", "/usr/bin/whs", "health", "http://127.0.0.1:8080"]
+    assert inspected["Labels"]["org.opencontainers.image.version"] == VERSION
 
     created = podman("create", image["name"]).stdout.strip()
     exported = tmp_path / "image.tar"

@@ -63,7 +63,7 @@ def test_the_binary_is_stripped_and_the_debug_file_symbolises_it(unpacked, debug
     sections = run("readelf", "-S", "-W", str(binary / "bin" / "whs")).stdout
     assert ".debug_info" not in sections and ".symtab" not in sections
     assert ".gnu_debuglink" in sections
-    link = run("readelf", "--string-dump=.gnu_debuglink", str(binary / "bin" / "whs")).stdout
+    link = run("readelf", "--string-dump=.gnu_debuglink", str(binary / "bin" / "whs"), errors="replace").stdout
     assert "whs.debug" in link
     if shutil.which("gdb") is None:
         pytest.fail("gdb is missing (Debian: apt-get install gdb; scripts/setup --test installs it)")

@@ -1,8 +1,18 @@
 import WhsSupport
 
-/// Where a delivery stands: waiting for its next attempt, done, or out of attempts.
+/// Where a delivery stands: waiting for its next attempt, done, out of attempts, or called off
+/// by a reset or a delete while it was pending (it is never pushed again; docs/OPERATIONS.md).
 public enum DeliveryState: String, Sendable, CaseIterable {
-    case pending, succeeded, failed
+    case pending, succeeded, failed, cancelled
+
+    /// True once nothing more will happen to it: every state but pending.
+    public var isSettled: Bool { self != .pending }
+
+    /// `pending, succeeded, failed or cancelled`, for messages that list the states.
+    public static var names: String {
+        let all = allCases.map(\.rawValue)
+        return all.dropLast().joined(separator: ", ") + " or " + all.last!
+    }
 }
 
 /// One POST of an event to a webhook's URL, as the delivery log keeps it.
@@ -89,7 +99,7 @@ public struct DeliveryQuery: Sendable, Equatable {
         }
         if let state, !state.isEmpty {
             guard let known = DeliveryState(rawValue: state) else {
-                throw .invalidParameter("status must be pending, succeeded or failed, got \(Validation.quoted(state))")
+                throw .invalidParameter("status must be \(DeliveryState.names), got \(Validation.quoted(state))")
             }
             query.state = known
         }

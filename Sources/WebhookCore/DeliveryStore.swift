@@ -108,9 +108,14 @@ public protocol EventDelivery: AnyObject {
     var pushOptions: PushOptions { get set }
     /// Deliveries this process started and has not seen settle (0 for a server's).
     var unsettledCount: Int { get }
+    /// A clear of the account cancelled pending deliveries (`reset`): a local dispatcher drops
+    /// the ones it holds in memory, so they are never pushed. A server's does that itself.
+    func deliveriesCancelled(_ cleared: ClearedCounts)
 }
 
 extension EventDelivery {
+    public func deliveriesCancelled(_ cleared: ClearedCounts) {}
+
     /// A backend that keeps its own options ignores the shell's.
     public var pushOptions: PushOptions {
         get { PushOptions() }

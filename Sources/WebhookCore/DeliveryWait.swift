@@ -83,6 +83,8 @@ public enum DeliveryWatcher {
             outcome += "  (retry in \(RetrySchedule.format(max(0, ((next - at) * 10).rounded() / 10))) s)"
         } else if delivery["state"] == .string(DeliveryState.failed.rawValue) {
             outcome += "  (no retries left)"
+        } else if delivery["state"] == .string(DeliveryState.cancelled.rawValue) {
+            outcome += "  (cancelled: no more attempts)"
         }
         return "\(clock)  \(text(delivery["event"]))  \(text(delivery["url"]))  \(outcome)"
     }

@@ -140,6 +140,12 @@ enum PostgresSchema {
         ALTER TABLE mails ADD COLUMN extra text NOT NULL DEFAULT '';
         ALTER TABLE deliveries ADD COLUMN fault text;
         """,
+        // 4 (operations): as the SQLite store's step 6: both logs by time, for retention
+        // (`whs serve --retain`), which one node at a time runs (`StoreLock.prune`).
+        """
+        CREATE INDEX mails_by_created ON mails(created);
+        CREATE INDEX deliveries_by_created ON deliveries(created);
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, node: String) async throws {

@@ -80,7 +80,8 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
     }
 
     /// Attempts as a batch of arrays: one statement for the attempts, one for the deliveries'
-    /// states, whatever the batch's size. Logging an attempt ends its lease.
+    /// states, whatever the batch's size. Logging an attempt ends its lease. A delivery a reset
+    /// cancelled while its attempt was under way keeps the attempt and stays cancelled.
     public func recordAttempts(_ records: [AttemptRecord]) async throws(WebhookError) {
         guard !records.isEmpty else { return }
         let ids = records.map(\.deliveryID), numbers = records.map(\.attempt.number), times = records.map(\.attempt.time)
@@ -101,7 +102,7 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
                 )
                 UPDATE deliveries SET state = u.s, attempts = u.n, next_attempt = NULLIF(u.x, -1), lease_node = NULL, lease_until = NULL
                 FROM unnest(\(ids)::bigint[], \(states)::text[], \(numbers)::int[], \(next)::float8[]) AS u(d, s, n, x)
-                WHERE deliveries.id = u.d AND deliveries.attempts < u.n
+                WHERE deliveries.id = u.d AND deliveries.attempts < u.n AND deliveries.state <> 'cancelled'
                 """, logger: PostgresStore.quiet)
         }
     }

@@ -31,6 +31,8 @@ public final class PostgresStore: Sendable {
     struct Listeners {
         var queued: [@Sendable () -> Void] = []
         var accounts: [@Sendable () -> Void] = []
+        /// Told the account whose deliveries a reset cancelled (`whs_cancelled`).
+        var cancelled: [@Sendable (String) -> Void] = []
     }
 
     /// Connects, migrates the schema (one node at a time: an advisory lock) and starts
@@ -172,6 +174,13 @@ public final class PostgresStore: Sendable {
                             group.addTask {
                                 try await connection.listen(on: PostgresStore.accountsChannel) { notices in
                                     for try await _ in notices { self?.announce(queued: false, accounts: true) }
+                                }
+                            }
+                            group.addTask {
+                                try await connection.listen(on: PostgresStore.cancelledChannel) { notices in
+                                    for try await notice in notices {
+                                        for action in self?.listeners.withLock({ $0.cancelled }) ?? [] { action(notice.payload) }
+                                    }
                                 }
                             }
                             try await group.next()

@@ -3,7 +3,7 @@ import WebhookCore
 // The embedded stores answer at once, so their synchronous methods are their asynchronous
 // ones (AsyncStores.swift): the server and the dispatcher await them like any other store.
 
-extension SQLiteStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore {
+extension SQLiteStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore, AsyncDataClearing {
     public func webhooks(account: String) throws(WebhookError) -> any AsyncWebhookService {
         try memberAccount(account)
     }
@@ -11,7 +11,7 @@ extension SQLiteStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore {
 
 extension SQLiteAccount: AsyncWebhookService {}
 
-extension MemoryStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore {
+extension MemoryStore: AsyncWebhookBackend, AsyncDeliveryStore, AsyncMailStore, AsyncDataClearing {
     public func webhooks(account: String) -> any AsyncWebhookService {
         memberAccount(account)
     }

@@ -19,7 +19,7 @@ extension MemoryStore: DeliveryStore {
                                  payload: [UInt8], at time: Double) throws(WebhookError) -> [Delivery] {
         state.withLock { state in
             webhooks.map { webhook in
-                let delivery = Delivery(id: state.deliveries.count + 1, webhookID: webhook.id, url: webhook.url, event: event,
+                let delivery = Delivery(id: state.nextDeliveryID(), webhookID: webhook.id, url: webhook.url, event: event,
                                         messageID: messageID, state: .pending, attempts: [], nextAttempt: time, created: time)
                 state.deliveries.append(LoggedDelivery(account: account, delivery: delivery, payload: payload))
                 return delivery
@@ -29,11 +29,11 @@ extension MemoryStore: DeliveryStore {
 
     public func copyDelivery(account: String, id: Int, at time: Double) throws(WebhookError) -> Delivery {
         try state.withLock { state throws(WebhookError) -> Delivery in
-            guard id >= 1, id <= state.deliveries.count, state.deliveries[id - 1].account == account else {
+            guard let index = state.deliveryIndex(id), state.deliveries[index].account == account else {
                 throw .deliveryNotFound(id: id)
             }
-            let original = state.deliveries[id - 1]
-            let copy = Delivery(id: state.deliveries.count + 1, webhookID: original.delivery.webhookID, url: original.delivery.url,
+            let original = state.deliveries[index]
+            let copy = Delivery(id: state.nextDeliveryID(), webhookID: original.delivery.webhookID, url: original.delivery.url,
                                 event: original.delivery.event, messageID: original.delivery.messageID, state: .pending,
                                 attempts: [], nextAttempt: time, created: time)
             state.deliveries.append(LoggedDelivery(account: account, delivery: copy, payload: original.payload, mailID: original.mailID))
@@ -44,9 +44,11 @@ extension MemoryStore: DeliveryStore {
     public func recordAttempts(_ records: [AttemptRecord]) throws(WebhookError) {
         try state.withLock { state throws(WebhookError) in
             for record in records {
-                let index = record.deliveryID - 1
-                guard index >= 0, index < state.deliveries.count else { throw .deliveryNotFound(id: record.deliveryID) }
+                guard let index = state.deliveryIndex(record.deliveryID) else { throw .deliveryNotFound(id: record.deliveryID) }
                 state.deliveries[index].delivery.attempts.append(record.attempt)
+                // A cancelled delivery stays cancelled: the attempt under way when it was
+                // cancelled is logged, and leads to nothing more.
+                guard state.deliveries[index].delivery.state != .cancelled else { continue }
                 state.deliveries[index].delivery.state = record.state
                 state.deliveries[index].delivery.nextAttempt = record.nextAttempt
             }
@@ -55,8 +57,8 @@ extension MemoryStore: DeliveryStore {
 
     public func outgoing(deliveryID: Int) throws(WebhookError) -> OutgoingDelivery? {
         state.withLock { state in
-            guard deliveryID >= 1, deliveryID <= state.deliveries.count else { return nil }
-            let entry = state.deliveries[deliveryID - 1]
+            guard let index = state.deliveryIndex(deliveryID) else { return nil }
+            let entry = state.deliveries[index]
             return OutgoingDelivery(account: entry.account, url: entry.delivery.url, payload: entry.payload,
                                     attemptsMade: entry.delivery.attempts.count, state: entry.delivery.state, fault: entry.delivery.fault)
         }

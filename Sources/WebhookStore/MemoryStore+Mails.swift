@@ -33,7 +33,7 @@ extension MemoryStore: MailStore {
             }
             var chains: [[DeliveryLink]] = []
             for mail in send.mails {
-                let mailID = state.mails.count + 1
+                let mailID = state.nextMailID()
                 state.mails.append((send.account, MailRecord(id: mailID, header: mail.header, html: mail.html, text: mail.text,
                                                              created: send.created, events: mail.loggedEvents, deliveries: [],
                                                              extra: mail.extra)))
@@ -50,7 +50,7 @@ extension MemoryStore: MailStore {
 
     public func recordEvent(account: String, mailID: Int, _ event: PlannedEvent) throws(WebhookError) -> [DeliveryLink] {
         try state.withLock { state throws(WebhookError) -> [DeliveryLink] in
-            guard mailID >= 1, mailID <= state.mails.count, state.mails[mailID - 1].account == account else { throw .mailNotFound(String(mailID)) }
+            guard let index = state.mailIndex(mailID), state.mails[index].account == account else { throw .mailNotFound(String(mailID)) }
             return Self.insertEvent(&state, account: account, mailID: mailID, event, logs: true) { _ in nil }
         }
     }
@@ -59,10 +59,11 @@ extension MemoryStore: MailStore {
     /// writes its mail's events whole, `loggedEvents`).
     private static func insertEvent(_ state: inout State, account: String, mailID: Int, _ event: PlannedEvent, logs: Bool,
                                     after: (Int) -> Int?) -> [DeliveryLink] {
-        if logs { state.mails[mailID - 1].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail)) }
-        let messageID = state.mails[mailID - 1].record.header.messageID
+        let index = state.mailIndex(mailID)!
+        if logs { state.mails[index].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail)) }
+        let messageID = state.mails[index].record.header.messageID
         return event.webhooks.map { webhook in
-            let delivery = Delivery(id: state.deliveries.count + 1, webhookID: webhook.id, url: webhook.url, event: event.event,
+            let delivery = Delivery(id: state.nextDeliveryID(), webhookID: webhook.id, url: webhook.url, event: event.event,
                                     messageID: messageID, state: .pending, attempts: [], nextAttempt: event.due, created: event.due,
                                     fault: event.fault)
             state.deliveries.append(LoggedDelivery(account: account, delivery: delivery, payload: event.payload, mailID: mailID,
@@ -85,8 +86,8 @@ extension MemoryStore: MailStore {
 
     public func mail(account: String, id: Int) throws(WebhookError) -> MailRecord? {
         state.withLock { state in
-            guard id >= 1, id <= state.mails.count, state.mails[id - 1].account == account else { return nil }
-            var record = state.mails[id - 1].record
+            guard let index = state.mailIndex(id), state.mails[index].account == account else { return nil }
+            var record = state.mails[index].record
             record.deliveries = state.deliveries.filter { $0.mailID == id && $0.account == account }.map(\.delivery)
             return record
         }

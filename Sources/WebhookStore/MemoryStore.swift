@@ -12,10 +12,34 @@ public final class MemoryStore: Sendable {
         /// Per account, in ascending id order (ids only grow, so appending keeps the order).
         var webhooks: [String: [Webhook]] = [:]
         var appKeys: [String: String] = [:]
-        /// The delivery log, in id order, with each delivery's account and body.
+        /// The delivery log, in id order, with each delivery's account and body. Ids only grow
+        /// and deletes leave gaps, so an id is found by binary search (`deliveryIndex`).
         var deliveries: [LoggedDelivery] = []
-        /// The mail log (docs/SENDING.md), in id order.
+        var lastDeliveryID = 0
+        /// The mail log (docs/SENDING.md), in id order, found the same way (`mailIndex`).
         var mails: [(account: String, record: MailRecord)] = []
+        var lastMailID = 0
+
+        /// The next delivery id; never one used before, even after deletes.
+        mutating func nextDeliveryID() -> Int {
+            lastDeliveryID += 1
+            return lastDeliveryID
+        }
+
+        mutating func nextMailID() -> Int {
+            lastMailID += 1
+            return lastMailID
+        }
+
+        /// Where delivery `id` is in `deliveries`, if it is there.
+        func deliveryIndex(_ id: Int) -> Int? {
+            MemoryStore.position(of: id, count: deliveries.count) { deliveries[$0].delivery.id }
+        }
+
+        /// Where mail `id` is in `mails`, if it is there.
+        func mailIndex(_ id: Int) -> Int? {
+            MemoryStore.position(of: id, count: mails.count) { mails[$0].record.id }
+        }
         var templates: [String: [String: MailTemplate]] = [:]
         /// Request ids by account: the answer and when it was given.
         var sends: [String: [String: (answer: JSON, created: Double)]] = [:]
@@ -27,10 +51,22 @@ public final class MemoryStore: Sendable {
         let payload: [UInt8]
         var mailID: Int? = nil
         var after: Int? = nil
+        /// Set for the moment of a clear: cancelled by it, so kept.
+        var cancelledNow = false
     }
     let state = Mutex(State())
 
     public init() {}
+
+    /// Binary search over ascending ids.
+    static func position(of id: Int, count: Int, idAt: (Int) -> Int) -> Int? {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if idAt(middle) < id { low = middle + 1 } else { high = middle }
+        }
+        return low < count && idAt(low) == id ? low : nil
+    }
 
     public func account(_ name: String = "local", apiUsers: APIUserPolicy = .anyWellFormed) -> MemoryAccount {
         MemoryAccount(store: self, account: name, policy: apiUsers)

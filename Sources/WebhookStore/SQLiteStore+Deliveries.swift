@@ -23,7 +23,11 @@ extension SQLiteStore: DeliveryStore {
             insertAttempt = try c.prepare("""
                 INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 """)
-            updateState = try c.prepare("UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt = ?4 WHERE id = ?1")
+            // A cancelled delivery stays cancelled: an attempt that was under way when a reset
+            // cancelled it is logged, and leads to nothing more.
+            updateState = try c.prepare("""
+                UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt = ?4 WHERE id = ?1 AND state <> 'cancelled'
+                """)
             outgoing = try c.prepare("SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = ?1")
             select = try c.prepare("""
                 SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries

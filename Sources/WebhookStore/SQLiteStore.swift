@@ -21,6 +21,8 @@ public final class SQLiteStore: @unchecked Sendable {
     var deliveryStatementsIfPrepared: DeliveryStatements?
     /// The mail log's statements, prepared on first use for the same reason.
     var mailStatementsIfPrepared: MailStatements?
+    /// Reset, deletes and retention (`SQLiteStore+Clearing.swift`), prepared on first use.
+    var clearingStatementsIfPrepared: ClearingStatements?
     /// Seals app keys at rest; its key file is read on first use.
     var appKeySealIfRead: AppKeySeal?
 

@@ -126,6 +126,14 @@ enum Schema {
         ALTER TABLE mails ADD COLUMN extra TEXT NOT NULL DEFAULT '';
         ALTER TABLE deliveries ADD COLUMN fault TEXT;
         """,
+        // 6 (operations): both logs by time, so that retention (`whs serve --retain`) finds
+        // the oldest rows of every account in order, a batch at a time, without reading the
+        // tables through. A delivery may now also be `cancelled` (by a reset); `state` is text,
+        // so that needs no change here.
+        """
+        CREATE INDEX mails_by_created ON mails(created);
+        CREATE INDEX deliveries_by_created ON deliveries(created);
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

@@ -39,10 +39,10 @@ enum DeliveryCommands {
             },
             CommandSpec(
                 name: "deliveries", summary: "the delivery log, newest last: each push and its attempts",
-                usage: "deliveries [webhook=ID] [status=pending|succeeded|failed] [message_id=ID] [limit=N]",
+                usage: "deliveries [webhook=ID] [status=pending|succeeded|failed|cancelled] [message_id=ID] [limit=N]",
                 arguments: [
                     ArgumentSpec("webhook", aliases: ["webhook_id"], "only deliveries to this webhook"),
-                    ArgumentSpec("status", aliases: ["state"], "only pending, succeeded or failed ones", completion: .words(DeliveryState.allCases.map(\.rawValue))),
+                    ArgumentSpec("status", aliases: ["state"], "only pending, succeeded, failed or cancelled ones", completion: .words(DeliveryState.allCases.map(\.rawValue))),
                     ArgumentSpec("message_id", "only the deliveries of one event"),
                     ArgumentSpec("limit", "how many, newest first (default \(DeliveryQuery.defaultLimit), at most \(DeliveryQuery.maxLimit))"),
                 ]

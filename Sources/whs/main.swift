@@ -22,7 +22,10 @@ func main() -> Int32 {
     do {
         options = try CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst()))
     } catch {
-        fail("\(error.message)\nTry 'whs --help'.", status: 2)
+        // A subcommand is always the first word: its own help says more than the overview.
+        let first = CommandLine.arguments.dropFirst().first
+        let help = first.flatMap(CommandLineTable.subcommand).map { "whs \($0.name) --help" } ?? "whs --help"
+        fail("\(error.message)\nTry '\(help)'.", status: 2)
     }
     let out = OutputSink(descriptor: 1)
     switch options.action {
@@ -30,11 +33,19 @@ func main() -> Int32 {
         out.line("whs \(version) (\(BuildStamp.commit), built \(BuildStamp.date))")
         return 0
     case .help(nil):
-        out.line(CommandLineOptions.usage)
+        out.line(CommandLineHelp.overview)
         return 0
-    case .help(let topic?) where CommandLineOptions.subcommandUsage[topic] != nil:
-        out.line(CommandLineOptions.subcommandUsage[topic]!)
+    case .help(let topic?) where CommandLineTable.subcommand(topic) != nil:
+        out.line(CommandLineHelp.text(for: CommandLineTable.subcommand(topic)!))
         return 0
+    case .completion(let shell):
+        out.write(CompletionScript.text(for: shell))
+        return 0
+    case .man(let page):
+        out.write(page == nil ? ManPage.whs : ManPage.language)
+        return 0
+    case .health(let url):
+        return HealthCommand.run(url)
     case .listen(let listen):
         return ListenCommand.run(listen)
     case .probe(let probe):
@@ -79,6 +90,7 @@ func makeShell(_ connection: Connection, out: OutputSink, err: OutputSink) -> Sh
     shell.promptLabel = connection.label
     shell.makeEvents = connection.makeEvents
     shell.makeMailing = connection.makeMailing
+    shell.makeClearing = connection.makeClearing
     shell.makeReceiver = { options in
         let receiver = try BenchTools.receiver(options)
         try receiver.start()

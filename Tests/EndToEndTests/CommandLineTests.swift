@@ -24,6 +24,29 @@ import WhsTestSupport
             return o
         }()),
         (["serve", "--retry-delays", "0.1,0.2", "--memory"], { var o = CommandLineOptions(); o.backend = .memory; o.action = .serve(.init(retryDelays: "0.1,0.2")); return o }()),
+        // `--flag=VALUE` and repeated flags in a subcommand, as at the top level.
+        (["serve", "--port=0", "--user", "a:b:c", "--user=d:e:f", "--signature", "hmac-sha256", "--public"], {
+            var o = CommandLineOptions()
+            o.action = .serve(.init(port: 0, users: ["a:b:c", "d:e:f"], isPublic: true, signature: "hmac-sha256"))
+            return o
+        }()),
+        (["serve", "--help", "--bogus"], { var o = CommandLineOptions(); o.action = .help(topic: "serve"); return o }()),
+        (["help", "serve"], { var o = CommandLineOptions(); o.action = .help(topic: "serve"); return o }()),
+        (["help", "--help"], { var o = CommandLineOptions(); o.action = .help(topic: "help"); return o }()),
+        (["--memory", "serve"], { var o = CommandLineOptions(); o.backend = .memory; o.action = .file("serve", arguments: []); return o }()),
+        (["--url", "http://127.0.0.1:8080", "--api-user", "alice", "-c", "list"], {
+            var o = CommandLineOptions(); o.backend = .server(url: "http://127.0.0.1:8080", apiUser: "alice"); o.apiUser = "alice"; o.action = .command("list"); return o
+        }()),
+        (["probe", "--store=/tmp/s", "http://127.0.0.1:9/hook", "--json"], {
+            var o = CommandLineOptions(); o.backend = .store("/tmp/s")
+            var probe = CommandLineOptions.Probe(); probe.url = "http://127.0.0.1:9/hook"; probe.json = true
+            o.action = .probe(probe); return o
+        }()),
+        (["play", "--", "-odd.whs"], { var o = CommandLineOptions(); o.action = .play(.init(file: "-odd.whs")); return o }()),
+        (["completion", "zsh"], { var o = CommandLineOptions(); o.action = .completion(shell: "zsh"); return o }()),
+        (["man"], { var o = CommandLineOptions(); o.action = .man(page: nil); return o }()),
+        (["man", "language"], { var o = CommandLineOptions(); o.action = .man(page: "language"); return o }()),
+        (["health", "http://127.0.0.1:8080"], { var o = CommandLineOptions(); o.action = .health(url: "http://127.0.0.1:8080"); return o }()),
     ] as [([String], CommandLineOptions)])
     func parses(_ words: [String], _ expected: CommandLineOptions) throws {
         #expect(try CommandLineOptions.parse(words) == expected)
@@ -39,10 +62,24 @@ import WhsTestSupport
         (["play", "a.whs", "b.whs"], "play: one file at a time, got 'a.whs' and 'b.whs'"),
         (["play", "--pace", "-1", "a.whs"], "play: --pace must be milliseconds, 0 to 10000, got '-1'"),
         (["check"], "check: which files? (whs check FILE...)"),
-        (["check", "--updat", "a.whs"], "check: unknown option '--updat'; did you mean \"--update\"?"),
+        (["check", "--updat", "a.whs"], "check: unknown option '--updat'; did you mean \"--update\"? (known: --update, --help)"),
         (["listen", "--respond", "100"], "listen: --respond must be 200 to 599, got '100'"),
         (["listen", "--port"], "listen: --port needs a value"),
         (["serve", "--port", "70000"], "serve: --port must be 0 to 65535, got '70000'"),
+        (["serve", "--port=http"], "serve: --port must be 0 to 65535, got 'http'"),
+        (["serve", "--store", "a.sqlite", "--memory"], "serve: --store and --memory cannot be used together"),
+        (["serve", "--public=yes"], "serve: --public takes no value"),
+        (["serve", "extra"], "serve: unexpected 'extra' (serve takes options only)"),
+        (["serve", "--host"], "serve: --host needs a value"),
+        (["check", "--json", "a.whs"], "check: unknown option '--json' (known: --update, --help)"),
+        (["completion"], "completion needs one shell: bash, zsh, fish"),
+        (["completion", "tcsh"], "completion needs one shell: bash, zsh, fish, got 'tcsh'"),
+        (["man", "serve"], "man: no page 'serve' (known: whs man, whs man language)"),
+        (["health"], "health needs the node's URL: whs health http://127.0.0.1:8080"),
+        (["repush", "pushes.jsonl"], "repush takes a file of saved pushes and a URL: whs repush pushes.jsonl http://127.0.0.1:8000/webhook"),
+        (["--url", "http://127.0.0.1:8080"], "--url needs --api-user NAME"),
+        (["--api-user", "alice"], "--api-user goes with --url"),
+        (["--url", "http://a", "--memory"], "--url and --memory cannot be used together"),
     ])
     func refuses(_ words: [String], _ message: String) {
         #expect(throws: CommandLineOptions.UsageError(message: message)) { try CommandLineOptions.parse(words) }

@@ -36,6 +36,9 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "WhsSupport"),
+        // Metrics, trace ids and JSON log lines (docs/OPERATIONS.md): what the server and the
+        // dispatcher report to, in one place instead of in each route.
+        .target(name: "WhsObservability", dependencies: ["WhsSupport"]),
         .target(name: "WebhookCore", dependencies: ["WhsSupport"]),
         .target(name: "WebhookStore", dependencies: ["WebhookCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
         // Everything the SQLite store keeps, in PostgreSQL, for nodes that share one database.
@@ -52,7 +55,7 @@ let package = Package(
         .target(
             name: "WebhookDelivery",
             dependencies: [
-                "WebhookCore", "WhsSupport",
+                "WebhookCore", "WhsSupport", "WhsObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -69,11 +72,11 @@ let package = Package(
         ),
         // The sending side (docs/SENDING.md): a send's rules applied, each recipient's life
         // decided, its pushes handed to the dispatcher.
-        .target(name: "MailSandbox", dependencies: ["WebhookCore", "WebhookDelivery", "WhsSupport"]),
+        .target(name: "MailSandbox", dependencies: ["WebhookCore", "WebhookDelivery", "WhsSupport", "WhsObservability"]),
         .target(
             name: "WebhookHTTP",
             dependencies: [
-                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox",
+                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox", "WhsObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -82,7 +85,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench", "WhsObservability"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])],
@@ -96,6 +99,7 @@ let package = Package(
         .executableTarget(name: "whs-fuzz", dependencies: ["WhsShell", "WebhookStore", "WhsLanguage", "CFuzz"], path: "Sources/whs-fuzz"),
         .target(name: "WhsTestSupport", dependencies: ["WebhookCore"], path: "Tests/WhsTestSupport"),
         .testTarget(name: "WhsSupportTests", dependencies: ["WhsSupport"]),
+        .testTarget(name: "WhsObservabilityTests", dependencies: ["WhsObservability", "WhsSupport"]),
         .testTarget(name: "WebhookCoreTests", dependencies: ["WebhookCore"]),
         .testTarget(name: "WebhookStoreTests", dependencies: ["WebhookStore", "WebhookPostgres", "WhsTestSupport"]),
         .testTarget(name: "WhsLanguageTests", dependencies: ["WhsLanguage"]),

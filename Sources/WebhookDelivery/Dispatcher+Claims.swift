@@ -30,6 +30,7 @@ extension Dispatcher {
     func startClaiming() {
         guard let shared else { return }
         shared.claims.onDeliveriesQueued { shared.wake.raise() }
+        listenForCancels()
         Task { [weak self] in
             while let self {
                 let sleep = await self.claimOnce(shared)
@@ -46,6 +47,7 @@ extension Dispatcher {
         // are free rather than claiming one delivery per finished attempt.
         guard free > 0, inHand == 0 || free >= max(1, concurrency / 4) else { return SharedWork.poll }
         let claimed: [ClaimedDelivery]
+        let claimedAt = ContinuousClock.now
         do {
             claimed = try await shared.claims.claim(node: shared.node, limit: free, lease: shared.lease)
         } catch {
@@ -53,7 +55,7 @@ extension Dispatcher {
         }
         if !claimed.isEmpty {
             shared.inHand.withLock { $0 += claimed.count }
-            for delivery in claimed { workers.push(Job(id: delivery.id, outgoing: delivery.outgoing)) }
+            for delivery in claimed { workers.push(Job(id: delivery.id, outgoing: delivery.outgoing, claimedAt: claimedAt)) }
             // A full batch may have left more behind: look again as soon as workers free up.
             if claimed.count == free { return SharedWork.poll }
             return 0
@@ -72,7 +74,9 @@ extension Dispatcher {
             shared.inHand.withLock { $0 -= 1 }
             shared.wake.raise()
         }
-        guard let outgoing = job.outgoing, let key = try? await appKey(account: outgoing.account) else {
+        // A delivery a reset cancelled after this node claimed it is dropped: its row says
+        // cancelled, and nothing more happens to it.
+        guard let outgoing = job.outgoing, !isCancelled(job, account: outgoing.account), let key = try? await appKey(account: outgoing.account) else {
             free()
             return
         }

@@ -30,6 +30,8 @@ public final class Dispatcher: Sendable {
     let concurrency: Int
     /// The shared log's claims, or nil on an embedded store.
     let shared: SharedWork?
+    /// What resets cancelled (`Dispatcher+Cancel.swift`): held work of it is dropped.
+    let cancels = Mutex(CancelledWork())
 
     /// A dispatcher that schedules its own work, on a store only this process delivers from.
     public convenience init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
@@ -182,6 +184,8 @@ public final class Dispatcher: Sendable {
         var outgoing: OutgoingDelivery?
         /// The rest of its chain, started once this one's first attempt ends.
         var then: [DeliveryLink] = []
+        /// When the claim that leased it began (shared logs only).
+        var claimedAt: ContinuousClock.Instant? = nil
     }
 
     func start(_ job: Job, due: Double) {
@@ -210,7 +214,8 @@ public final class Dispatcher: Sendable {
         }
         var job = job
         if job.outgoing == nil { job.outgoing = try? await store.outgoing(deliveryID: job.id) }
-        guard let outgoing = job.outgoing, outgoing.state == .pending, let key = try? await appKey(account: outgoing.account) else {
+        guard let outgoing = job.outgoing, outgoing.state == .pending, !isCancelled(job, account: outgoing.account),
+              let key = try? await appKey(account: outgoing.account) else {
             releaseChain(of: &job)
             settled(job.id)
             return

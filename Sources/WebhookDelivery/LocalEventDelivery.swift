@@ -29,6 +29,11 @@ public final class LocalEventDelivery: EventDelivery {
 
     public var unsettledCount: Int { dispatcher.unsettledCount }
 
+    /// The shell's `reset` cancelled deliveries: the ones this dispatcher holds are dropped.
+    public func deliveriesCancelled(_ cleared: ClearedCounts) {
+        dispatcher.deliveriesCancelled(account: account, through: cleared.cancelledThrough)
+    }
+
     public func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON {
         let (dispatcher, account) = (self.dispatcher, self.account)
         let result = try Blocking.run { () async throws(WebhookError) in try await dispatcher.trigger(account: account, trigger) }

@@ -16,6 +16,8 @@ enum ServerRoute: Equatable {
     case openAPI
     /// Whether this node and its store answer, for a load balancer (no authentication).
     case health
+    /// Empties the caller's account, or named parts of it (docs/OPERATIONS.md).
+    case reset
 
     init(path: String) throws(WebhookError) {
         let s = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -31,6 +33,7 @@ enum ServerRoute: Equatable {
             case "mails": self = .mails
             case "openapi.yaml": self = .openAPI
             case "health": self = .health
+            case "reset": self = .reset
             default: throw .routeNotFound(String(path.prefix(200)))
             }
         case 2 where s[0] == "webhooks": self = .webhook(s[1])
@@ -53,8 +56,10 @@ enum ServerRoute: Equatable {
         case .webhooks: [.get, .post]
         case .webhook: [.get, .put, .post, .delete]
         case .template: [.get, .put, .delete]
-        case .events, .redeliver, .send, .sendTemplate, .sendCalendar, .sendMIME, .mailEvents: [.post]
-        case .deliveries, .appKey, .templates, .mails, .mail, .openAPI, .health: [.get]
+        case .events, .redeliver, .send, .sendTemplate, .sendCalendar, .sendMIME, .mailEvents, .reset: [.post]
+        // The two logs are read, and emptied (`DELETE ?before=`).
+        case .deliveries, .mails: [.get, .delete]
+        case .appKey, .templates, .mail, .openAPI, .health: [.get]
         }
     }
 

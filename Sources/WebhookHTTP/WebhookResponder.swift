@@ -67,6 +67,8 @@ struct WebhookResponder: HTTPResponder {
         case (.events, _):
             let trigger = try WireDecoding.trigger(try await body(of: request, limit: limit))
             return ok(try await delivering().trigger(account: account, trigger).json)
+        case (.deliveries, .delete), (.mails, .delete), (.reset, _):
+            return try await clear(route, request, account: account, limit: limit)
         case (.deliveries, _):
             return ok(deliveriesJSON(try await delivering().store.deliveries(account: account, try WireDecoding.deliveryQuery(request.uri.query))))
         case (.redeliver(let segment), _):

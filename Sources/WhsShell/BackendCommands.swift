@@ -20,6 +20,8 @@ public struct Connection {
     public let makeEvents: () throws -> EventDelivery
     /// The sending side, built on the delivery side (a local store's mail shares its dispatcher).
     public let makeMailing: (EventDelivery) throws -> Mailing
+    /// Clearing the account (`reset`); nil: this backend cannot be cleared.
+    public var makeClearing: (() throws -> AccountClearing)?
 
     public init(service: WebhookService, label: String?, makeEvents: @escaping () throws -> EventDelivery,
                 makeMailing: @escaping (EventDelivery) throws -> Mailing) {
@@ -55,6 +57,7 @@ enum BackendCommands {
                 shell.promptLabel = connection.label
                 shell.makeEvents = connection.makeEvents
                 shell.makeMailing = connection.makeMailing
+                shell.makeClearing = connection.makeClearing
                 return .string("connected to \(connection.service.backendDescription)")
             },
             CommandSpec(
@@ -69,13 +72,17 @@ enum BackendCommands {
                 let explaining = ExplainingService(real: real)
                 let explainingEvents = ExplainingEvents()
                 let explainingMailing = ExplainingMailing()
+                let realClearing = shell.clearingIfMade
+                let explainingClearing = ExplainingClearing()
                 shell.service = explaining
                 shell.eventsIfMade = explainingEvents
                 shell.mailingIfMade = explainingMailing
+                shell.clearingIfMade = explainingClearing
                 defer {
                     shell.service = real
                     shell.eventsIfMade = realEvents
                     shell.mailingIfMade = realMailing
+                    shell.clearingIfMade = realClearing
                 }
                 do {
                     _ = try nested()
@@ -84,7 +91,7 @@ enum BackendCommands {
                     if let request = explaining.caught ?? explainingMailing.caughtPublished {
                         return .string(request.curl(baseURL: endpoint.baseURL, apiUser: endpoint.apiUser))
                     }
-                    guard let request = explainingEvents.caught ?? explainingMailing.caught else { throw error }
+                    guard let request = explainingEvents.caught ?? explainingMailing.caught ?? explainingClearing.caught else { throw error }
                     // The delivery routes are whs serve's own: on a local store, point at a local server.
                     let server = shell.service.remoteEndpoint ?? RemoteEndpoint(baseURL: "http://127.0.0.1:8080", apiUser: "api_user")
                     return .string("# whs serve's own extension (docs/DELIVERY.md, docs/SENDING.md), not on EngageLab's API\n"

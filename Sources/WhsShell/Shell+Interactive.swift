@@ -41,7 +41,9 @@ extension Shell {
                 pending = ""
                 interpreter.touchedSecret = false
                 Signals.interrupt.store(false, ordering: .relaxed)
+                prompting = sourceDepth == 0
                 let outcome = run(statements)
+                prompting = false
                 keep(typed, in: history, reader: reader, succeeded: { if case .finished = outcome { true } else { false } }())
                 if case .exited(let status) = outcome { return finish(status) }
             }

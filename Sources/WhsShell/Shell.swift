@@ -31,6 +31,14 @@ public final class Shell {
         didSet { mailingIfMade = nil }
     }
     var mailingIfMade: Mailing?
+    /// Builds the way to clear the account (`reset`), on first use.
+    public var makeClearing: (() throws -> AccountClearing)? {
+        didSet { clearingIfMade = nil }
+    }
+    var clearingIfMade: AccountClearing?
+    /// True while statements typed at the prompt run (not the init script, not `source`d
+    /// files): only then does `reset` ask before it deletes.
+    var prompting = false
     /// Writes the statements that succeed to a script (`record FILE`).
     var recorder: Recorder?
     /// Starts a receiver in the background (`listen`).
@@ -54,7 +62,7 @@ public final class Shell {
         self.out = out
         self.err = err
         for command in WebhookCommands.all(self) + DeliveryCommands.all(self) + MailCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self)
-            + [HistoryCommand.spec(self), RecordCommand.spec(self)] { interpreter.install(command) }
+            + [HistoryCommand.spec(self), RecordCommand.spec(self), ClearingCommands.reset(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
         interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
     }

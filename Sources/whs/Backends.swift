@@ -59,7 +59,7 @@ enum Backends {
         let node = "shell-\(NodeName.host)-\(getpid())"
         let shared = try PostgresShellStore.open(location, seal: try seal(keyFile: nil), node: node)
         let store = shared.store
-        return Connection(
+        var connection = Connection(
             service: shared.account(), label: "whs[\(location.host):\(location.port)/\(location.database)]",
             makeEvents: {
                 try LocalEventDelivery(store: shared, dispatcher: Dispatcher(store: store, node: node, lease: NodeName.defaultLease))
@@ -68,6 +68,8 @@ enum Backends {
                 guard let local = events as? LocalEventDelivery else { throw WebhookError.routeNotFound("this backend does not send mail") }
                 return LocalMailing(store: shared, mailer: Mailer(store: store, dispatcher: local.dispatcher))
             })
+        connection.makeClearing = { LocalClearing(store: shared) }
+        return connection
     }
 
     static func connect(_ target: ConnectTarget) throws -> Connection {
@@ -82,15 +84,17 @@ enum Backends {
             return try postgres(location)
         case .server(let url, let apiUser, let apiKey):
             let service = try remote(url: url, apiUser: apiUser, apiKey: apiKey)
-            return Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]",
-                              makeEvents: { RemoteEventDelivery(remote: service) },
-                              makeMailing: { _ in RemoteMailing(remote: service) })
+            var connection = Connection(service: service, label: "whs[\(service.remoteEndpoint!.hostAndPort)]",
+                                        makeEvents: { RemoteEventDelivery(remote: service) },
+                                        makeMailing: { _ in RemoteMailing(remote: service) })
+            connection.makeClearing = { RemoteClearing(remote: service) }
+            return connection
         }
     }
 
     /// A store in this process: the shell's account is `local`, and pushes go out from here.
-    static func local<Store: DeliveryStore & MailStore & AsyncDeliveryStore & AsyncMailStore & LocalAccounts>(_ store: Store, label: String?) -> Connection {
-        Connection(
+    static func local<Store: DeliveryStore & MailStore & AsyncDeliveryStore & AsyncMailStore & DataClearing & LocalAccounts>(_ store: Store, label: String?) -> Connection {
+        var connection = Connection(
             service: store.localAccount, label: label,
             makeEvents: { try LocalEventDelivery(store: store) },
             makeMailing: { events in
@@ -98,6 +102,8 @@ enum Backends {
                 guard let local = events as? LocalEventDelivery else { throw WebhookError.routeNotFound("this backend does not send mail") }
                 return LocalMailing(store: store, dispatcher: local.dispatcher)
             })
+        connection.makeClearing = { LocalClearing(store: store) }
+        return connection
     }
 
     /// `--ca-file`: the CA that https servers are checked against (else `$SSL_CERT_FILE`, else

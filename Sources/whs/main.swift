@@ -91,6 +91,7 @@ func makeShell(_ connection: Connection, out: OutputSink, err: OutputSink) -> Sh
     shell.makeEvents = connection.makeEvents
     shell.makeMailing = connection.makeMailing
     shell.makeClearing = connection.makeClearing
+    shell.makeClearing = connection.makeClearing
     shell.makeReceiver = { options in
         let receiver = try BenchTools.receiver(options)
         try receiver.start()

@@ -321,7 +321,7 @@ enum CommandLineTable {
     static let shells = ["bash", "zsh", "fish"]
 
     static let completion = Subcommand(
-        "completion", operands: [Operand(name: shells.joined(separator: "|"), kind: .oneOf(shells))],
+        "completion", operands: [Operand(name: "bash|zsh|fish", kind: .oneOf(shells))],
         summary: "print the completion script of a shell",
         description: """
             Prints the script that completes whs's subcommands, flags, their values and .whs

@@ -146,6 +146,50 @@ enum PostgresSchema {
         CREATE INDEX mails_by_created ON mails(created);
         CREATE INDEX deliveries_by_created ON deliveries(created);
         """,
+        // (following) the activity log, as the SQLite store's step 7, written by triggers.
+        // Rows of concurrent transactions commit out of id order, so each row keeps the id of
+        // the transaction that wrote it (`tx`), and readers take only rows of transactions
+        // older than every one still open (WebhookCore/Activity.swift). Statement triggers
+        // with transition tables: one insert for a batch of attempts, not one per row.
+        """
+        CREATE TABLE activity (
+            id      bigserial PRIMARY KEY,
+            tx      bigint NOT NULL DEFAULT txid_current(),
+            account text NOT NULL,
+            kind    int NOT NULL,
+            ref     bigint NOT NULL,
+            number  int NOT NULL,
+            time    double precision NOT NULL
+        );
+        CREATE INDEX activity_by_account ON activity(account, tx, id);
+        CREATE FUNCTION whs_activity_of_mails() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO activity(account, kind, ref, number, time) SELECT account, 1, id, 0, created FROM added ORDER BY id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER activity_of_mails AFTER INSERT ON mails REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION whs_activity_of_mails();
+        CREATE FUNCTION whs_activity_of_engagement() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO activity(account, kind, ref, number, time)
+            SELECT n.account, 2, n.id, json_array_length(n.events::json) - 1,
+                   (n.events::json -> (json_array_length(n.events::json) - 1) ->> 1)::float8
+            FROM changed n JOIN previous o ON o.id = n.id
+            WHERE json_array_length(n.events::json) > json_array_length(o.events::json) ORDER BY n.id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER activity_of_engagement AFTER UPDATE ON mails REFERENCING OLD TABLE AS previous NEW TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION whs_activity_of_engagement();
+        CREATE FUNCTION whs_activity_of_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO activity(account, kind, ref, number, time)
+            SELECT d.account, 3, a.delivery_id, a.number, a.time FROM added a JOIN deliveries d ON d.id = a.delivery_id
+            ORDER BY a.delivery_id, a.number;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER activity_of_attempts AFTER INSERT ON delivery_attempts REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION whs_activity_of_attempts();
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, node: String) async throws {

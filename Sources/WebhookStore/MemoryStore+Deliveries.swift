@@ -46,6 +46,8 @@ extension MemoryStore: DeliveryStore {
             for record in records {
                 guard let index = state.deliveryIndex(record.deliveryID) else { throw .deliveryNotFound(id: record.deliveryID) }
                 state.deliveries[index].delivery.attempts.append(record.attempt)
+                state.activity.add(account: state.deliveries[index].account, .attempt, ref: record.deliveryID, number: record.attempt.number,
+                                   time: record.attempt.time)
                 // A cancelled delivery stays cancelled: the attempt under way when it was
                 // cancelled is logged, and leads to nothing more.
                 guard state.deliveries[index].delivery.state != .cancelled else { continue }

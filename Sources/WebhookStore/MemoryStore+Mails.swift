@@ -37,6 +37,7 @@ extension MemoryStore: MailStore {
                 state.mails.append((send.account, MailRecord(id: mailID, header: mail.header, html: mail.html, text: mail.text,
                                                              created: send.created, events: mail.loggedEvents, deliveries: [],
                                                              extra: mail.extra)))
+                state.activity.add(account: send.account, .mail, ref: mailID, number: 0, time: send.created)
                 var mailChains = DeliveryChains()
                 for event in mail.events {
                     let links = Self.insertEvent(&state, account: send.account, mailID: mailID, event, logs: false) { mailChains.previous(webhook: $0) }
@@ -60,7 +61,10 @@ extension MemoryStore: MailStore {
     private static func insertEvent(_ state: inout State, account: String, mailID: Int, _ event: PlannedEvent, logs: Bool,
                                     after: (Int) -> Int?) -> [DeliveryLink] {
         let index = state.mailIndex(mailID)!
-        if logs { state.mails[index].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail)) }
+        if logs {
+            state.mails[index].record.events.append(MailEventRecord(event: event.event, time: event.time, detail: event.detail))
+            state.activity.add(account: account, .engagement, ref: mailID, number: state.mails[index].record.events.count - 1, time: event.time)
+        }
         let messageID = state.mails[index].record.header.messageID
         return event.webhooks.map { webhook in
             let delivery = Delivery(id: state.nextDeliveryID(), webhookID: webhook.id, url: webhook.url, event: event.event,

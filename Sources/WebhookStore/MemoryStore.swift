@@ -41,6 +41,8 @@ public final class MemoryStore: Sendable {
             MemoryStore.position(of: id, count: mails.count) { mails[$0].record.id }
         }
         var templates: [String: [String: MailTemplate]] = [:]
+        /// The activity log that follows read (MemoryStore+Activity.swift).
+        var activity = ActivityRows()
         /// Request ids by account: the answer and when it was given.
         var sends: [String: [String: (answer: JSON, created: Double)]] = [:]
     }

@@ -134,6 +134,36 @@ enum Schema {
         CREATE INDEX mails_by_created ON mails(created);
         CREATE INDEX deliveries_by_created ON deliveries(created);
         """,
+        // 7 (following): the activity log that `follow=true` and `GET /v1/stream` read
+        // (WebhookCore/Activity.swift). A row per mail sent, engagement caused and attempt
+        // logged, written by triggers in the same transaction as the thing itself, so that no
+        // writer can forget it. AUTOINCREMENT: a reader resumes after an id, and an id must
+        // never come back after the newest rows are deleted. `kind`: 1 mail, 2 engagement,
+        // 3 attempt; `ref` the mail or the delivery, `number` the event's place in the mail's
+        // events or the attempt's number; `time` for retention.
+        """
+        CREATE TABLE activity (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL,
+            kind    INTEGER NOT NULL,
+            ref     INTEGER NOT NULL,
+            number  INTEGER NOT NULL,
+            time    REAL NOT NULL
+        );
+        CREATE INDEX activity_by_account ON activity(account, id);
+        CREATE TRIGGER activity_of_mails AFTER INSERT ON mails BEGIN
+            INSERT INTO activity(account, kind, ref, number, time) VALUES (NEW.account, 1, NEW.id, 0, NEW.created);
+        END;
+        CREATE TRIGGER activity_of_engagement AFTER UPDATE OF events ON mails
+        WHEN json_array_length(NEW.events) > json_array_length(OLD.events) BEGIN
+            INSERT INTO activity(account, kind, ref, number, time)
+            VALUES (NEW.account, 2, NEW.id, json_array_length(NEW.events) - 1, json_extract(NEW.events, '$[#-1][1]'));
+        END;
+        CREATE TRIGGER activity_of_attempts AFTER INSERT ON delivery_attempts BEGIN
+            INSERT INTO activity(account, kind, ref, number, time)
+            SELECT account, 3, NEW.delivery_id, NEW.number, NEW.time FROM deliveries WHERE id = NEW.delivery_id;
+        END;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

@@ -117,6 +117,11 @@ public final class Mailer: Sendable {
             return Sent(answer: first, messageID: "", deliveryIDs: [])
         case .sent(let chains):
             dispatcher.startChains(chains)
+            if let metrics = dispatcher.metrics {
+                var events: [String: Int] = [:]
+                for mail in mails { for event in mail.loggedEvents { events[event.event.name, default: 0] += 1 } }
+                metrics.mailsSent(mails.count, events: events)
+            }
             return Sent(answer: answer, messageID: messageID, deliveryIDs: chains.flatMap { $0.map(\.id) })
         }
     }
@@ -138,6 +143,7 @@ public final class Mailer: Sendable {
         let links = try await store.recordEvent(account: account, mailID: id, try planned(event, of: mail.header, at: Clock.now(), url: link, webhooks: webhooks,
                                                                                                      extras: dispatcher.options.payloadExtras))
         dispatcher.startChains(links.map { [$0] })
+        dispatcher.metrics?.mailsSent(0, events: [event.name: 1])
         return links.map(\.id)
     }
 

@@ -1,5 +1,6 @@
 import Synchronization
 import WebhookCore
+import WhsObservability
 
 /// Writes attempts to the store in batches: whatever arrives while a write is under way goes
 /// in the next one, so a thousand pushes ending together cost a few transactions, not a
@@ -13,8 +14,15 @@ final class AttemptLog: Sendable {
     }
     private let state = Mutex(State())
     let store: any AsyncDeliveryStore
+    /// Where a failed write is counted.
+    let metrics: Metrics?
+    /// Called after each batch is written: follows of the activity log look at once.
+    let logged = Mutex<[@Sendable () -> Void]>([])
 
-    init(store: any AsyncDeliveryStore) { self.store = store }
+    init(store: any AsyncDeliveryStore, metrics: Metrics? = nil) {
+        self.store = store
+        self.metrics = metrics
+    }
 
     /// Adds a record to be written soon; `written` runs once it is.
     func append(_ record: AttemptRecord, written: (@Sendable () -> Void)? = nil) {
@@ -40,8 +48,13 @@ final class AttemptLog: Sendable {
                 return (state.waiting, state.afterWrite)
             }
             if records.isEmpty { return }
-            try? await store.recordAttempts(records)
+            do {
+                try await store.recordAttempts(records)
+            } catch {
+                if let kind = error.storeFailure { metrics?.storeError(kind) }
+            }
             for done in afterWrite { done() }
+            for action in logged.withLock({ $0 }) { action() }
         }
     }
 }

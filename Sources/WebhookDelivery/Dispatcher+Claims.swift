@@ -51,6 +51,7 @@ extension Dispatcher {
         do {
             claimed = try await shared.claims.claim(node: shared.node, limit: free, lease: shared.lease)
         } catch {
+            if let kind = error.storeFailure { metrics?.storeError(kind) }
             return SharedWork.backoff
         }
         if !claimed.isEmpty {
@@ -87,8 +88,8 @@ extension Dispatcher {
 }
 
 /// Wakes one sleeping task, or makes its next sleep return at once; a sleep ends by itself
-/// after its time.
-final class WakeSignal: Sendable {
+/// after its time. (The claim loop's, and each follow of `GET /v1/stream`.)
+public final class WakeSignal: Sendable {
     private struct State {
         var raised = false
         var sleeper: CheckedContinuation<Void, Never>?
@@ -96,7 +97,9 @@ final class WakeSignal: Sendable {
     }
     private let state = Mutex(State())
 
-    func raise() {
+    public init() {}
+
+    public func raise() {
         let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let sleeper = state.sleeper else {
                 state.raised = true
@@ -109,7 +112,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns when raised, or after `seconds`.
-    func wait(seconds: Double) async {
+    public func wait(seconds: Double) async {
         if seconds <= 0 { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let generation = state.withLock { state -> Int? in

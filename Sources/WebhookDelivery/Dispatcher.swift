@@ -1,5 +1,6 @@
 import Synchronization
 import WebhookCore
+import WhsObservability
 import WhsSupport
 
 /// Fans events out to the webhooks that subscribed to them and pushes each one, retrying on
@@ -32,35 +33,52 @@ public final class Dispatcher: Sendable {
     let shared: SharedWork?
     /// What resets cancelled (`Dispatcher+Cancel.swift`): held work of it is dropped.
     let cancels = Mutex(CancelledWork())
+    /// What each attempt is reported to (`whs serve`'s `/metrics`); nil when nothing counts.
+    public let metrics: Metrics?
+    /// Pushes under way now.
+    let pushing = Atomic<Int>(0)
 
     /// A dispatcher that schedules its own work, on a store only this process delivers from.
     public convenience init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
-                            pushPolicy: PushPolicy = .anywhere) {
-        self.init(store: store, shared: nil, schedule: schedule, timeout: timeout, concurrency: concurrency, pushPolicy: pushPolicy)
+                            pushPolicy: PushPolicy = .anywhere, metrics: Metrics? = nil) {
+        self.init(store: store, shared: nil, schedule: schedule, timeout: timeout, concurrency: concurrency, pushPolicy: pushPolicy, metrics: metrics)
     }
 
     /// A node of a shared log: it claims due deliveries under `node`'s name with a `lease`
     /// (seconds) longer than an attempt can take, so a lease never runs out mid-attempt.
     public convenience init(store: any AsyncDeliveryStore & DeliveryClaims, node: String, lease: Double, schedule: RetrySchedule = .standard,
-                            timeout: Double = 3, concurrency: Int = 32, pushPolicy: PushPolicy = .anywhere) {
+                            timeout: Double = 3, concurrency: Int = 32, pushPolicy: PushPolicy = .anywhere, metrics: Metrics? = nil) {
         self.init(store: store, shared: SharedWork(claims: store, node: node, lease: max(lease, timeout + 1)), schedule: schedule,
-                  timeout: timeout, concurrency: concurrency, pushPolicy: pushPolicy)
+                  timeout: timeout, concurrency: concurrency, pushPolicy: pushPolicy, metrics: metrics)
         startClaiming()
     }
 
     private init(store: any AsyncDeliveryStore, shared: SharedWork?, schedule: RetrySchedule, timeout: Double, concurrency: Int,
-                 pushPolicy: PushPolicy) {
+                 pushPolicy: PushPolicy, metrics: Metrics?) {
         self.store = store
+        self.metrics = metrics
         self.concurrency = concurrency
         self.shared = shared
         sender = PushSender(timeout: timeout, connectionsPerHost: concurrency, policy: pushPolicy)
         var options = PushOptions()
         options.schedule = schedule
         optionsBox = Mutex(options)
-        log = AttemptLog(store: store)
+        log = AttemptLog(store: store, metrics: metrics)
         let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
     }
+
+    /// The node's name on a shared log; nil on an embedded store.
+    public var node: String? { shared?.node }
+
+    /// Calls `action` each time attempts were written to the log (`GET /v1/stream` wakes its
+    /// follows with it).
+    public func onAttemptsLogged(_ action: @escaping @Sendable () -> Void) {
+        log.logged.withLock { $0.append(action) }
+    }
+
+    /// Pushes under way on this process now (the `whs_deliveries_in_flight` gauge).
+    public var inFlight: Int { pushing.load(ordering: .relaxed) }
 
     /// True when pushes to private addresses are refused (a public node).
     public var refusesPrivateAddresses: Bool { sender.policy.refusesPrivate }
@@ -250,7 +268,9 @@ public final class Dispatcher: Sendable {
         let started = Clock.now()
         let options = self.options
         let forged = outgoing.fault == .badsig
+        pushing.add(1, ordering: .relaxed)
         var outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key, signature: options.signature, forged: forged)
+        pushing.subtract(1, ordering: .relaxed)
         if forged, let error = outcome.error, let status = outcome.status, (400..<500).contains(status) {
             outcome = PushSender.Outcome(status: status, latencyMilliseconds: outcome.latencyMilliseconds, error: "\(error) (a badsig push, signed wrong on purpose: refusing it is right)")
         }
@@ -260,6 +280,10 @@ public final class Dispatcher: Sendable {
         let retryIn = outcome.error == nil || outcome.refused || forged ? nil : options.schedule.delay(afterAttempts: number).map(options.scaled)
         let next = retryIn.map { Clock.now() + $0 }
         let state: DeliveryState = outcome.error == nil ? .succeeded : (next == nil ? .failed : .pending)
+        if let metrics {
+            if outcome.refused { metrics.pushRefused() }
+            metrics.attempt(state == .succeeded ? .succeeded : (state == .pending ? .retrying : .failed), seconds: outcome.latencyMilliseconds / 1000)
+        }
         return AttemptRecord(deliveryID: id, attempt: attempt, state: state, nextAttempt: next)
     }
 }

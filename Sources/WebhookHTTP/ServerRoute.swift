@@ -18,11 +18,16 @@ enum ServerRoute: Equatable {
     case health
     /// Empties the caller's account, or named parts of it (docs/OPERATIONS.md).
     case reset
+    /// Prometheus's page (its own access rule: a bearer token, or loopback; docs/OPERATIONS.md).
+    case metrics
+    /// The caller's mails and attempts as they happen, as Server-Sent Events.
+    case stream
 
     init(path: String) throws(WebhookError) {
         let s = path.split(separator: "/", omittingEmptySubsequences: true)
         let v1 = s.first == "v1"
         switch s.count {
+        case 1 where s[0] == "metrics": self = .metrics
         case 2 where v1:
             switch s[1] {
             case "webhooks": self = .webhooks
@@ -34,6 +39,7 @@ enum ServerRoute: Equatable {
             case "openapi.yaml": self = .openAPI
             case "health": self = .health
             case "reset": self = .reset
+            case "stream": self = .stream
             default: throw .routeNotFound(String(path.prefix(200)))
             }
         case 2 where s[0] == "webhooks": self = .webhook(s[1])
@@ -59,7 +65,21 @@ enum ServerRoute: Equatable {
         case .events, .redeliver, .send, .sendTemplate, .sendCalendar, .sendMIME, .mailEvents, .reset: [.post]
         // The two logs are read, and emptied (`DELETE ?before=`).
         case .deliveries, .mails: [.get, .delete]
-        case .appKey, .templates, .mail, .openAPI, .health: [.get]
+        case .appKey, .templates, .mail, .openAPI, .health, .metrics, .stream: [.get]
+        }
+    }
+
+    /// The route as metrics label it: its template, without the id or name a path holds, so
+    /// that a label never carries what a caller sent. Routes without a part of the caller's
+    /// are their path (`/v1/mails`).
+    func template(path: String) -> String {
+        switch self {
+        case .webhook: path.split(separator: "/").first == "v1" ? "/v1/webhooks/{id}" : "/webhooks/{id}"
+        case .template: "/v1/templates/{name}"
+        case .mail: "/v1/mails/{id}"
+        case .mailEvents: "/v1/mails/{id}/events"
+        case .redeliver: "/v1/deliveries/{id}/redeliver"
+        default: "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
         }
     }
 

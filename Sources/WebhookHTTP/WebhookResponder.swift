@@ -3,13 +3,14 @@ import MailSandbox
 import Synchronization
 import WebhookCore
 import WebhookDelivery
+import WhsObservability
 import WhsSupport
 
 /// Every request of `whs serve`, from start to finish: authenticate, route, decode, call the
 /// account's `WebhookService`, answer JSON. One responder instead of a router so that every
 /// answer, unknown routes and wrong methods included, is the API's own `{"code","message"}`.
 struct WebhookResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = ServerContext
 
     let backend: any AsyncWebhookBackend
     /// Pushes events for `/v1/events`; nil on a server without delivery (tests of the API alone).
@@ -19,16 +20,26 @@ struct WebhookResponder: HTTPResponder {
     let log: RequestLog
     /// This node's name, which the health route reports.
     let node: String
+    /// What this node counts for `GET /metrics`; nil with `--no-metrics`.
+    var metrics: Metrics?
+    /// Who may read `GET /metrics`.
+    var metricsAccess = MetricsAccess()
+    /// The follows open on `GET /v1/stream`, and what wakes them.
+    let follows = FollowRegistry()
     let sessions = SessionCache()
     static let maxBodyBytes = 64 * 1024
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
+        let trace = TraceID.of(request.headers[WebhookResponder.traceHeader])
+        let route = try? ServerRoute(path: request.uri.path)
+        let caller = Caller()
         var response: Response
         do {
-            response = try await answer(request)
+            response = try await answer(request, route: route, context: context, caller: caller)
         } catch let error as WebhookError {
             response = WebhookResponder.json(error.json, status: error.httpStatus)
+            countStoreError(error)
         } catch let refusal as MethodRefusal {
             response = WebhookResponder.json(refusal.error.json, status: refusal.error.httpStatus)
             response.headers[.allow] = refusal.allow
@@ -38,17 +49,33 @@ struct WebhookResponder: HTTPResponder {
             let failure = WebhookError.invalidJSON("the request body could not be read")
             response = WebhookResponder.json(failure.json, status: failure.httpStatus)
         }
-        log.record(method: request.method.rawValue, target: request.uri.description, status: response.status.code,
-                   elapsed: ContinuousClock.now - started)
+        response.headers[WebhookResponder.traceHeader] = trace
+        if request.method != .get, response.status.code < 300 {
+            // A send or an engagement was written: follows read it now.
+            follows.wakeAll()
+        } else if route == .stream, response.status.code == 401 {
+            // A browser opening the stream asks for the API_USER and key.
+            response.headers[.wwwAuthenticate] = #"Basic realm="whs", charset="UTF-8""#
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics?.request(method: WebhookResponder.methodLabel(request.method), route: route?.template(path: request.uri.path) ?? "unmatched",
+                         status: response.status.code, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        log.record(RequestLog.Entry(method: request.method.rawValue, target: request.uri.description, status: response.status.code,
+                                    elapsed: elapsed, trace: trace, account: caller.account))
         return response
     }
 
-    func answer(_ request: Request) async throws -> Response {
+    func answer(_ request: Request, route: ServerRoute?, context: Context, caller: Caller) async throws -> Response {
         let path = request.uri.path
         if path == "/v1/health", request.method == .get { return await health() }
+        if route == .metrics {
+            guard request.method == .get else { throw ServerRoute.metrics.refusal(request.method, path: path) }
+            return try await metricsPage(request, context)
+        }
         let session = try await authenticatedService(request.headers[.authorization])
+        caller.account = session.account
         let (account, service) = (session.account, session.service)
-        let route = try ServerRoute(path: path)
+        let route = try route ?? ServerRoute(path: path)
         guard route.allowed.contains(request.method) else { throw route.refusal(request.method, path: path) }
         let limit = route.takesMail ? MailRules.maxMailBytes : WebhookResponder.maxBodyBytes
         switch (route, request.method) {
@@ -79,6 +106,8 @@ struct WebhookResponder: HTTPResponder {
             return OpenAPIDocument.response
         case (.health, _):
             return await health()
+        case (.stream, _):
+            return try await stream(request, context, account: account)
         default:
             return try await answerMail(route, request, session, limit: limit)
         }

@@ -3,6 +3,7 @@ import Logging
 import MailSandbox
 import WebhookCore
 import WebhookDelivery
+import WhsObservability
 
 /// `whs serve`: the API of API.md over HTTP/1.1 on one address, until SIGINT or SIGTERM.
 public struct WebhookServer: Sendable {
@@ -15,6 +16,12 @@ public struct WebhookServer: Sendable {
     /// The node's name: in the health route's answer, and on log lines when `logsNode`.
     public let node: String
     public let logsNode: Bool
+    /// What `GET /metrics` shows; nil: no metrics (`--no-metrics`).
+    public var metrics: Metrics?
+    /// Who may read `GET /metrics`.
+    public var metricsAccess = MetricsAccess()
+    /// Request lines as text or JSON (`--log-format`).
+    public var logFormat = LogFormat.text
 
     public init(backend: any AsyncWebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil,
                 mailer: Mailer? = nil, node: String = "whs", logsNode: Bool = false) {
@@ -32,10 +39,15 @@ public struct WebhookServer: Sendable {
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
         var logger = Logger(label: "whs.serve")
         logger.logLevel = .error
-        let responder = WebhookResponder(backend: backend, dispatcher: dispatcher, mailer: mailer,
-                                         log: RequestLog(enabled: logRequests, node: logsNode ? node : ""), node: node)
+        var responder = WebhookResponder(backend: backend, dispatcher: dispatcher, mailer: mailer,
+                                         log: RequestLog(enabled: logRequests, node: logsNode || logFormat == .json ? node : "", format: logFormat),
+                                         node: node)
+        responder.metrics = metrics
+        responder.metricsAccess = metricsAccess
         let sessions = responder.sessions
         backend.onAccountsChanged { sessions.forgetAll() }
+        let follows = responder.follows
+        dispatcher?.onAttemptsLogged { follows.wakeAll() }
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),

@@ -1,0 +1,43 @@
+import Hummingbird
+import NIOCore
+
+/// What the responder knows of a request besides the request itself: the connection it came
+/// on. `/metrics` reads the caller's address from it (loopback only, without a token), and a
+/// stream (`/v1/stream`) watches it close, so that a follow whose client went away frees
+/// what it held at once instead of at its next write.
+struct ServerContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// True when the caller is this machine: a loopback address, IPv4, IPv6 or IPv4 in IPv6.
+    var callerIsLoopback: Bool {
+        guard let address = channel.remoteAddress?.ipAddress else { return false }
+        return address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
+    }
+}
+
+/// Tells when the client closed its side of the connection. The server allows half-closed
+/// connections, so a client that goes away while a stream has nothing to write does not
+/// close the channel: only this event says so. Put first in the pipeline while a stream runs,
+/// and taken out when it ends.
+final class InputClosedWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let closed: @Sendable () -> Void
+
+    init(_ closed: @escaping @Sendable () -> Void) { self.closed = closed }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { closed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+}

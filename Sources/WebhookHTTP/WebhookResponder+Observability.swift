@@ -1,0 +1,102 @@
+import HTTPTypes
+import Hummingbird
+import WebhookCore
+import WebhookDelivery
+import WhsObservability
+import WhsSupport
+
+/// What every request reports besides its answer: its trace id (echoed), its line in the log,
+/// its count and latency in the metrics; and the page Prometheus reads.
+extension WebhookResponder {
+    static let traceHeader = HTTPField.Name(TraceID.header)!
+    static let proxyHeaders = ["Forwarded", "X-Forwarded-For", "X-Real-IP"].compactMap { HTTPField.Name($0) }
+
+    /// A method as a label: the ones HTTP defines, else `other` (a method is any token, and a
+    /// label must come from a bounded set).
+    static func methodLabel(_ method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .head, .post, .put, .delete, .patch, .options: method.rawValue
+        default: "other"
+        }
+    }
+
+    /// A store that failed a request: counted by kind.
+    func countStoreError(_ error: WebhookError) {
+        if let kind = error.storeFailure { metrics?.storeError(kind) }
+    }
+
+    /// `GET /metrics`: the counters, then what the store holds now, for Prometheus.
+    func metricsPage(_ request: Request, _ context: Context) async throws -> Response {
+        guard let metrics else { throw WebhookError.routeNotFound("/metrics (this node was started with --no-metrics)") }
+        let proxied = WebhookResponder.proxyHeaders.contains { request.headers[$0] != nil }
+        if let refusal = metricsAccess.refusal(authorization: request.headers[.authorization], loopback: context.callerIsLoopback && !proxied) {
+            var response = WebhookResponder.json(refusal.error.json, status: refusal.error.httpStatus)
+            if refusal.challenge { response.headers[.wwwAuthenticate] = #"Bearer realm="whs metrics""# }
+            return response
+        }
+        var gauges: [GaugeFamily] = []
+        if let dispatcher {
+            if let census = dispatcher.store as? any DeliveryCensus {
+                do {
+                    let counts = try await census.deliveryCounts(leasedBy: dispatcher.node)
+                    gauges.append(GaugeFamily(name: "whs_deliveries", help: "Deliveries in the delivery log, by state (the whole log: on a shared store every node reports the same).",
+                                              samples: DeliveryState.allCases.map { ([("state", $0.rawValue)], Double(counts.byState[$0] ?? 0)) }))
+                    if let leased = counts.leased {
+                        gauges.append(GaugeFamily(name: "whs_deliveries_leased", help: "Deliveries this node holds leased and has not logged yet (shared stores).", value: Double(leased)))
+                    }
+                } catch {
+                    countStoreError(error)
+                }
+            }
+            gauges.append(GaugeFamily(name: "whs_deliveries_in_flight", help: "Pushes under way on this node now.", value: Double(dispatcher.inFlight)))
+        }
+        gauges.append(GaugeFamily(name: "whs_stream_follows", help: "Follows open on GET /v1/stream now.", value: Double(follows.count)))
+        var headers = HTTPFields()
+        headers[.contentType] = Exposition.contentType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(gauges: gauges))))
+    }
+}
+
+/// The caller of one request, filled in as it is learnt (its account, once authenticated),
+/// for the request's log line.
+final class Caller {
+    var account: String?
+}
+
+/// Who may read `GET /metrics` (docs/OPERATIONS.md): with a token (`--metrics-token`,
+/// `$WHS_METRICS_TOKEN`), whoever sends it as `Authorization: Bearer TOKEN`; without one,
+/// only callers on this machine that did not come through a proxy (a request that carries
+/// `Forwarded`, `X-Forwarded-For` or `X-Real-IP` came from elsewhere). The API's Basic auth
+/// does not open it: metrics are the node's, not an account's.
+public struct MetricsAccess: Sendable {
+    public var token: String?
+
+    public init(token: String? = nil) { self.token = token }
+
+    struct Refusal {
+        let error: WebhookError
+        /// Send `WWW-Authenticate: Bearer` with it.
+        let challenge: Bool
+    }
+
+    func refusal(authorization: String?, loopback: Bool) -> Refusal? {
+        guard let token else {
+            if loopback { return nil }
+            return Refusal(error: .server(code: 40300, status: 403, message:
+                "GET /metrics is answered to this machine only; give whs serve --metrics-token (or $WHS_METRICS_TOKEN) to read it from elsewhere"),
+                           challenge: false)
+        }
+        let expected = Array("Bearer \(token)".utf8)
+        if let given = authorization, MetricsAccess.equal(Array(given.utf8), expected) { return nil }
+        return Refusal(error: .server(code: 30000, status: 401, message: "GET /metrics needs Authorization: Bearer and the token whs serve was given"),
+                       challenge: true)
+    }
+
+    /// Compared in constant time for equal lengths, so that timing does not tell how much matched.
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}

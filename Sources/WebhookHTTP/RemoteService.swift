@@ -14,8 +14,8 @@ import WhsSupport
 public final class RemoteService: WebhookService, @unchecked Sendable {
     public let baseURL: String
     public let apiUser: String
-    private let authorization: String
-    private let client: HTTPClient
+    let authorization: String
+    let client: HTTPClient
     private let requestTimeout: TimeAmount
     private let isInterrupted: @Sendable () -> Bool
 

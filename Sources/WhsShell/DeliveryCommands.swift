@@ -39,14 +39,16 @@ enum DeliveryCommands {
             },
             CommandSpec(
                 name: "deliveries", summary: "the delivery log, newest last: each push and its attempts",
-                usage: "deliveries [webhook=ID] [status=pending|succeeded|failed|cancelled] [message_id=ID] [limit=N]",
+                usage: "deliveries [webhook=ID] [status=pending|succeeded|failed|cancelled] [message_id=ID] [limit=N | follow=true [timeout=30s]]",
                 arguments: [
                     ArgumentSpec("webhook", aliases: ["webhook_id"], "only deliveries to this webhook"),
                     ArgumentSpec("status", aliases: ["state"], "only pending, succeeded, failed or cancelled ones", completion: .words(DeliveryState.allCases.map(\.rawValue))),
                     ArgumentSpec("message_id", "only the deliveries of one event"),
                     ArgumentSpec("limit", "how many, newest first (default \(DeliveryQuery.defaultLimit), at most \(DeliveryQuery.maxLimit))"),
+                    Following.follow, Following.timeout,
                 ]
             ) { call in
+                if let wait = try Following.wait(call, shell) { return try Following.deliveries(call, shell, wait) }
                 let query = try DeliveryQuery.validated(
                     webhookID: try ArgumentValues.integer(call.argument("webhook"), "webhook"),
                     state: try ArgumentValues.string(call.argument("status"), "status"),

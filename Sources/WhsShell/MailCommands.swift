@@ -82,13 +82,15 @@ enum MailCommands {
             },
             CommandSpec(
                 name: "mails", summary: "the mail log, newest last: every mail sent and its events",
-                usage: "mails [to=ADDR] [message_id=ID] [limit=N]",
+                usage: "mails [to=ADDR] [message_id=ID] [limit=N | follow=true [timeout=30s]]",
                 arguments: [
                     ArgumentSpec("to", "only mails to this address"),
                     ArgumentSpec("message_id", "only the mails of one send"),
                     ArgumentSpec("limit", "how many, newest first (default \(MailQuery.defaultLimit), at most \(MailQuery.maxLimit))"),
+                    Following.follow, Following.timeout,
                 ]
             ) { call in
+                if let wait = try Following.wait(call, shell) { return try Following.mails(call, shell, wait) }
                 let query = try MailQuery.validated(
                     to: try ArgumentValues.string(call.argument("to"), "to"),
                     messageID: try ArgumentValues.string(call.argument("message_id"), "message_id"),

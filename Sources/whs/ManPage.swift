@@ -54,6 +54,8 @@ enum ManPage {
         ("WHS_USERS", "whs serve's users, ACCOUNT:API_USER:API_KEY separated by commas, as --user takes them"),
         ("WHS_API_KEY", "the API key for --url; asked for at a terminal when it is not set"),
         ("WHS_APP_KEY", "the key whs listen checks signatures with, and whs probe and whs repush sign with, when --app-key is not given"),
+        ("WHS_APP_KEYS", "whs serve's app keys, ACCOUNT:KEY separated by commas, as its --app-key takes them"),
+        ("WHS_METRICS_TOKEN", "whs serve's --metrics-token when it is not given: the bearer token GET /metrics answers"),
         ("WHS_SEAL_KEY", "64 hex digits: the key that seals app keys in a shared PostgreSQL store, when --seal-key-file is not given"),
         ("WHS_HISTORY", "the prompt's history file, instead of $XDG_STATE_HOME/whs/history"),
         ("SSL_CERT_FILE", "the CA certificates (PEM) an https --url is checked against when --ca-file is not given"),

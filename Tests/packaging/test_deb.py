@@ -93,6 +93,7 @@ def test_install_use_remove_and_purge(deb, clean_slate, tmp_path):
     assert run("man", "-w", "7", "whs-language").stdout.strip() == "/usr/share/man/man7/whs-language.7.gz"
     page = run("man", "-P", "cat", "whs", env={**os.environ, "MANWIDTH": "100", "LANG": "C.UTF-8"}).stdout
     assert "serve" in page and "--store" in page
+    completions_found_by_each_shell(tmp_path)
     # A script, run by the installed binary.
     script = tmp_path / "hooks.whs"
     script.write_text('#!/usr/bin/env whs\n$h = add https://example.com/h events=open\n'
@@ -120,6 +121,22 @@ def test_install_use_remove_and_purge(deb, clean_slate, tmp_path):
     left = [path for path in INSTALLED + ["/var/lib/whs", "/usr/share/doc/whs"] if os.path.lexists(path)]
     assert left == []
     assert not user_exists("whs") and not group_exists("whs")
+
+
+def completions_found_by_each_shell(home):
+    """Each shell finds the installed completion by its own lookup, with nothing sourced by
+    hand: bash-completion's loader, zsh's compinit over its fpath, fish's vendor directory.
+    (How each completes is Tests/cli's; this checks where the package put the files.)"""
+    for shell in ("bash", "zsh", "fish"):
+        if shutil.which(shell) is None:
+            pytest.fail(f"{shell} is missing (scripts/setup --test installs bash-completion, zsh and fish)")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+    bash = run("bash", "-c", "source /usr/share/bash-completion/bash_completion; __load_completion whs; complete -p whs", env=env)
+    assert bash.stdout.strip() == "complete -F _whs whs"
+    zsh = run("zsh", "-f", "-c", 'autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump" && print -r -- ${_comps[whs]}', env=env)
+    assert zsh.stdout.strip() == "_whs"
+    fish = run("fish", "-c", "complete -C 'whs --st'", env=env)
+    assert fish.stdout.startswith("--store\t")
 
 
 def served_as_unit(entry):

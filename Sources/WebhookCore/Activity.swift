@@ -29,18 +29,14 @@ public struct ActivityPosition: Sendable, Hashable, Comparable, CustomStringConv
     /// `17` on an embedded store, `5031.17` on PostgreSQL: the SSE `id:` and `Last-Event-ID`.
     public var description: String { transaction == 0 ? String(id) : "\(transaction).\(id)" }
 
-    /// A position as `description` writes it; nil for anything else.
+    /// A position as `description` writes it (1 to 18 digits, or two such parts joined by a
+    /// dot); nil for anything else.
     public init?(parsing text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), text.utf8.count <= 40,
-              parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }),
-              let last = Int(parts[parts.count - 1]) else { return nil }
-        if parts.count == 2 {
-            guard let transaction = Int(parts[0]), transaction > 0 else { return nil }
-            self.init(transaction: transaction, id: last)
-        } else {
-            self.init(id: last)
-        }
+        guard (1...2).contains(parts.count),
+              parts.allSatisfy({ (1...18).contains($0.utf8.count) && $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }),
+              let last = Int(parts[parts.count - 1]), let first = Int(parts[0]) else { return nil }
+        self.init(transaction: parts.count == 2 ? first : 0, id: last)
     }
 
     public static func < (a: ActivityPosition, b: ActivityPosition) -> Bool {

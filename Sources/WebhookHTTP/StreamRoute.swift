@@ -15,7 +15,7 @@ import WhsSupport
 /// that a client that loses the connection before anything happened resumes from there.
 extension WebhookResponder {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
-    static let streamParameters = ["kinds", "last_event_id"]
+    static let streamParameters = ["kinds", "last_event_id", "timeout"]
     /// Rows read at a time; a full page is followed by another read at once.
     static let streamPage = 500
     /// The longest a follow waits before it reads again: what other processes on the store
@@ -29,6 +29,7 @@ extension WebhookResponder {
         guard let log = backend as? any AsyncActivityLog else { throw WebhookError.routeNotFound("/v1/stream (this store keeps no activity log)") }
         let values = try WireDecoding.queryValues(request.uri.query, allowed: WebhookResponder.streamParameters)
         let kinds = try WebhookResponder.streamKinds(values["kinds"])
+        let timeout = try values["timeout"].map(WebhookResponder.streamTimeout)
         let start: ActivityPosition
         if let given = request.headers[WebhookResponder.lastEventID] ?? values["last_event_id"] {
             guard let position = ActivityPosition(parsing: given) else {
@@ -62,6 +63,7 @@ extension WebhookResponder {
             try await writer.write(ByteBuffer(string: "retry: 1000\nid: \(start)\nevent: ready\ndata: \(ready.text)\n\n"))
             var cursor = start
             var lastWrite = ContinuousClock.now
+            let ends = timeout.map { ContinuousClock.now + .milliseconds($0) }
             try await withGracefulShutdownHandler {
                 while !follow.isEnded {
                     var text = ""
@@ -81,7 +83,11 @@ extension WebhookResponder {
                         try await writer.write(ByteBuffer(string: text))
                         lastWrite = ContinuousClock.now
                     }
-                    if !full { await follow.wake.wait(seconds: WebhookResponder.streamPoll) }
+                    if let ends, ContinuousClock.now >= ends { break }
+                    if !full {
+                        let left = ends.map { ContinuousClock.now.duration(to: $0) / .seconds(1) } ?? WebhookResponder.streamPoll
+                        await follow.wake.wait(seconds: max(0.001, min(WebhookResponder.streamPoll, left)))
+                    }
                 }
             } onGracefulShutdown: {
                 follow.end()
@@ -93,14 +99,27 @@ extension WebhookResponder {
 
     /// `kinds=mail,attempt`: the kinds of row to send; all of them when not given.
     static func streamKinds(_ given: String?) throws(WebhookError) -> Set<ActivityKind> {
-        guard let given, !given.isEmpty else { return Set(ActivityKind.allCases) }
+        guard let given else { return Set(ActivityKind.allCases) }
         var kinds: Set<ActivityKind> = []
-        for name in given.split(separator: ",") {
+        for name in given.split(separator: ",", omittingEmptySubsequences: false) {
             guard let kind = ActivityKind.allCases.first(where: { $0.name == name }) else {
                 throw .invalidParameter("kinds must name mail, engagement or attempt, separated by commas; got \(Validation.quoted(String(name)))")
             }
             kinds.insert(kind)
         }
         return kinds
+    }
+
+    /// `timeout=90s`: end the stream after that long (a script's `curl` then ends by itself):
+    /// 1 to 6 digits and `ms`, `s`, `m` or `h`. Milliseconds.
+    static func streamTimeout(_ given: String) throws(WebhookError) -> Int64 {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        for (unit, scale) in units where given.hasSuffix(unit) {
+            let digits = given.dropLast(unit.count)
+            if (1...6).contains(digits.count), digits.first != "0", digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int64(digits) {
+                return number * scale
+            }
+        }
+        throw .invalidParameter("timeout must be a duration, 1 to 6 digits and ms, s, m or h (90s, 5m); got \(Validation.quoted(String(given.prefix(40))))")
     }
 }

@@ -151,7 +151,8 @@ import WhsTestSupport
         _ = try f.send("acme", to: ["ann@example.com"], at: 1)
         let position = try #require(try f.all("acme", expecting: 1).first?.position)
         #expect(ActivityPosition(parsing: position.description) == position)
-        for bad in ["", "x", "1.2.3", "-1", "1.", ".1", "0.5", String(repeating: "9", count: 41), "1e3"] {
+        #expect(ActivityPosition(parsing: "0.5") == ActivityPosition(id: 5))
+        for bad in ["", "x", "1.2.3", "-1", "1.", ".1", String(repeating: "9", count: 19), "1e3", " 1", "+1"] {
             #expect(ActivityPosition(parsing: bad) == nil, "\(bad) is no position")
         }
     }

@@ -282,6 +282,26 @@ paths:
                   mails: {type: array, items: {$ref: "#/components/schemas/MailSummary"}}
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [extensions]
+      operationId: deleteMails
+      x-whs-extension: true
+      summary: Delete the account's mails, every one or those older than `before` (docs/OPERATIONS.md); the account's remembered request ids of that age go with them
+      parameters:
+        - $ref: "#/components/parameters/Before"
+      responses:
+        "200":
+          description: how many mails were deleted
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count]
+                additionalProperties: false
+                properties:
+                  count: {type: integer, minimum: 0}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
   /v1/mails/{id}:
     parameters:
       - $ref: "#/components/parameters/MailID"
@@ -365,7 +385,7 @@ paths:
       summary: The delivery log
       parameters:
         - {name: webhook_id, in: query, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
-        - {name: state, in: query, schema: {type: string, enum: [pending, succeeded, failed]}}
+        - {name: state, in: query, schema: {type: string, enum: [pending, succeeded, failed, cancelled]}}
         - {name: message_id, in: query, schema: {type: string}}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
       responses:
@@ -382,6 +402,27 @@ paths:
                   deliveries: {type: array, items: {$ref: "#/components/schemas/Delivery"}}
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [extensions]
+      operationId: deleteDeliveries
+      x-whs-extension: true
+      summary: Delete the account's settled deliveries (every one or those older than `before`) with their attempts; the pending ones of that age become cancelled and are never pushed
+      parameters:
+        - $ref: "#/components/parameters/Before"
+      responses:
+        "200":
+          description: how many deliveries were deleted, and how many pending ones were cancelled (they stay in the log as cancelled)
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count, cancelled]
+                additionalProperties: false
+                properties:
+                  count: {type: integer, minimum: 0}
+                  cancelled: {type: integer, minimum: 0}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
   /v1/deliveries/{id}/redeliver:
     parameters:
       - {name: id, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
@@ -395,6 +436,48 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+  /v1/reset:
+    post:
+      tags: [extensions]
+      operationId: reset
+      x-whs-extension: true
+      summary: Empty the caller's account, every part or the parts named (docs/OPERATIONS.md); no other account is touched
+      description: |
+        Without a body (or `{}`), every part. `mails` takes the mail log and the remembered
+        request ids; `deliveries` deletes the settled deliveries with their attempts and makes
+        the pending (and leased) ones `cancelled`: they stay in the log as such, are never pushed
+        again, and the next reset deletes them. An unknown part is a 400 that deletes nothing.
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                parts:
+                  description: the parts to empty; left out (or null), every part
+                  type: array
+                  nullable: true
+                  minItems: 1
+                  items: {type: string, enum: [mails, deliveries, webhooks, templates]}
+      responses:
+        "200":
+          description: what each part asked for lost (`cancelled` comes with `deliveries`)
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                properties:
+                  mails: {type: integer, minimum: 0}
+                  deliveries: {type: integer, minimum: 0}
+                  cancelled: {type: integer, minimum: 0}
+                  webhooks: {type: integer, minimum: 0}
+                  templates: {type: integer, minimum: 0}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/Error"}
   /v1/app_key:
     get:
       tags: [extensions]
@@ -459,6 +542,14 @@ components:
     basicAuth: {type: http, scheme: basic}
 
   parameters:
+    Before:
+      name: before
+      in: query
+      description: "only rows older than this: an age (`90s`, `30m`, `2h`, `7d`) or an RFC 3339 time; left out, every row"
+      schema:
+        oneOf:
+          - {type: string, pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$"}
+          - {type: string, format: date-time}
     WebhookID:
       name: id
       in: path
@@ -817,7 +908,7 @@ components:
         url: {type: string}
         event: {$ref: "#/components/schemas/EventName"}
         message_id: {type: string}
-        state: {type: string, enum: [pending, succeeded, failed]}
+        state: {type: string, enum: [pending, succeeded, failed, cancelled], description: "cancelled: called off by a reset or a delete while pending; never pushed again"}
         attempts: {type: array, items: {$ref: "#/components/schemas/Attempt"}}
         next_attempt: {type: string, format: date-time, nullable: true}
         created: {type: string, format: date-time}

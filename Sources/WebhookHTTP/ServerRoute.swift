@@ -79,6 +79,12 @@ enum ServerRoute: Equatable {
         case .mail: "/v1/mails/{id}"
         case .mailEvents: "/v1/mails/{id}/events"
         case .redeliver: "/v1/deliveries/{id}/redeliver"
+        // The busiest routes without building a string.
+        case .webhooks: "/v1/webhooks"
+        case .send: "/v1/mail/send"
+        case .deliveries: "/v1/deliveries"
+        case .events: "/v1/events"
+        case .mails: "/v1/mails"
         default: "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
         }
     }

@@ -37,8 +37,8 @@ extension WebhookResponder {
         var gauges: [GaugeFamily] = []
         if let dispatcher {
             if let census = dispatcher.store as? any DeliveryCensus {
-                do {
-                    let counts = try await census.deliveryCounts(leasedBy: dispatcher.node)
+                do throws(WebhookError) {
+                    let counts = try await WebhookResponder.counts(census, node: dispatcher.node)
                     gauges.append(GaugeFamily(name: "whs_deliveries", help: "Deliveries in the delivery log, by state (the whole log: on a shared store every node reports the same).",
                                               samples: DeliveryState.allCases.map { ([("state", $0.rawValue)], Double(counts.byState[$0] ?? 0)) }))
                     if let leased = counts.leased {
@@ -54,6 +54,29 @@ extension WebhookResponder {
         var headers = HTTPFields()
         headers[.contentType] = Exposition.contentType
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(gauges: gauges))))
+    }
+}
+
+extension WebhookResponder {
+    /// How long a scrape waits for the store's counts: a database that is away must not make
+    /// the page (and its counters, which say so) late for Prometheus's scrape timeout.
+    static let censusWait = Duration.seconds(1)
+
+    /// The store's counts, or `.unreachable` when they take longer than `censusWait`.
+    static func counts(_ census: any DeliveryCensus, node: String?) async throws(WebhookError) -> DeliveryCounts {
+        let result = await withTaskGroup(of: Result<DeliveryCounts, WebhookError>?.self) { group in
+            group.addTask {
+                do throws(WebhookError) { return .success(try await census.deliveryCounts(leasedBy: node)) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: censusWait)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
+        guard let result else { throw .unreachable("the store did not count its deliveries within \(censusWait)") }
+        return try result.get()
     }
 }
 

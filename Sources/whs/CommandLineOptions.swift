@@ -44,6 +44,14 @@ struct CommandLineOptions: Equatable {
         var lateDelay: String?
         /// `--api-faults 500=0.02,latency=200ms`: send calls that fail or lag on purpose.
         var apiFaults: String?
+        /// `--app-key ACCOUNT:KEY` (repeatable; also `$WHS_APP_KEYS`): an account's app key, given.
+        var appKeys: [String] = []
+        /// `--seed FILE.whs` (repeatable): scripts run before the port is bound, on every start.
+        var seeds: [String] = []
+        /// `--retain DURATION`: mails and settled deliveries older than that are pruned.
+        var retain: String?
+        /// `--retain-mails N`: each account keeps its newest N mails.
+        var retainMails: String?
     }
 
     enum Action: Equatable {
@@ -54,6 +62,8 @@ struct CommandLineOptions: Equatable {
         case help(topic: String?)
         case version
         case serve(Serve)
+        /// `whs dump [--account NAME]`: an account's webhooks and templates as a seed script.
+        case dump(account: String?)
         case listen(Listen)
         case probe(Probe)
         case repush(Repush)

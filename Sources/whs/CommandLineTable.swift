@@ -54,7 +54,7 @@ enum CommandLineTable {
 
     /// The subcommands, in the order `whs --help` and the man page list them. `whs NAME` must be
     /// the first word; after an option, NAME is a script's name.
-    static let subcommands: [Subcommand] = [help, serve, listen, probe, repush, play, check, completion, man, health]
+    static let subcommands: [Subcommand] = [help, serve, dump, listen, probe, repush, play, check, completion, man, health]
 
     static func subcommand(_ name: String) -> Subcommand? { subcommands.first { $0.name == name } }
 
@@ -141,6 +141,13 @@ enum CommandLineTable {
             .value("--metrics-token", "TOKEN", .text, "GET /metrics answers whoever sends Authorization: Bearer TOKEN (else "
                    + "$WHS_METRICS_TOKEN; without either, callers on this machine only)") { $0.metricsToken = $1 },
             .on("--no-metrics", help: "count nothing; GET /metrics answers 404") { $0.noMetrics = true },
+            .value("--seed", "FILE.whs", .path(suffix: "whs"), "run this script (as whs dump writes it) on the store before "
+                   + "serving, on every start; a failure stops the start (docs/OPERATIONS.md)", repeats: true) { $0.seeds.append($1) },
+            .value("--app-key", "ACCOUNT:KEY", .text, "give the account this app key (64 hex digits) instead of a made one; "
+                   + "$WHS_APP_KEYS takes the same, comma separated, out of sight of ps", repeats: true) { $0.appKeys.append($1) },
+            .value("--retain", "DURATION", .duration, "prune mails and settled deliveries older than this (90s, 12h, 7d), "
+                   + "in small batches while serving") { $0.retain = $1 },
+            .value("--retain-mails", "N", .text, "keep each account's newest N mails, prune older ones") { $0.retainMails = $1 },
         ],
         finish: { serve, operands throws(CommandLineOptions.UsageError) in
             try noOperands("serve", operands)

@@ -10,7 +10,7 @@ import WhsSupport
 /// `whs serve`: open the store, add the users given, serve until SIGINT or SIGTERM.
 enum ServeCommand {
     /// The store a node serves from, with its dispatcher's way of sharing work.
-    typealias ServedStore = any AsyncWebhookBackend & AsyncDeliveryStore & AsyncMailStore
+    typealias ServedStore = any AsyncWebhookBackend & AsyncDeliveryStore & AsyncMailStore & AsyncDataClearing
 
     static func run(_ options: CommandLineOptions.Serve, backend: CommandLineOptions.Backend) -> Int32 {
         let node = options.node ?? NodeName.generated
@@ -23,6 +23,9 @@ enum ServeCommand {
         let shared: Bool
         var faults = FaultRates()
         var apiFaults = APIFaults()
+        // App keys given, seeds and retention (ServeOperations.swift, docs/OPERATIONS.md).
+        var operations = ServeOperations()
+        var seeded: [String] = []
         do {
             var schedule = RetrySchedule.standard
             if let text = options.retryDelays {
@@ -72,6 +75,8 @@ enum ServeCommand {
             // $WHS_USERS keeps keys out of `ps`; --user is for quick local runs.
             if let fromEnvironment = Environment.nonEmpty("WHS_USERS") { grants += try UserGrant.parseList(fromEnvironment) }
             for user in options.users { grants.append(try UserGrant.parse(user)) }
+            operations = try ServeOperations(options, grants: grants)
+            try operations.giveAppKeys(store)
             let given = grants
             appKeyLines = try Blocking.run { () async throws(WebhookError) -> [String] in
                 for grant in given { try await store.grant(grant) }
@@ -82,6 +87,8 @@ enum ServeCommand {
                 }
                 return lines
             }
+            // Before the port is bound: a node never serves half-seeded.
+            seeded = try operations.seed(store, dispatcher: dispatcher)
             resumed = try Blocking.run { () async throws(WebhookError) in try await dispatcher.resumePending() }
         } catch {
             fail("serve: \(error)", status: 2)
@@ -103,6 +110,10 @@ enum ServeCommand {
         mailer.apiFaults = apiFaults
         let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
                                    dispatcher: dispatcher, mailer: mailer, node: node, logsNode: shared)
+        let retention = operations.retention
+        let seededLines = seeded
+        let quiet = options.quiet
+        let started = operations
         let failure = Foreground.run {
             try await server.run { port in
                 var lines = ["whs serve: listening on http://\(options.host.urlHost):\(port) (\(store.description))"] + keyLines
@@ -111,7 +122,11 @@ enum ServeCommand {
                 if let fidelity = fidelityLine { lines.append(fidelity) }
                 if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
                 if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
+                lines += seededLines.map { "whs serve: " + $0 }
+                if !retention.isEmpty { lines.append("whs serve: retention: prunes \(retention.description)") }
                 Foreground.write(lines)
+                // Once the first line named the address: a harness reads that line first.
+                started.startRetention(store) { line in if !quiet { Foreground.write(["whs serve: " + line]) } }
             }
         }
         if let failure { fail("serve: \(failure)", status: 1) }

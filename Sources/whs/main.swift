@@ -46,6 +46,8 @@ func main() -> Int32 {
         return 0
     case .health(let url):
         return HealthCommand.run(url)
+    case .dump(let account):
+        return DumpCommand.run(account: account, backend: options.backend)
     case .listen(let listen):
         return ListenCommand.run(listen)
     case .probe(let probe):
@@ -90,7 +92,6 @@ func makeShell(_ connection: Connection, out: OutputSink, err: OutputSink) -> Sh
     shell.promptLabel = connection.label
     shell.makeEvents = connection.makeEvents
     shell.makeMailing = connection.makeMailing
-    shell.makeClearing = connection.makeClearing
     shell.makeClearing = connection.makeClearing
     shell.makeReceiver = { options in
         let receiver = try BenchTools.receiver(options)

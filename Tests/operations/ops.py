@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,11 +30,15 @@ class Node:
         environment.update(env or {})
         self.process = subprocess.Popen([WHS, "serve", "--port", "0", *users, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True, env=environment)
+        # The request log, read as it comes: a pipe nobody reads fills up and stops the server.
+        self.errors = []
+        threading.Thread(target=lambda: self.errors.extend(self.process.stderr), daemon=True).start()
         first = self.process.stdout.readline()
         match = re.search(r"http://[0-9.:]+", first)
         if not match:
             self.process.wait(10)
-            raise AssertionError(f"whs serve did not start: {first}{self.process.stderr.read()}")
+            time.sleep(0.2)
+            raise AssertionError(f"whs serve did not start: {first}{''.join(self.errors)}")
         self.base = match.group(0)
 
     def call(self, method, path, user="alice", body=None, raw=None):

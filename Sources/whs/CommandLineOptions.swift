@@ -44,6 +44,12 @@ struct CommandLineOptions: Equatable {
         var lateDelay: String?
         /// `--api-faults 500=0.02,latency=200ms`: send calls that fail or lag on purpose.
         var apiFaults: String?
+        /// `--log-format text|json`: how log lines are written (docs/OPERATIONS.md, "Logs").
+        var logFormat: String?
+        /// `--metrics-token TOKEN` (or `$WHS_METRICS_TOKEN`): who may read `GET /metrics` from elsewhere.
+        var metricsToken: String?
+        /// `--no-metrics`: count nothing, and answer `GET /metrics` 404.
+        var noMetrics = false
         /// `--app-key ACCOUNT:KEY` (repeatable; also `$WHS_APP_KEYS`): an account's app key, given.
         var appKeys: [String] = []
         /// `--seed FILE.whs` (repeatable): scripts run before the port is bound, on every start.

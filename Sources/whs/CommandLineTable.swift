@@ -75,11 +75,18 @@ enum CommandLineTable {
         "serve", summary: "the webhook API over HTTP (users also from $WHS_USERS)",
         description: """
             Serves the webhook API over HTTP until SIGINT or SIGTERM. The first line printed names
-            the address, the next ones each account's app key (it signs the account's event pushes).
-            One log line per request goes to stderr unless --quiet. Events triggered with POST
-            /v1/events are pushed with retries after the --retry-delays; pushes still pending in the
-            store resume at start. Mail sent with POST /v1/mail/send (docs/SENDING.md) lives its
-            events --event-delay seconds apart.
+            the address, the next ones each account's app key (it signs the account's event pushes)
+            at a terminal, or only its sha256 fingerprint elsewhere (GET /v1/app_key gives it).
+            Events triggered with POST /v1/events are pushed with retries after the --retry-delays;
+            pushes still pending in the store resume at start. Mail sent with POST /v1/mail/send
+            (docs/SENDING.md) lives its events --event-delay seconds apart.
+
+            One log line per request goes to stderr unless --quiet; --log-format json writes every
+            line, the start-up ones too, as a JSON object with the request's trace id (its
+            X-Request-Id, or one made and echoed). GET /metrics is the node's page for Prometheus
+            (from this machine, or from anywhere with the bearer token of --metrics-token or
+            $WHS_METRICS_TOKEN); GET /v1/stream the account's activity as it happens
+            (docs/OPERATIONS.md).
 
             Several nodes share one PostgreSQL database (docs/SCALING.md): --store
             postgres://USER:PASSWORD@HOST:PORT/DB, or $WHS_STORE. Each node claims due deliveries

@@ -4,6 +4,7 @@ import WebhookDelivery
 import WebhookHTTP
 import WebhookPostgres
 import WebhookStore
+import WhsObservability
 import WhsShell
 import WhsSupport
 
@@ -14,11 +15,18 @@ enum ServeCommand {
 
     static func run(_ options: CommandLineOptions.Serve, backend: CommandLineOptions.Backend) -> Int32 {
         let node = options.node ?? NodeName.generated
+        let logFormat: LogFormat
+        switch LogFormat.named(options.logFormat ?? LogFormat.text.rawValue) {
+        case .success(let format): logFormat = format
+        case .failure(let error): fail("serve: \(error)", status: 2)
+        }
+        let log = ServeLog(format: logFormat, node: node)
+        let metrics = options.noMetrics ? nil : Metrics(node: node, started: Clock.now())
         let store: ServedStore
         let dispatcher: Dispatcher
         var eventDelay = Mailer.defaultEventDelay
         var grants: [UserGrant] = []
-        var appKeyLines: [String] = []
+        var appKeys: [(account: String, key: String)] = []
         let resumed: Int
         let shared: Bool
         var faults = FaultRates()
@@ -62,13 +70,13 @@ enum ServeCommand {
                 let seal = try Backends.seal(keyFile: options.sealKeyFile)
                 let postgres = try Blocking.run { () async throws(WebhookError) in try await PostgresStore.open(location, seal: seal, node: node) }
                 store = postgres
-                dispatcher = Dispatcher(store: postgres, node: node, lease: lease, schedule: schedule, pushPolicy: policy)
+                dispatcher = Dispatcher(store: postgres, node: node, lease: lease, schedule: schedule, pushPolicy: policy, metrics: metrics)
                 dispatcher.options = push
                 shared = true
             } else {
                 let local = try Backends.openBackend(backend)
                 store = local
-                dispatcher = Dispatcher(store: local, schedule: schedule, pushPolicy: policy)
+                dispatcher = Dispatcher(store: local, schedule: schedule, pushPolicy: policy, metrics: metrics)
                 dispatcher.options = push
                 shared = false
             }
@@ -78,23 +86,24 @@ enum ServeCommand {
             operations = try ServeOperations(options, grants: grants)
             try operations.giveAppKeys(store)
             let given = grants
-            appKeyLines = try Blocking.run { () async throws(WebhookError) -> [String] in
+            appKeys = try Blocking.run { () async throws(WebhookError) -> [(account: String, key: String)] in
                 for grant in given { try await store.grant(grant) }
                 var shown: Set<String> = []
-                var lines: [String] = []
+                var keys: [(account: String, key: String)] = []
                 for grant in given where shown.insert(grant.account).inserted {
-                    lines.append("whs serve: account \(grant.account): app key \(try await store.appKey(account: grant.account)) (signs its pushes)")
+                    keys.append((grant.account, try await store.appKey(account: grant.account)))
                 }
-                return lines
+                return keys
             }
             // Before the port is bound: a node never serves half-seeded.
             seeded = try operations.seed(store, dispatcher: dispatcher)
             resumed = try Blocking.run { () async throws(WebhookError) in try await dispatcher.resumePending() }
         } catch {
-            fail("serve: \(error)", status: 2)
+            log.fail("\(error)", status: 2)
         }
         let noUsers = grants.isEmpty
-        let keyLines = appKeyLines
+        // The keys themselves only at a terminal: under systemd or podman, stdout is a log.
+        let keyLines = appKeys.map { log.appKeyLine(account: $0.account, key: $0.key, fingerprint: KeyHash.fingerprint($0.key)) }
         let refusing = dispatcher.refusesPrivateAddresses
         // What differs from production on purpose, said once at start.
         var changed: [String] = []
@@ -104,32 +113,38 @@ enum ServeCommand {
         if push.payloadExtras { changed.append("payload extras on") }
         if !faults.isEmpty { changed.append("faults \(faults)") }
         if !apiFaults.isEmpty { changed.append("api faults \(apiFaults)") }
-        let fidelityLine = changed.isEmpty ? nil : "whs serve: " + changed.joined(separator: "; ")
+        let fidelityLine = changed.isEmpty ? nil : changed.joined(separator: "; ")
         let mailer = Mailer(store: store, dispatcher: dispatcher, eventDelay: eventDelay)
         mailer.faults = faults
         mailer.apiFaults = apiFaults
-        let server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
+        var server = WebhookServer(backend: store, host: options.host, port: options.port, logRequests: !options.quiet,
                                    dispatcher: dispatcher, mailer: mailer, node: node, logsNode: shared)
+        server.metrics = metrics
+        server.metricsAccess = MetricsAccess(token: options.metricsToken ?? Environment.nonEmpty("WHS_METRICS_TOKEN"))
+        server.logFormat = logFormat
+        let serving = server
         let retention = operations.retention
         let seededLines = seeded
         let quiet = options.quiet
         let started = operations
         let failure = Foreground.run {
-            try await server.run { port in
-                var lines = ["whs serve: listening on http://\(options.host.urlHost):\(port) (\(store.description))"] + keyLines
-                if shared { lines.append("whs serve: node \(node), sharing the store's deliveries with every node on it") }
-                if refusing { lines.append("whs serve: public: pushes to loopback, private and link-local addresses are refused\(options.allowPush.isEmpty ? "" : " (allowed: \(options.allowPush.joined(separator: ", ")))")") }
-                if let fidelity = fidelityLine { lines.append(fidelity) }
-                if resumed > 0 { lines.append("whs serve: resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")") }
-                if noUsers { lines.append("whs serve: no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate") }
-                lines += seededLines.map { "whs serve: " + $0 }
-                if !retention.isEmpty { lines.append("whs serve: retention: prunes \(retention.description)") }
-                Foreground.write(lines)
+            try await serving.run { port in
+                let url = "http://\(options.host.urlHost):\(port)"
+                var lines = [ServeLog.Line(message: "listening on \(url) (\(store.description))",
+                                           fields: [("url", .string(url)), ("store", .string(store.description))])] + keyLines
+                if shared { lines.append(.init(message: "node \(node), sharing the store's deliveries with every node on it")) }
+                if refusing { lines.append(.init(message: "public: pushes to loopback, private and link-local addresses are refused\(options.allowPush.isEmpty ? "" : " (allowed: \(options.allowPush.joined(separator: ", ")))")")) }
+                if let fidelity = fidelityLine { lines.append(.init(message: fidelity)) }
+                if resumed > 0 { lines.append(.init(message: "resuming \(resumed) pending deliver\(resumed == 1 ? "y" : "ies")", fields: [("resuming", .int(resumed))])) }
+                if noUsers { lines.append(.init(message: "no users given (--user or $WHS_USERS): only API_USERs already in the store can authenticate", level: "warning")) }
+                lines += seededLines.map { ServeLog.Line(message: $0) }
+                if !retention.isEmpty { lines.append(.init(message: "retention: prunes \(retention.description)")) }
+                log.write(lines)
                 // Once the first line named the address: a harness reads that line first.
-                started.startRetention(store) { line in if !quiet { Foreground.write(["whs serve: " + line]) } }
+                started.startRetention(store) { line in if !quiet { log.write([ServeLog.Line(message: line)]) } }
             }
         }
-        if let failure { fail("serve: \(failure)", status: 1) }
+        if let failure { log.fail(failure, status: 1) }
         return 0
     }
 

@@ -536,6 +536,71 @@ paths:
                   code: {type: integer}
                   message: {type: string}
                   node: {type: string}
+  /metrics:
+    get:
+      tags: [extensions]
+      operationId: metrics
+      x-whs-extension: true
+      summary: The node's metrics in Prometheus's text format (docs/OPERATIONS.md, "Metrics")
+      description: |
+        Not an account's: the API's Basic credentials do not open it. With `--metrics-token`
+        (or `$WHS_METRICS_TOKEN`) it answers whoever sends `Authorization: Bearer TOKEN`;
+        without, only callers on the node's own machine that did not come through a proxy
+        (no `Forwarded`, `X-Forwarded-For` or `X-Real-IP`). 404 with `--no-metrics`.
+      security: []
+      responses:
+        "200":
+          description: the exposition, version 0.0.4
+          content:
+            text/plain:
+              schema: {type: string}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /v1/stream:
+    get:
+      tags: [extensions]
+      operationId: stream
+      x-whs-extension: true
+      summary: The account's mails, engagement and push attempts as they happen, as Server-Sent Events (docs/OPERATIONS.md, "Following")
+      description: |
+        Events `ready` (first: where the stream starts), `mail`, `engagement` and `attempt`,
+        each with an `id:` that is its position in the store's activity log; `Last-Event-ID`
+        (or `last_event_id`) resumes after it, on any node of the store, without gaps or
+        repeats. Without `timeout` the stream goes on until the client closes it.
+      parameters:
+        - name: Last-Event-ID
+          in: header
+          description: resume after this event
+          schema: {$ref: "#/components/schemas/StreamPosition"}
+        - name: last_event_id
+          in: query
+          description: the same, for a client that cannot set headers
+          schema: {$ref: "#/components/schemas/StreamPosition"}
+        - name: kinds
+          in: query
+          description: only these kinds of event (default all)
+          schema: {type: string, pattern: "^(mail|engagement|attempt)(,(mail|engagement|attempt))*$"}
+        - name: timeout
+          in: query
+          description: end the stream after this long
+          schema: {type: string, pattern: "^[1-9][0-9]{0,5}(ms|s|m|h)$"}
+      responses:
+        "200":
+          description: "`text/event-stream`: `id:`, `event:` and `data:` lines (one JSON object) for each event"
+          content:
+            text/event-stream:
+              schema:
+                description: one event, as a client reads it
+                type: object
+                required: [event, id, data]
+                properties:
+                  event: {type: string, enum: [ready, mail, engagement, attempt]}
+                  id: {$ref: "#/components/schemas/StreamPosition"}
+                  data: {type: string, description: "one JSON object: the mail, engagement or attempt, with `kind`"}
+                  retry: {type: integer, minimum: 0}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
 
 components:
   securitySchemes:
@@ -645,6 +710,10 @@ components:
           content_id: {type: string}
 
   schemas:
+    StreamPosition:
+      description: "a position in the activity log, as `id:` lines give it: `17`, or `7421.17` on PostgreSQL"
+      type: string
+      pattern: "^[0-9]{1,18}([.][0-9]{1,18})?$"
     Error:
       type: object
       required: [code, message]

@@ -22,6 +22,16 @@ extension Dispatcher {
         }
     }
 
+    /// Forgets, of the deliveries this process has yet to settle, those up to `through` that the
+    /// log now says are cancelled: nothing more will happen to them, so nobody should wait for
+    /// them (the shell's "deliveries are not finished" at exit). Their jobs are dropped when due.
+    public func forgetCancelled(through: Int) async {
+        let held = unsettled.withLock { $0.filter { $0 <= through } }
+        for id in held {
+            if let outgoing = try? await store.outgoing(deliveryID: id), outgoing.state == .cancelled { settled(id) }
+        }
+    }
+
     /// Listens for other nodes' cancels on a shared store.
     func listenForCancels() {
         guard shared != nil, let clearing = store as? any AsyncDataClearing else { return }

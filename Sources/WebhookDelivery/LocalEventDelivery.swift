@@ -32,6 +32,9 @@ public final class LocalEventDelivery: EventDelivery {
     /// The shell's `reset` cancelled deliveries: the ones this dispatcher holds are dropped.
     public func deliveriesCancelled(_ cleared: ClearedCounts) {
         dispatcher.deliveriesCancelled(account: account, through: cleared.cancelledThrough)
+        guard let through = cleared.cancelledThrough else { return }
+        let dispatcher = self.dispatcher
+        Blocking.run { () async in await dispatcher.forgetCancelled(through: through) }
     }
 
     public func trigger(_ trigger: EventTrigger, wait: DeliveryWait?) throws(WebhookError) -> JSON {

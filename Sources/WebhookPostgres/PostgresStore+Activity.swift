@@ -103,6 +103,27 @@ extension PostgresStore: AsyncActivityLog, DeliveryCensus {
         }
     }
 
+    /// A reset's share of the activity log, as the SQLite store's.
+    func forgetActivity(account: String, _ parts: Set<ResetPart>, before: Double?) async throws(WebhookError) {
+        let kinds = (parts.contains(.mails) ? [ActivityKind.mail.rawValue, ActivityKind.engagement.rawValue] : [])
+            + (parts.contains(.deliveries) ? [ActivityKind.attempt.rawValue] : [])
+        guard !kinds.isEmpty else { return }
+        try await call { client in
+            _ = try await client.query("""
+                DELETE FROM activity WHERE account = \(account) AND kind = ANY(\(kinds)::int[]) AND (\(before)::float8 IS NULL OR time < \(before))
+                """, logger: PostgresStore.quiet)
+        }
+    }
+
+    /// Retention's share: up to `limit` rows older than `time`, the oldest ids first.
+    func pruneActivity(before time: Double, limit: Int) async throws(WebhookError) {
+        try await call { client in
+            _ = try await client.query("""
+                DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE time < \(time) ORDER BY id LIMIT \(limit))
+                """, logger: PostgresStore.quiet)
+        }
+    }
+
     struct Key: Hashable {
         let ref: Int
         let number: Int

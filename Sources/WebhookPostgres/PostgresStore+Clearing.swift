@@ -102,6 +102,7 @@ extension PostgresStore: AsyncDataClearing {
                 try await PostgresStore.count(client, "WITH gone AS (DELETE FROM templates WHERE account = \(account) RETURNING 1) SELECT count(*) FROM gone")
             }
         }
+        try await forgetActivity(account: account, parts, before: before)
         return counts
     }
 
@@ -147,6 +148,7 @@ extension PostgresStore: AsyncDataClearing {
                     SELECT count(*) FROM gone
                     """)
             }
+            try await pruneActivity(before: cutoff, limit: limit)
         }
         let forgotten = now - RetentionPolicy.requestIDSeconds
         pruned.requestIDs = try await call { client in

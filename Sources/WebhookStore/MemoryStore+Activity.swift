@@ -20,11 +20,21 @@ struct ActivityRows {
         rows.append(Row(id: lastID, account: account, kind: kind, ref: ref, number: number, time: time))
     }
 
-    /// Forgets an account's rows (a reset).
-    mutating func forget(account: String) { rows.removeAll { $0.account == account } }
+    /// Forgets an account's rows of `kinds` (a reset of its mails or deliveries), only those
+    /// older than `before` when it is given.
+    mutating func forget(account: String, kinds: Set<ActivityKind>, before: Double?) {
+        rows.removeAll { row in row.account == account && kinds.contains(row.kind) && (before.map { row.time < $0 } ?? true) }
+    }
 
-    /// Forgets the rows older than `time` (retention).
-    mutating func prune(before time: Double) { rows.removeAll { $0.time < time } }
+    /// Forgets up to `limit` rows older than `time` (retention).
+    mutating func prune(before time: Double, limit: Int) {
+        var removed = 0
+        rows.removeAll { row in
+            guard removed < limit, row.time < time else { return false }
+            removed += 1
+            return true
+        }
+    }
 
     /// The first row after `id`: ids only grow, so the rows are in order.
     func start(after id: Int) -> Int {
@@ -86,5 +96,15 @@ extension MemoryStore: DeliveryCensus {
             for entry in state.deliveries { counts[entry.delivery.state, default: 0] += 1 }
             return DeliveryCounts(byState: counts)
         }
+    }
+}
+
+extension ResetPart {
+    /// The rows of the activity log that go with a part of an account's data.
+    static func activityKinds(_ parts: Set<ResetPart>) -> Set<ActivityKind> {
+        var kinds: Set<ActivityKind> = []
+        if parts.contains(.mails) { kinds.formUnion([.mail, .engagement]) }
+        if parts.contains(.deliveries) { kinds.insert(.attempt) }
+        return kinds
     }
 }

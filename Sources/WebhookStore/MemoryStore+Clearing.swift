@@ -41,6 +41,7 @@ extension MemoryStore: DataClearing {
                 counts.templates = state.templates[account]?.count ?? 0
                 state.templates[account] = nil
             }
+            state.activity.forget(account: account, kinds: ResetPart.activityKinds(parts), before: before)
             return counts
         }
     }
@@ -62,6 +63,7 @@ extension MemoryStore: DataClearing {
                 let cutoff = now - maxAge
                 pruned.mails = Self.removeFirst(limit, from: &state.mails) { $0.record.created < cutoff }
                 pruned.deliveries = Self.removeFirst(limit, from: &state.deliveries) { $0.delivery.state != .pending && $0.delivery.created < cutoff }
+                state.activity.prune(before: cutoff, limit: limit)
             }
             let forgotten = now - RetentionPolicy.requestIDSeconds
             for account in state.sends.keys {

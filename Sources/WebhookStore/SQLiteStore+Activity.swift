@@ -55,6 +55,30 @@ extension SQLiteStore: ActivityLog, AsyncActivityLog {
     }
 }
 
+extension SQLiteStore {
+    /// A reset's share of the activity log: the account's rows of the parts cleared (older
+    /// than `before` when given). Readers pass over rows whose mail or delivery is gone; this
+    /// keeps the table from growing with them.
+    func forgetActivity(account: String, _ parts: Set<ResetPart>, before: Double?) throws(WebhookError) {
+        let kinds = ResetPart.activityKinds(parts).map(\.rawValue).sorted()
+        guard !kinds.isEmpty else { return }
+        try withLock { () throws(WebhookError) in
+            try connection.prepare("""
+                DELETE FROM activity WHERE account = ?1 AND kind IN (\(kinds.map(String.init).joined(separator: ", "))) AND (?2 IS NULL OR time < ?2)
+                """).bind(.text(account), before.map { .real($0) } ?? .null).run()
+        }
+    }
+
+    /// Retention's share: up to `limit` rows older than `time`, the oldest ids first (ids grow
+    /// with time, so no index on time is needed).
+    func pruneActivity(before time: Double, limit: Int) throws(WebhookError) {
+        try withLock { () throws(WebhookError) in
+            try connection.prepare("DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE time < ?1 ORDER BY id LIMIT ?2)")
+                .bind(.real(time), .integer(limit)).run()
+        }
+    }
+}
+
 /// Deliveries by state for metrics: a count of the whole log (every account), grouped.
 extension SQLiteStore: DeliveryCensus {
     public func deliveryCounts(leasedBy node: String?) throws(WebhookError) -> DeliveryCounts {

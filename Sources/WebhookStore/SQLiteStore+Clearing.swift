@@ -149,6 +149,7 @@ extension SQLiteStore: DataClearing {
                 return connection.changes
             }
         }
+        try forgetActivity(account: account, parts, before: before)
         return counts
     }
 
@@ -180,6 +181,7 @@ extension SQLiteStore: DataClearing {
                 try s.oldDeliveries.bind(cutoff, .integer(limit)).run()
                 return connection.changes
             }
+            try pruneActivity(before: now - maxAge, limit: limit)
         }
         pruned.requestIDs = try clearing { s throws(WebhookError) -> Int in
             try s.oldSends.bind(.real(now - RetentionPolicy.requestIDSeconds), .integer(limit)).run()

@@ -157,6 +157,39 @@ import WhsTestSupport
         }
     }
 
+    /// A reset and retention take their rows of the activity log with them: the table does
+    /// not grow with rows whose mails and deliveries are gone.
+    @Test(arguments: Kind.available)
+    func aResetAndRetentionTakeTheirRowsWithThem(_ kind: Kind) throws {
+        let f = try Fixture(kind)
+        let clearing = try #require(f.store as? any DataClearing)
+        let hook = try f.hook("acme", "https://a.example/1")
+        _ = try f.send("acme", to: ["ann@example.com", "bob@example.com"], at: 100)
+        _ = try f.send("other", to: ["olga@example.com"], at: 100)
+        let made = try f.store.insertDeliveries(account: "acme", webhooks: [hook], event: Self.deliver, messageID: "m1", payload: [1], at: 100)
+        try f.store.recordAttempt(deliveryID: made[0].id, DeliveryAttempt(number: 1, time: 100, status: 200, latencyMilliseconds: 1, error: nil),
+                                  state: .succeeded, nextAttempt: nil)
+        func rows(_ account: String) throws -> Int {
+            switch kind {
+            case .memory: (f.store as! MemoryStore).state.withLock { $0.activity.rows.filter { $0.account == account }.count }
+            case .sqlite: try (f.store as! SQLiteStore).withLock { () throws(WebhookError) in
+                try (f.store as! SQLiteStore).connection.integer("SELECT count(*) FROM activity WHERE account = '\(account)'")
+            }
+            case .postgres: Int(try TestPostgres.psql(f.location!, "SELECT count(*) FROM activity WHERE account = '\(account)'"))!
+            }
+        }
+        #expect(try rows("acme") == 3 && rows("other") == 1)
+        _ = try clearing.clear(account: "acme", [.mails], before: nil)
+        #expect(try rows("acme") == 1, "the mails' rows went with them, the attempt's stayed")
+        #expect(try f.all("acme", expecting: 1).map(\.kind) == [.attempt])
+        _ = try clearing.clear(account: "acme", [.deliveries], before: nil)
+        #expect(try rows("acme") == 0 && rows("other") == 1, "another account's rows stay")
+        _ = try f.send("acme", to: ["cy@example.com"], at: 5000)
+        _ = try clearing.prune(RetentionPolicy(maxAge: 3600), now: 4000, limit: 100)
+        #expect(try rows("other") == 0, "rows older than the retention go")
+        #expect(try rows("acme") == 1, "recent rows stay")
+    }
+
     /// PostgreSQL hands out ids before transactions commit: a row of an older transaction still
     /// open must not be passed over by a reader that saw a newer one. The reader waits for it.
     @Test(.enabled(if: TestPostgres.available))

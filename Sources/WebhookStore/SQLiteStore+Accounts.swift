@@ -7,27 +7,22 @@ extension SQLiteStore: WebhookBackend {
     public func grant(_ user: UserGrant) throws(WebhookError) {
         let hashed = KeyHash.make(user.apiKey)
         try withLock { () throws(WebhookError) in
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(WebhookError) {
+            try writing { () throws(WebhookError) in
                 let account = try connection.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
                 try account.bind(.text(user.account), .text(try appKeySeal().seal(KeyHash.newAppKey()))).run()
                 let owner = try connection.prepare("SELECT account FROM api_users WHERE name = ?1")
                 if try owner.bind(.text(user.apiUser)).step(), owner.text(0) != user.account {
                     throw WebhookError.invalidParameter("API_USER \(user.apiUser) belongs to account \(owner.text(0)), not \(user.account)")
-                }
-                _ = try owner.step()
-                let upsert = try connection.prepare("""
-                    INSERT INTO api_users(name, account, key_salt, key_hash) VALUES (?1, ?2, ?3, ?4)
-                    ON CONFLICT(name) DO UPDATE SET key_salt = excluded.key_salt, key_hash = excluded.key_hash
-                    """)
-                upsert.bind(.text(user.apiUser), .text(user.account))
-                upsert.bindBlob(hashed.salt, at: 3)
-                upsert.bindBlob(hashed.hash, at: 4)
-                try upsert.run()
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
+            }
+            _ = try owner.step()
+            let upsert = try connection.prepare("""
+                INSERT INTO api_users(name, account, key_salt, key_hash) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT(name) DO UPDATE SET key_salt = excluded.key_salt, key_hash = excluded.key_hash
+                """)
+            upsert.bind(.text(user.apiUser), .text(user.account))
+            upsert.bindBlob(hashed.salt, at: 3)
+            upsert.bindBlob(hashed.hash, at: 4)
+            try upsert.run()
             }
         }
     }

@@ -67,15 +67,7 @@ extension SQLiteStore: DataClearing {
                 statements = try ClearingStatements(connection)
                 clearingStatementsIfPrepared = statements
             }
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(WebhookError) {
-                let result = try body(statements)
-                try connection.execute("COMMIT")
-                return result
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
-            }
+            return try writing { () throws(WebhookError) -> T in try body(statements) }
         }
     }
 

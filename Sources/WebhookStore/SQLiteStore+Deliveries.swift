@@ -56,15 +56,7 @@ extension SQLiteStore: DeliveryStore {
     func transaction<T>(_ body: (DeliveryStatements) throws(WebhookError) -> T) throws(WebhookError) -> T {
         try withLock { () throws(WebhookError) -> T in
             let statements = try deliveryStatements()
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(WebhookError) {
-                let result = try body(statements)
-                try connection.execute("COMMIT")
-                return result
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
-            }
+            return try writing { () throws(WebhookError) -> T in try body(statements) }
         }
     }
 

@@ -85,6 +85,21 @@ public final class SQLiteStore: @unchecked Sendable {
         try lock.withLock { _ throws(WebhookError) in try body() }
     }
 
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so a writer waits for the lock
+    /// up front instead of failing at its first write); rolled back when it throws. Called under
+    /// the lock.
+    func writing<T>(_ body: () throws(WebhookError) -> T) throws(WebhookError) -> T {
+        try connection.execute("BEGIN IMMEDIATE")
+        do throws(WebhookError) {
+            let result = try body()
+            try connection.execute("COMMIT")
+            return result
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// The prepared statements of every operation, compiled once per open store.
     final class Statements {
         let insert, select, selectForUser, count, countForUser, byID, byOwnerURL, update, delete: SQLiteStatement

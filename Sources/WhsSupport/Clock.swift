@@ -35,14 +35,19 @@ public enum Clock {
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
               let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23) else { return nil }
-        // Howard Hinnant's days-from-civil, the inverse of `civilDate`.
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        return Double(days * 86_400 + hour * 3600 + minute * 60 + second) + Double(millis) / 1000
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar: Howard Hinnant's
+    /// days-from-civil, the inverse of `civilDate`.
+    public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
         let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        return Double(days * 86_400 + hour * 3600 + minute * 60 + second) + Double(millis) / 1000
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// Year, month and day of a day count since 1970-01-01 (Howard Hinnant's days-to-civil).

@@ -76,20 +76,26 @@ public struct PruneCounts: Sendable, Equatable {
 }
 
 /// Retention on a node: every `policy.interval` a pass prunes what the policy no longer keeps,
-/// in batches of `batch` rows with a pause after each as long as the batch took, so requests
-/// wait at most one short batch for the store and the prune uses at most half of it. On a
-/// shared store one node prunes at a time (`StoreLock.prune`); a node that finds the lock held
-/// skips its pass. It runs on a thread of its own, so that an embedded store's batches never
-/// hold a thread the server needs.
+/// in batches sized so that each takes about `target` (a few milliseconds: on an embedded store
+/// a request waits for one batch at most), with a pause after each twice as long as the batch
+/// took, so that the prune uses at most a third of the store's time. On a shared store one node
+/// prunes at a time (`StoreLock.prune`); a node that finds the lock held skips its pass. It
+/// runs on a thread of its own, so that an embedded store's batches never hold a thread the
+/// server needs.
 public final class Pruner: Sendable {
     let store: any AsyncDataClearing
     public let policy: RetentionPolicy
+    /// Rows of each kind in the first batch; later ones grow or shrink toward `target`.
     let batch: Int
     let report: @Sendable (PruneCounts) -> Void
     static let executor = DedicatedThreadExecutor()
+    /// How long a batch should take. Measured (scripts/bench/prune, docs/PERFORMANCE.md): fixed
+    /// batches of 500 rows made the p99 of a loaded node's requests 14 times its idle p99.
+    static let target: Duration = .milliseconds(4)
+    static let sizes = 10...5000
 
     /// `report` hears each pass that deleted something.
-    public init(store: any AsyncDataClearing, policy: RetentionPolicy, batch: Int = 500, report: @escaping @Sendable (PruneCounts) -> Void = { _ in }) {
+    public init(store: any AsyncDataClearing, policy: RetentionPolicy, batch: Int = 100, report: @escaping @Sendable (PruneCounts) -> Void = { _ in }) {
         self.store = store
         self.policy = policy
         self.batch = batch
@@ -112,14 +118,17 @@ public final class Pruner: Sendable {
     public func pass() async throws(WebhookError) -> PruneCounts? {
         guard let lock = try await store.hold(.prune, waiting: false) else { return nil }
         var pruned = PruneCounts()
+        var limit = batch
         do throws(WebhookError) {
             while true {
                 let started = ContinuousClock.now
-                let done = try await store.prune(policy, now: Clock.now(), limit: batch)
+                let done = try await store.prune(policy, now: Clock.now(), limit: limit)
                 pruned.add(done)
                 if done.total == 0 { break }
                 let took = ContinuousClock.now - started
-                try? await Task.sleep(for: max(.milliseconds(2), min(took, .milliseconds(100))))
+                if took > Pruner.target { limit = max(Pruner.sizes.lowerBound, limit / 2) }
+                else if took < Pruner.target / 2 { limit = min(Pruner.sizes.upperBound, limit * 2) }
+                try? await Task.sleep(for: max(.milliseconds(2), min(took * 2, .milliseconds(200))))
             }
         } catch {
             await lock.release()

@@ -4,7 +4,8 @@ import WhsSupport
 
 /// Reset, deletes and retention in SQLite (schema step 6 indexes both logs by time). Work on
 /// many rows is cut into transactions of at most `batch` rows, the lock given back between
-/// them, so that a request waits for one short batch at most.
+/// them, so that a request waits for one short batch at most; retention writes on a connection
+/// of its own, so that readers never wait for it at all.
 extension SQLiteStore: DataClearing {
     static let batch = 500
 
@@ -160,34 +161,82 @@ extension SQLiteStore: DataClearing {
         }
     }
 
+    /// On a connection of its own (`PruneSide`): in WAL mode readers never wait for its writes,
+    /// and writers wait for one short transaction in SQLite's busy handler, not behind `lock`.
     public func prune(_ policy: RetentionPolicy, now: Double, limit: Int) throws(WebhookError) -> PruneCounts {
+        try pruning.withLock { side throws(WebhookError) -> PruneCounts in
+            if side == nil { side = try PruneSide(path: path) }
+            return try side!.prune(policy, now: now, limit: limit)
+        }
+    }
+}
+
+/// Retention's connection to the store's file, and its statements.
+final class PruneSide {
+    let connection: SQLiteConnection
+    let statements: SQLiteStore.ClearingStatements
+
+    init(path: String) throws(WebhookError) {
+        connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA busy_timeout = \(SQLiteStore.busyTimeoutMilliseconds)")
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        statements = try SQLiteStore.ClearingStatements(connection)
+    }
+
+    /// The activity log's retention, as `SQLiteStore.pruneActivity` does it, on this connection.
+    var oldActivityIfPrepared: SQLiteStatement?
+
+    func activityStatement() throws(WebhookError) -> SQLiteStatement {
+        if let prepared = oldActivityIfPrepared { return prepared }
+        let prepared = try connection.prepare("DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE time < ?1 ORDER BY id LIMIT ?2)")
+        oldActivityIfPrepared = prepared
+        return prepared
+    }
+
+    /// One write transaction.
+    func transaction<T>(_ body: (SQLiteStore.ClearingStatements) throws(WebhookError) -> T) throws(WebhookError) -> T {
+        try connection.execute("BEGIN IMMEDIATE")
+        do throws(WebhookError) {
+            let result = try body(statements)
+            try connection.execute("COMMIT")
+            return result
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func prune(_ policy: RetentionPolicy, now: Double, limit: Int) throws(WebhookError) -> PruneCounts {
         var pruned = PruneCounts()
         if let maxAge = policy.maxAge {
             let cutoff = SQLiteValue.real(now - maxAge)
-            pruned.mails += try clearing { s throws(WebhookError) -> Int in
+            pruned.mails += try transaction { s throws(WebhookError) -> Int in
                 try s.oldMails.bind(cutoff, .integer(limit)).run()
                 return connection.changes
             }
-            pruned.deliveries = try clearing { s throws(WebhookError) -> Int in
+            pruned.deliveries = try transaction { s throws(WebhookError) -> Int in
                 try s.oldAttempts.bind(cutoff, .integer(limit)).run()
                 try s.oldDeliveries.bind(cutoff, .integer(limit)).run()
                 return connection.changes
             }
-            try pruneActivity(before: now - maxAge, limit: limit)
+            // The activity log that follows read (SQLiteStore+Activity.swift), older rows first.
+            try transaction { _ throws(WebhookError) in
+                try activityStatement().bind(cutoff, .integer(limit)).run()
+            }
         }
-        pruned.requestIDs = try clearing { s throws(WebhookError) -> Int in
+        pruned.requestIDs = try transaction { s throws(WebhookError) -> Int in
             try s.oldSends.bind(.real(now - RetentionPolicy.requestIDSeconds), .integer(limit)).run()
             return connection.changes
         }
         if let keep = policy.mailsPerAccount {
-            let accounts = try clearing { s throws(WebhookError) -> [String] in
+            let accounts = try transaction { s throws(WebhookError) -> [String] in
                 var names: [String] = []
                 let rows = s.accounts.reset()
                 while try rows.step() { names.append(rows.text(0)) }
                 return names
             }
             for account in accounts {
-                pruned.mails += try clearing { s throws(WebhookError) -> Int in
+                pruned.mails += try transaction { s throws(WebhookError) -> Int in
                     guard let last = try s.mailAtPlace.bind(.text(account), .integer(keep)).single({ $0.int(0) }) else { return 0 }
                     try s.mailsBeyond.bind(.text(account), .integer(last), .integer(limit)).run()
                     return connection.changes

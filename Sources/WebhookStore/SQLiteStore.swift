@@ -23,6 +23,9 @@ public final class SQLiteStore: @unchecked Sendable {
     var mailStatementsIfPrepared: MailStatements?
     /// Reset, deletes and retention (`SQLiteStore+Clearing.swift`), prepared on first use.
     var clearingStatementsIfPrepared: ClearingStatements?
+    /// Retention's own connection, opened on first use, with its lock: a prune's writes (and
+    /// the WAL checkpoints they cause) never hold `lock`, so readers never wait for them.
+    let pruning = Mutex<PruneSide?>(nil)
     /// Seals app keys at rest; its key file is read on first use.
     var appKeySealIfRead: AppKeySeal?
 

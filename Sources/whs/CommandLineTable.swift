@@ -111,6 +111,12 @@ enum CommandLineTable {
 
             Bound to an address other than loopback, or with --public, a node refuses to push to
             loopback, private and link-local addresses, except the ranges --allow-push names.
+
+            Operations (docs/OPERATIONS.md): each --seed script (as whs dump writes it) runs on
+            every start before the port is bound, and a failure stops the start with its file,
+            line and reason; --app-key ACCOUNT:KEY (or $WHS_APP_KEYS) gives an account its app key
+            instead of a made one; --retain and --retain-mails prune the logs in small batches
+            while the node serves. POST /v1/reset empties the caller's account.
             """,
         exitStatus: "0 stopped by SIGINT or SIGTERM, 1 the server failed while running (e.g. its port is taken), "
             + "2 a bad command line, flag value, user or store",

@@ -36,7 +36,8 @@ class Node:
         first = self.process.stdout.readline()
         match = re.search(r"http://[0-9.:]+", first)
         if not match:
-            self.process.wait(10)
+            # A node that printed something else first is stopped, not left behind.
+            self.close()
             time.sleep(0.2)
             raise AssertionError(f"whs serve did not start: {first}{''.join(self.errors)}")
         self.base = match.group(0)

@@ -1,3 +1,5 @@
+import WhsSupport
+
 /// Prometheus's text exposition format (version 0.0.4), written by hand: a `# HELP` and a
 /// `# TYPE` line per family, then one line per series. A few dozen lines of text do not earn
 /// a dependency (swift-prometheus) and the build time it costs.
@@ -55,16 +57,7 @@ public struct Exposition {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
             return value
         }
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        return value.backslashEscaped(quoting: ["\""], newlines: true)
     }
 
     /// `12` for whole numbers, else the shortest form that reads back the same (`0.0005`).

@@ -82,15 +82,7 @@ public final class History {
     }
 
     static func encode(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        text.backslashEscaped(newlines: true)
     }
 
     static func decode(_ line: String) -> String {

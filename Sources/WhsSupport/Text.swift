@@ -8,6 +8,24 @@ extension StringProtocol {
         return text
     }
 
+    /// With a backslash before each backslash and each of `quoting`, and a newline written
+    /// `\n` when `newlines` is set: the escaping of history lines, Prometheus labels and the
+    /// language's raw strings.
+    public func backslashEscaped(quoting: Set<Character> = [], newlines: Bool = false) -> String {
+        var out = ""
+        for character in self {
+            if character == "\\" || quoting.contains(character) {
+                out.append("\\")
+                out.append(character)
+            } else if newlines && character == "\n" {
+                out += "\\n"
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
     /// Padded on the left to `width` characters: `"7".leftPadded(3)` is `"007"`.
     public func leftPadded(_ width: Int, with pad: Character = "0") -> String {
         count >= width ? String(self) : String(repeating: pad, count: width - count) + self

@@ -95,14 +95,6 @@ enum SeedScript {
     /// A raw string of the language: `'...'`, where only `\'` and `\\` are escapes, so a `$`
     /// or a `{` in a template stays as it is.
     static func literal(_ text: String) -> String {
-        var out = "'"
-        for character in text {
-            switch character {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            default: out.append(character)
-            }
-        }
-        return out + "'"
+        "'" + text.backslashEscaped(quoting: ["'"]) + "'"
     }
 }

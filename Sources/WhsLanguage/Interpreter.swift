@@ -16,6 +16,10 @@ public final class Interpreter {
     public var isInterrupted: () -> Bool = { false }
     /// Set when a statement touched a secret: the shell keeps such statements out of history.
     public var touchedSecret = false
+    /// Called before each run of a `watch` (the shell clears the screen and shows the time).
+    public var beginWatchRun: (WatchRun) -> Void = { _ in }
+    /// Shows the error of a statement that failed inside a `watch`, which then goes on.
+    public var reportWatchFailure: (RuntimeError) -> Void = { _ in }
 
     public init() {
         for function in Builtins.all { functions[function.name] = function }
@@ -175,6 +179,8 @@ public final class Interpreter {
             return .normal(.null)
         case .returnValue(let expression):
             return .returned(try expression.map { try evaluate($0, in: statement) } ?? .null)
+        case .watch(let options, let body):
+            return try watch(options, body, in: statement)
         case .sleep(let expression):
             try pause(try seconds(expression, what: "sleep", in: statement), in: statement)
             return .normal(.null)
@@ -310,7 +316,7 @@ public final class Interpreter {
     public static let defaultWaitEvery = 0.1
 
     /// Seconds of a duration (`250ms`) or a number of seconds, for `sleep` and `wait`.
-    private func seconds(_ expression: Expression, what: String, in statement: Statement) throws -> Double {
+    func seconds(_ expression: Expression, what: String, in statement: Statement) throws -> Double {
         let value = try evaluate(expression, in: statement)
         switch value {
         case .duration(let duration) where duration.seconds >= 0: return duration.seconds
@@ -323,7 +329,7 @@ public final class Interpreter {
     }
 
     /// Sleeps, waking every 20 ms to see whether Ctrl-C asked to stop.
-    private func pause(_ seconds: Double, in statement: Statement) throws(RuntimeError) {
+    func pause(_ seconds: Double, in statement: Statement) throws(RuntimeError) {
         let end = WhsSupport.Clock.now() + seconds
         while true {
             if isInterrupted() { throw .interrupted(Diagnostic("interrupted", in: statement.source, at: statement.range.lowerBound)) }

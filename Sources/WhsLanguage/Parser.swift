@@ -159,6 +159,9 @@ struct Parser {
         guard case .name(let name) = nameToken.kind, isCall(nameToken) else {
             throw fail("expected a name and '(' after 'def' (def greet($name) { ... }), found \(nameToken.kind.display)", at: nameToken)
         }
+        if Parser.reservedWords.contains(name) {
+            throw fail("'\(name)' is a reserved word (a statement of the language): a procedure needs a name of its own", at: nameToken)
+        }
         if context.functions[name] != nil || context.commands[name] != nil {
             throw fail("'\(name)' is a \(context.functions[name] != nil ? "function" : "command") already: a procedure needs a name of its own", at: nameToken)
         }
@@ -205,7 +208,7 @@ struct Parser {
             switch statement.kind {
             case .assign(let slot, _): slots.append(slot)
             case .forLoop(let slot, _, let inner): slots.append(slot); slots += assignedSlots(inner)
-            case .whileLoop(_, let inner): slots += assignedSlots(inner)
+            case .whileLoop(_, let inner), .watch(_, let inner): slots += assignedSlots(inner)
             case .ifChain(let branches, let otherwise):
                 for branch in branches { slots += assignedSlots(branch.body) }
                 slots += assignedSlots(otherwise ?? [])
@@ -268,6 +271,45 @@ struct Parser {
         return .wait(condition: condition, conditionText: conditionText, timeout: options["timeout"], every: options["every"])
     }
 
+    /// Words a procedure may not take: statements that look like commands (`def watch` fails).
+    static let reservedWords: Set<String> = ["watch", "output"]
+
+    /// watch = "watch" { ( "every" | "count" | "timeout" ) "=" expr } block ;
+    /// Options come before the block: after a command inside it, `count=3` would be the
+    /// command's own argument. In a script (any source but the prompt) a watch without count=
+    /// or timeout= is an error before anything runs, so that the script ends.
+    mutating func parseWatch() throws(ParseFailure) -> StatementKind {
+        let keyword = try peek(.value)
+        take(keyword)
+        var options = WatchOptions()
+        var given: Set<String> = []
+        while true {
+            let token = try peek(.operator)
+            guard case .name(let option) = token.kind, byte(token.end) == UInt8(ascii: "=") else { break }
+            guard ["every", "count", "timeout"].contains(option) else {
+                throw fail("watch: unknown option \"\(option)\"\(Suggestion.hint(for: option, in: ["every", "count", "timeout"])) (it takes every=, count= and timeout=, then a block)", at: token)
+            }
+            guard given.insert(option).inserted else { throw fail("watch: \(option)= given twice", at: token) }
+            take(token)
+            position += 1  // the "="
+            lastEnd = position
+            let value = try parseExpression()
+            switch option {
+            case "every": options.every = value
+            case "count": options.count = value
+            default: options.timeout = value
+            }
+        }
+        let savedLoopDepth = loopDepth
+        loopDepth = 0
+        defer { loopDepth = savedLoopDepth }
+        let body = try parseBlock(after: "watch and its options (watch every=2s count=3 { list })")
+        if source.name != nil, options.count == nil, options.timeout == nil {
+            throw fail("watch in a script needs count= or timeout= so that the script ends (watch every=2s count=3 { ... })", at: keyword.start)
+        }
+        return .watch(options, body: body)
+    }
+
     /// block = "{" { statement ( NEWLINE | ";" ) } "}" ;  (the part inside the braces)
     mutating func parseStatements(inBlock: Bool) throws(ParseFailure) -> [Statement] {
         var statements: [Statement] = []
@@ -294,7 +336,7 @@ struct Parser {
     }
 
     /// statement = assignment | if | for | while | "break" | "continue" | assert | sleep | wait
-    ///           | command | expr ;
+    ///           | watch | command | expr ;
     mutating func parseStatement() throws(ParseFailure) -> Statement {
         let token = try peek(.value)
         try enter(at: token.start)
@@ -328,6 +370,8 @@ struct Parser {
             kind = try parseWait()
         case .name("def") where !isCall(token):
             kind = try parseDefinition()
+        case .name("watch") where !isCall(token):
+            kind = try parseWatch()
         case .name("return") where !isCall(token):
             guard procedureDepth > 0 else { throw fail("'return' outside a procedure (def name(...) { ... })", at: token) }
             take(token)

@@ -100,6 +100,15 @@ indirect enum StatementKind {
     case define(Procedure)
     /// `return [value]`, inside a procedure.
     case returnValue(Expression?)
+    /// `watch [every=DURATION] [count=N] [timeout=DURATION] { ... }`: the block again and again.
+    case watch(WatchOptions, body: [Statement])
+}
+
+/// The options of a `watch`, as written (evaluated when it runs).
+struct WatchOptions {
+    var every: Expression?
+    var count: Expression?
+    var timeout: Expression?
 }
 
 /// A procedure: its parameters' slots, the slots it keeps to itself while it runs (parameters

@@ -54,7 +54,7 @@ public struct Completer {
             // After the last comma of `deliver,op` (or `[deliver,op`).
             let lastComma = value.lastIndex { $0 == "," || $0 == "[" }
             let keep = head + (lastComma.map { String(value[...$0]) } ?? "")
-            return matching(word, EventType.all.map(\.name), keep: keep)
+            return matching(word, EventType.all.map(\.name) + [ArgumentValues.allEvents], keep: keep)
         case .files:
             return matching(word, Completer.files(matching: value).map { head + $0 })
         case .words(let list):

@@ -55,6 +55,8 @@ enum ArgumentValues {
     }
 
     /// `events=deliver,open`, `events=[deliver, 11]`, `events=open`, or "deliver,open" as text.
+    /// `events=all` (or `[all]`) is the nine, as tables show them: a word of the shell only,
+    /// the HTTP API keeps the page's codes and names.
     static func events(_ value: Value?) throws -> [EventInput]? {
         guard let value else { return nil }
         func item(_ value: Value) throws -> [EventInput] {
@@ -66,12 +68,21 @@ enum ArgumentValues {
             default: throw CommandFailure("events must be event names or codes, got \(value.typeName) \(value.literal)")
             }
         }
+        let given: [EventInput]
         switch value {
         case .null: return nil
-        case .list(let items): return try items.flatMap(item)
-        default: return try item(value)
+        case .list(let items): given = try items.flatMap(item)
+        default: given = try item(value)
         }
+        guard given.contains(.name(allEvents)) else { return given }
+        guard given.count == 1 else {
+            throw CommandFailure("events=all means all nine events: give it alone, not with other events")
+        }
+        return EventType.all.map { .code($0.code) }
     }
+
+    /// The word for all nine events in `events=`.
+    static let allEvents = "all"
 }
 
 extension ArgumentValues {

@@ -73,25 +73,36 @@ public struct Delivery: Sendable, Equatable {
 }
 
 /// Which deliveries `deliveries` (and `GET /v1/deliveries`) shows: the newest `limit` that
-/// match, oldest first.
+/// match, oldest first; with `failingFirst`, the failing ones (failed, or pending after a
+/// failed attempt) are taken first and listed first, each group oldest first.
 public struct DeliveryQuery: Sendable, Equatable {
     public var webhookID: Int?
     public var state: DeliveryState?
     public var messageID: String?
+    /// Only deliveries of this event.
+    public var event: EventType?
+    /// Only deliveries with a smaller id (paging back).
+    public var before: Int?
+    public var failingFirst: Bool
     public var limit: Int
 
     public static let defaultLimit = 100
     public static let maxLimit = 1000
 
-    public init(webhookID: Int? = nil, state: DeliveryState? = nil, messageID: String? = nil, limit: Int = DeliveryQuery.defaultLimit) {
+    public init(webhookID: Int? = nil, state: DeliveryState? = nil, messageID: String? = nil, event: EventType? = nil, before: Int? = nil,
+                failingFirst: Bool = false, limit: Int = DeliveryQuery.defaultLimit) {
         self.webhookID = webhookID
         self.state = state
         self.messageID = messageID
+        self.event = event
+        self.before = before
+        self.failingFirst = failingFirst
         self.limit = limit
     }
 
     /// Checks the values the way the API checks a list query.
-    public static func validated(webhookID: Int?, state: String?, messageID: String?, limit: Int?) throws(WebhookError) -> DeliveryQuery {
+    public static func validated(webhookID: Int?, state: String?, messageID: String?, event: String? = nil, before: Int? = nil,
+                                 failingFirst: String? = nil, limit: Int?) throws(WebhookError) -> DeliveryQuery {
         var query = DeliveryQuery()
         if let webhookID {
             guard webhookID > 0 else { throw .invalidParameter("webhook must be a positive id, got \(webhookID)") }
@@ -104,6 +115,23 @@ public struct DeliveryQuery: Sendable, Equatable {
             query.state = known
         }
         if let messageID, !messageID.isEmpty { query.messageID = messageID }
+        if let event, !event.isEmpty {
+            guard let known = EventType.named(event) else {
+                throw .invalidParameter("event must be one of \(EventType.all.map(\.name).joined(separator: ", ")), got \(Validation.quoted(event))")
+            }
+            query.event = known
+        }
+        if let before {
+            guard before > 0 else { throw .invalidParameter("before must be a positive id, got \(before)") }
+            query.before = before
+        }
+        if let failingFirst, !failingFirst.isEmpty {
+            switch failingFirst {
+            case "true", "1": query.failingFirst = true
+            case "false", "0": query.failingFirst = false
+            default: throw .invalidParameter("failing_first must be true or false, got \(Validation.quoted(failingFirst))")
+            }
+        }
         if let limit {
             guard (1...maxLimit).contains(limit) else { throw .invalidParameter("limit must be 1 to \(maxLimit), got \(limit)") }
             query.limit = limit
@@ -113,7 +141,21 @@ public struct DeliveryQuery: Sendable, Equatable {
 
     public func matches(_ delivery: Delivery) -> Bool {
         (webhookID == nil || delivery.webhookID == webhookID) && (state == nil || delivery.state == state)
-            && (messageID == nil || delivery.messageID == messageID)
+            && (messageID == nil || delivery.messageID == messageID) && (event == nil || delivery.event == event)
+            && (before == nil || delivery.id < before!)
+    }
+
+    /// Failed, or pending after an attempt that failed: what `failingFirst` puts first.
+    public static func isFailing(_ delivery: Delivery) -> Bool {
+        delivery.state == .failed || (delivery.state == .pending && !delivery.attempts.isEmpty)
+    }
+
+    /// The newest `limit` of `candidates` (newest first, all matching) in the answer's order.
+    public func arranged(newestFirst candidates: [Delivery]) -> [Delivery] {
+        guard failingFirst else { return Array(candidates.prefix(limit).reversed()) }
+        let failing = candidates.filter(DeliveryQuery.isFailing).prefix(limit)
+        let rest = candidates.filter { !DeliveryQuery.isFailing($0) }.prefix(limit - failing.count)
+        return failing.reversed() + rest.reversed()
     }
 }
 

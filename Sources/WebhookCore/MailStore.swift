@@ -183,26 +183,53 @@ public struct PlannedEvent: Sendable {
     }
 }
 
-/// Which mails `mails` (and `GET /v1/mails`) shows.
+/// Which mails `mails` (and `GET /v1/mails`) shows: the newest `limit` that match, oldest
+/// first. `before` pages back: the next page is the one before the oldest id shown.
 public struct MailQuery: Sendable, Equatable {
     /// Only mails to this bare address.
     public var to: String?
     public var messageID: String?
+    /// Only mails whose subject contains this, ASCII letters compared without case.
+    public var subject: String?
+    /// Only mails whose life holds this event (`deliver`, `invalid`, `open`...): the state the
+    /// inspector and the shell search by.
+    public var event: EventType?
+    /// Only mails with a smaller id (the page after one whose oldest mail is `before`).
+    public var before: Int?
     public var limit: Int
 
     public static let defaultLimit = 50
     public static let maxLimit = 1000
 
-    public init(to: String? = nil, messageID: String? = nil, limit: Int = MailQuery.defaultLimit) {
+    public init(to: String? = nil, messageID: String? = nil, subject: String? = nil, event: EventType? = nil, before: Int? = nil,
+                limit: Int = MailQuery.defaultLimit) {
         self.to = to
         self.messageID = messageID
+        self.subject = subject
+        self.event = event
+        self.before = before
         self.limit = limit
     }
 
-    public static func validated(to: String?, messageID: String?, limit: Int?) throws(WebhookError) -> MailQuery {
+    public static func validated(to: String?, messageID: String?, subject: String? = nil, event: String? = nil, before: Int? = nil,
+                                 limit: Int?) throws(WebhookError) -> MailQuery {
         var query = MailQuery()
         if let to, !to.isEmpty { query.to = MailRules.parseAddress(to)?.address ?? to }
         if let messageID, !messageID.isEmpty { query.messageID = messageID }
+        if let subject, !subject.isEmpty {
+            guard subject.utf8.count <= 200 else { throw .invalidParameter("subject must be at most 200 bytes, got \(subject.utf8.count)") }
+            query.subject = subject
+        }
+        if let event, !event.isEmpty {
+            guard let known = EventType.named(event) else {
+                throw .invalidParameter("event must be one of \(EventType.all.map(\.name).joined(separator: ", ")), got \(Validation.quoted(event))")
+            }
+            query.event = known
+        }
+        if let before {
+            guard before > 0 else { throw .invalidParameter("before must be a positive id, got \(before)") }
+            query.before = before
+        }
         if let limit {
             guard (1...maxLimit).contains(limit) else { throw .invalidParameter("limit must be 1 to \(maxLimit), got \(limit)") }
             query.limit = limit
@@ -212,6 +239,18 @@ public struct MailQuery: Sendable, Equatable {
 
     public func matches(_ header: MailHeader) -> Bool {
         (to == nil || header.address == to) && (messageID == nil || header.messageID == messageID)
+            && (subject == nil || MailQuery.asciiLowercased(header.subject).contains(MailQuery.asciiLowercased(subject!)))
+    }
+
+    /// `matches`, and the parts a header does not hold: the id and the events.
+    public func matches(_ mail: MailRecord) -> Bool {
+        matches(mail.header) && (before == nil || mail.id < before!) && (event == nil || mail.events.contains { $0.event == event })
+    }
+
+    /// The text with A-Z as a-z and nothing else changed: how SQLite's `lower()` folds, which
+    /// every store follows so that a search finds the same mails on each.
+    public static func asciiLowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }
 

@@ -26,6 +26,9 @@ extension WireRequest {
         var items: [(String, String)] = []
         if let to = query.to { items.append(("to", to)) }
         if let messageID = query.messageID { items.append(("message_id", messageID)) }
+        if let subject = query.subject { items.append(("subject", subject)) }
+        if let event = query.event { items.append(("event", event.name)) }
+        if let before = query.before { items.append(("before", String(before))) }
         items.append(("limit", String(query.limit)))
         return WireRequest(method: .get, path: "/v1/mails", query: items, body: nil)
     }

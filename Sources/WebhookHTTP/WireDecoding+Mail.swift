@@ -4,7 +4,7 @@ import WhsSupport
 /// The server's reading of the sending side's extensions (docs/SENDING.md).
 extension WireDecoding {
     static let templateFields = ["subject", "html", "text"]
-    static let mailParameters = ["to", "message_id", "limit"]
+    static let mailParameters = ["to", "message_id", "subject", "event", "before", "limit"]
     static let engagementFields = ["event", "url"]
 
     /// A template's name or a mail's id from a path segment (percent-decoded; `+` stays).
@@ -31,7 +31,8 @@ extension WireDecoding {
     /// `to=&message_id=&limit=`.
     static func mailQuery(_ raw: String?) throws(WebhookError) -> MailQuery {
         let values = try queryValues(raw, allowed: mailParameters)
-        return try MailQuery.validated(to: values["to"], messageID: values["message_id"], limit: try integer(values, "limit"))
+        return try MailQuery.validated(to: values["to"], messageID: values["message_id"], subject: values["subject"], event: values["event"],
+                                       before: try integer(values, "before"), limit: try integer(values, "limit"))
     }
 
     /// `POST /v1/mails/{id}/events`: `{"event": "open", "url": ...}`.

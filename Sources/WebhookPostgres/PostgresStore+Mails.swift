@@ -181,13 +181,21 @@ extension PostgresStore: AsyncMailStore {
 
     // MARK: the log
 
+    static let upperASCII = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    static let lowerASCII = "abcdefghijklmnopqrstuvwxyz"
+
     public func mails(account: String, _ query: MailQuery) async throws(WebhookError) -> [MailRecord] {
-        try await call { client -> [MailRecord] in
+        // Folded as SQLite's lower() folds (ASCII letters only), so both stores find the same mails.
+        let subject = query.subject.map(MailQuery.asciiLowercased)
+        return try await call { client -> [MailRecord] in
             var found: [MailRecord] = []
             for try await row in try await client.query("""
                 SELECT \(unescaped: PostgresStore.mailColumns) FROM mails
                 WHERE account = \(account) AND (\(query.to)::text IS NULL OR address = \(query.to))
                   AND (\(query.messageID)::text IS NULL OR message_id = \(query.messageID))
+                  AND (\(subject)::text IS NULL OR strpos(translate(subject, \(PostgresStore.upperASCII), \(PostgresStore.lowerASCII)), \(subject)) > 0)
+                  AND (\(query.event?.code)::bigint IS NULL OR events::jsonb @> jsonb_build_array(jsonb_build_array(\(query.event?.code)::bigint)))
+                  AND (\(query.before)::bigint IS NULL OR id < \(query.before))
                 ORDER BY id DESC LIMIT \(query.limit)
                 """, logger: PostgresStore.quiet) {
                 found.append(try PostgresStore.mail(row))

@@ -71,9 +71,10 @@ extension MemoryStore: DeliveryStore {
             var found: [Delivery] = []
             for entry in state.deliveries.reversed() where entry.account == account && query.matches(entry.delivery) {
                 found.append(entry.delivery)
-                if found.count == query.limit { break }
+                // Failing first looks through them all: the failing ones may be the oldest.
+                if found.count == query.limit, !query.failingFirst { break }
             }
-            return found.reversed()
+            return query.arranged(newestFirst: found)
         }
     }
 

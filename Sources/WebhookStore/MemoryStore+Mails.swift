@@ -80,7 +80,7 @@ extension MemoryStore: MailStore {
     public func mails(account: String, _ query: MailQuery) throws(WebhookError) -> [MailRecord] {
         state.withLock { state in
             var found: [MailRecord] = []
-            for entry in state.mails.reversed() where entry.account == account && query.matches(entry.record.header) {
+            for entry in state.mails.reversed() where entry.account == account && query.matches(entry.record) {
                 found.append(entry.record)
                 if found.count == query.limit { break }
             }

@@ -4,7 +4,7 @@ import WebhookCore
 /// The delivery log in SQLite (schema step 3).
 extension SQLiteStore: DeliveryStore {
     final class DeliveryStatements {
-        let makeAccount, appKey, replaceAppKey, subscribers, insert, copy, insertAttempt, updateState, outgoing, select, selectOne, attempts, pending: SQLiteStatement
+        let makeAccount, appKey, replaceAppKey, subscribers, insert, copy, insertAttempt, updateState, outgoing, select, selectFailingFirst, selectOne, attempts, pending: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             makeAccount = try c.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
@@ -29,11 +29,16 @@ extension SQLiteStore: DeliveryStore {
                 UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt = ?4 WHERE id = ?1 AND state <> 'cancelled'
                 """)
             outgoing = try c.prepare("SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = ?1")
-            select = try c.prepare("""
+            let filtered = """
                 SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries
                 WHERE account = ?1 AND (?2 IS NULL OR webhook_id = ?2) AND (?3 IS NULL OR state = ?3)
-                  AND (?4 IS NULL OR message_id = ?4)
-                ORDER BY id DESC LIMIT ?5
+                  AND (?4 IS NULL OR message_id = ?4) AND (?6 IS NULL OR event = ?6) AND (?7 IS NULL OR id < ?7)
+                """
+            select = try c.prepare("\(filtered) ORDER BY id DESC LIMIT ?5")
+            // Failing first (`failing_first=true`): a statement of its own, so that the usual
+            // one keeps ordering by the index alone.
+            selectFailingFirst = try c.prepare("""
+                \(filtered) ORDER BY CASE WHEN state = 'failed' OR (state = 'pending' AND attempts > 0) THEN 0 ELSE 1 END, id DESC LIMIT ?5
                 """)
             selectOne = try c.prepare("SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries WHERE id = ?1")
             attempts = try c.prepare("""
@@ -149,12 +154,14 @@ extension SQLiteStore: DeliveryStore {
         try withLock { () throws(WebhookError) -> [Delivery] in
             let s = try deliveryStatements()
             var found: [Delivery] = []
-            let rows = s.select.bind(.text(account), query.webhookID.map { .integer($0) } ?? .null,
-                                     query.state.map { .text($0.rawValue) } ?? .null,
-                                     query.messageID.map { .text($0) } ?? .null, .integer(query.limit))
+            let rows = (query.failingFirst ? s.selectFailingFirst : s.select).bind(
+                .text(account), query.webhookID.map { .integer($0) } ?? .null, query.state.map { .text($0.rawValue) } ?? .null,
+                query.messageID.map { .text($0) } ?? .null, .integer(query.limit))
+            rows.bind(query.event.map { .integer($0.code) } ?? .null, at: 6)
+            rows.bind(query.before.map { .integer($0) } ?? .null, at: 7)
             while try rows.step() { found.append(delivery(from: rows)) }
             found.reverse()
-            guard let first = found.first?.id, let last = found.last?.id else { return [] }
+            guard let first = found.map(\.id).min(), let last = found.map(\.id).max() else { return [] }
             var positions: [Int: Int] = [:]
             for (position, delivery) in found.enumerated() { positions[delivery.id] = position }
             let attempts = s.attempts.bind(.integer(first), .integer(last))
@@ -164,7 +171,7 @@ extension SQLiteStore: DeliveryStore {
                     number: attempts.int(1), time: attempts.double(2), status: attempts.isNull(3) ? nil : attempts.int(3),
                     latencyMilliseconds: attempts.double(4), error: attempts.isNull(5) ? nil : attempts.text(5)))
             }
-            return found
+            return query.failingFirst ? query.arranged(newestFirst: found.reversed()) : found
         }
     }
 

@@ -6,7 +6,7 @@ import WhsSupport
 extension SQLiteStore: MailStore {
     final class MailStatements {
         let putTemplate, template, templates, deleteTemplate, previousSend, forgetSend, rememberSend: SQLiteStatement
-        let insertMail, updateEvents, insertDelivery, mails, mailsTo, mailsOfMessage, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
+        let insertMail, updateEvents, insertDelivery, mails, mailsTo, mailsOfMessage, mailsSearch, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             putTemplate = try c.prepare("""
@@ -37,6 +37,15 @@ extension SQLiteStore: MailStore {
             mails = try c.prepare("\(columns) WHERE account = ?1 ORDER BY id DESC LIMIT ?2")
             mailsTo = try c.prepare("\(columns) WHERE account = ?1 AND address = ?3 ORDER BY id DESC LIMIT ?2")
             mailsOfMessage = try c.prepare("\(columns) WHERE account = ?1 AND message_id = ?3 ORDER BY id DESC LIMIT ?2")
+            // The search of the inspector and `mails subject= event= before=`: every filter,
+            // each skipped when NULL; the account's index still orders it.
+            mailsSearch = try c.prepare("""
+                \(columns) WHERE account = ?1 AND (?3 IS NULL OR address = ?3) AND (?4 IS NULL OR message_id = ?4)
+                  AND (?5 IS NULL OR instr(lower(subject), lower(?5)) > 0)
+                  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM json_each(mails.events) WHERE json_extract(value, '$[0]') = ?6))
+                  AND (?7 IS NULL OR id < ?7)
+                ORDER BY id DESC LIMIT ?2
+                """)
             mail = try c.prepare("\(columns) WHERE account = ?1 AND id = ?2")
             // A mail's deliveries through the index of its send's message id.
             mailDeliveries = try c.prepare("""
@@ -180,12 +189,17 @@ extension SQLiteStore: MailStore {
         try withLock { () throws(WebhookError) -> [MailRecord] in
             let s = try mailStatements()
             let rows: SQLiteStatement
-            if let to = query.to { rows = s.mailsTo.bind(.text(account), .integer(query.limit), .text(to)) }
+            if query.subject != nil || query.event != nil || query.before != nil {
+                rows = s.mailsSearch.bind(.text(account), .integer(query.limit), query.to.map { .text($0) } ?? .null,
+                                          query.messageID.map { .text($0) } ?? .null, query.subject.map { .text($0) } ?? .null)
+                s.mailsSearch.bind(query.event.map { .integer($0.code) } ?? .null, at: 6)
+                s.mailsSearch.bind(query.before.map { .integer($0) } ?? .null, at: 7)
+            } else if let to = query.to { rows = s.mailsTo.bind(.text(account), .integer(query.limit), .text(to)) }
             else if let messageID = query.messageID { rows = s.mailsOfMessage.bind(.text(account), .integer(query.limit), .text(messageID)) }
             else { rows = s.mails.bind(.text(account), .integer(query.limit)) }
             var found: [MailRecord] = []
             while try rows.step() { found.append(Self.mail(from: rows)) }
-            return found.reversed().filter { query.matches($0.header) }
+            return found.reversed().filter { query.matches($0) }
         }
     }
 

@@ -42,6 +42,27 @@ import WhsTestSupport
         try rule.run(ClearingStore(store: store, account: { store.account($0) }))
     }
 
+    @Test(arguments: QueryCase.all)
+    func memoryStoreQueries(_ rule: QueryCase) throws {
+        let store = MemoryStore()
+        try rule.run(ClearingStore(store: store, account: { store.account($0) }))
+    }
+
+    @Test(arguments: QueryCase.all)
+    func sqliteStoreQueries(_ rule: QueryCase) throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.path + "/store.sqlite")
+        try rule.run(ClearingStore(store: store, account: { store.account($0) }))
+    }
+
+    @Test(.enabled(if: TestPostgres.available), arguments: QueryCase.all)
+    func postgresStoreQueries(_ rule: QueryCase) throws {
+        let directory = try TemporaryDirectory()
+        let store = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+                                                node: "queries")
+        try rule.run(ClearingStore(store: store, account: { store.account($0) }))
+    }
+
     @Test(.enabled(if: TestPostgres.available), arguments: ConformanceCase.all)
     func postgresStore(_ rule: ConformanceCase) throws {
         let directory = try TemporaryDirectory()

@@ -34,6 +34,7 @@ static inline int whs_el_set_history(EditLine *el, History *history_) {
     return el_set(el, EL_HIST, history, history_);
 }
 static inline int whs_el_set_getc(EditLine *el, whs_getc_fn fn) { return el_set(el, EL_GETCFN, fn); }
+static inline int whs_el_refresh(EditLine *el) { return el_set(el, EL_REFRESH); }
 
 static inline int whs_history_setsize(History *h, int size) {
     HistEvent event;

@@ -69,7 +69,12 @@ public final class Interpreter {
     public func parse(_ source: SourceFile) throws(ParseFailure) -> [Statement] {
         var parser = Parser(source: source, context: parserContext)
         let statements = try parser.parseScript()
-        for statement in statements { if case .define(let procedure) = statement.kind { procedures[procedure.name] = procedure } }
+        for statement in statements {
+            if case .define(let procedure) = statement.kind {
+                procedure.definition = statement.text
+                procedures[procedure.name] = procedure
+            }
+        }
         return statements
     }
 
@@ -175,6 +180,7 @@ public final class Interpreter {
         case .continueLoop:
             return .continueLoop
         case .define(let procedure):
+            procedure.definition = statement.text
             procedures[procedure.name] = procedure
             return .normal(.null)
         case .returnValue(let expression):

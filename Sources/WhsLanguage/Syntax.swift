@@ -122,6 +122,8 @@ public final class Procedure {
     public let signature: String
     /// `lib.whs:3`, where it was defined.
     public let place: String
+    /// The whole `def ... { ... }` as written, for `edit NAME`.
+    public internal(set) var definition = ""
 
     init(name: String, parameters: [Int], locals: [Int], body: [Statement], signature: String, place: String) {
         self.name = name

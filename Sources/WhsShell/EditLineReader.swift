@@ -14,6 +14,12 @@ public final class EditLineReader: LineReader {
     /// The prompt to show: asked before each line, since `connect` changes it.
     private let prompt: (_ continuation: Bool) -> String
     fileprivate var cancelled = false
+    /// The terminal as it was before libedit took it over for the line: the editor gets it so.
+    private var cookedTerminal = termios()
+    /// A multi-line text the editor saved (Ctrl-X Ctrl-E), returned instead of the buffer.
+    fileprivate var editedText: String?
+    /// The line came back from the editor: libedit ends it without the newline.
+    fileprivate var endedByEditor = false
     fileprivate let complete: (String) -> Completion
 
     /// What Tab offers for the text before the cursor: the word being completed and the full
@@ -54,6 +60,10 @@ public final class EditLineReader: LineReader {
         }
         whs_el_bind(editLine, "^I", "whs-complete")
         whs_el_bind(editLine, "^R", "em-inc-search-prev")
+        whs_el_addfn(editLine, "whs-edit", "edit the line in $VISUAL or $EDITOR, then run what is saved") { editLine, _ in
+            EditLineReader.owner(editLine)?.editInEditor() ?? UInt8(CC_ERROR)
+        }
+        whs_el_bind(editLine, "^X^E", "whs-edit")
         whs_el_setty(editLine, "-d", "-isig")
     }
 
@@ -79,8 +89,17 @@ public final class EditLineReader: LineReader {
         promptText = ContiguousArray(prompt(continuation).utf8CString)
         if Signals.resized.exchange(false, ordering: .relaxed) { el_resize(editLine) }
         cancelled = false
+        editedText = nil
+        endedByEditor = false
+        tcgetattr(0, &cookedTerminal)
         var count: Int32 = 0
         let line = el_gets(editLine, &count)
+        if endedByEditor, editedText == nil { _ = "\n".withCString { Glibc.write(1, $0, 1) } }
+        if let editedText {
+            self.editedText = nil
+            _ = (editedText + "\n").withCString { Glibc.write(1, $0, strlen($0)) }
+            return .line(editedText)
+        }
         // Ctrl-C on an empty line makes el_gets return NULL, as at the end of input: the flag
         // set by the key tells the two apart.
         if cancelled {
@@ -133,6 +152,40 @@ public final class EditLineReader: LineReader {
         }
         character?.pointee = wchar_t(truncatingIfNeeded: scalar)
         return 1
+    }
+
+    /// Ctrl-X Ctrl-E: the line so far in the editor, with the terminal as it was before libedit
+    /// took it. What is saved runs at once, as if typed (one line replaces the typed one; more
+    /// lines are shown under the prompt); an editor that fails leaves the line as it was and
+    /// one line says why.
+    fileprivate func editInEditor() -> UInt8 {
+        guard let info = el_line(editLine)?.pointee, let buffer = info.buffer else { return UInt8(CC_ERROR) }
+        let typed = String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self),
+                                                         count: info.lastchar - buffer), as: UTF8.self)
+        let toEnd = Int32(info.lastchar - info.cursor), length = Int32(info.lastchar - buffer)
+        var editing = termios()
+        tcgetattr(0, &editing)
+        tcsetattr(0, TCSADRAIN, &cookedTerminal)
+        _ = "\n".withCString { Glibc.write(1, $0, 1) }
+        let result = Result { () throws(Editor.Failure) in try Editor.edit(typed) }
+        tcsetattr(0, TCSADRAIN, &editing)
+        switch result {
+        case .failure(let failure):
+            let line = "edit: " + failure.message + "\r\n"
+            _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+            return UInt8(CC_REDISPLAY)
+        case .success(let text):
+            el_cursor(editLine, toEnd)
+            el_deletestr(editLine, length)
+            if text.contains("\n") {
+                editedText = text
+            } else {
+                el_insertstr(editLine, text)
+            }
+            whs_el_refresh(editLine)
+            endedByEditor = true
+            return UInt8(CC_NEWLINE)
+        }
     }
 
     /// Tab: one candidate is inserted; several insert what they share, and when they share no

@@ -27,14 +27,23 @@ public final class OutputSink {
     }
 
     /// Asked once: the shell consults it for every value it shows.
-    public private(set) lazy var isTerminal: Bool = descriptor >= 0 && isatty(descriptor) == 1
+    private lazy var descriptorIsTerminal: Bool = descriptor >= 0 && isatty(descriptor) == 1
+    /// A terminal, and not sent to a file: colours, fitted tables, the pager and `watch`'s
+    /// screen all follow this.
+    public var isTerminal: Bool { diverted == nil && descriptorIsTerminal }
+
+    /// `output FILE`: the file that receives what is written, instead of `descriptor`, until
+    /// `output stop`. What was written before goes out first.
+    var diverted: Int32? {
+        willSet { flush() }
+    }
 
     /// Sees everything written (`play --cast` records it).
     public var observer: ((String) -> Void)?
 
     public func write(_ text: String) {
         observer?(text)
-        if captured != nil { captured! += text; return }
+        if captured != nil, diverted == nil { captured! += text; return }
         var text = text
         // Appending the contiguous UTF-8 in one go; `append(contentsOf: text.utf8)` goes byte by byte.
         text.withUTF8 { buffer.append(contentsOf: $0) }
@@ -48,7 +57,7 @@ public final class OutputSink {
         buffer.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                let written = Glibc.write(diverted ?? descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     break  // EPIPE and friends: the reader went away; drop the output.

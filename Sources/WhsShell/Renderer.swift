@@ -20,6 +20,7 @@ public struct Renderer {
 
     public func render(_ value: Value) -> String {
         if format == .json { return value.json().text }
+        if format == .csv { return csv(value) }
         switch value {
         case .string(let text): return text
         case .list(let items):

@@ -5,12 +5,16 @@ import WhsSupport
 /// What `set NAME VALUE` changes. Each setting has a fixed list of values, which `set` lists
 /// and completion offers.
 public struct Settings {
-    public enum Format: String, CaseIterable { case table, json }
+    /// csv: RFC 4180, a header row, for spreadsheets (`set format csv`, `--csv`).
+    public enum Format: String, CaseIterable { case table, json, csv }
     public enum OnError: String, CaseIterable { case stop, `continue` }
     public enum Color: String, CaseIterable { case auto, on, off }
     /// psql's `\x`: rows as `key: value` blocks always (on), never (off), or when a table
     /// cannot fit the terminal even with its cells cut (auto).
     public enum Expanded: String, CaseIterable { case auto, on, off }
+    /// Long output at the prompt through $WHS_PAGER / $PAGER / `less -FRX`: when taller than
+    /// the screen (auto), always (on), never (off). Scripts and pipes never page.
+    public enum Pager: String, CaseIterable { case auto, on, off }
 
     public var format: Format = .table
     public var onError: OnError = .stop
@@ -18,6 +22,7 @@ public struct Settings {
     public var timing = false
     public var color: Color = .auto
     public var expanded: Expanded = .auto
+    public var pager: Pager = .auto
     /// The retry schedule (`set retry_delays 0.2,0.5,1`), signature form (`set signature`),
     /// time scale (`set time_scale`) and body extras (`set payload_extras`) of local pushes.
     public var push = PushOptions()
@@ -45,6 +50,7 @@ public struct Settings {
         ("timing", ["on", "off"]),
         ("color", Color.allCases.map(\.rawValue)),
         ("expanded", Expanded.allCases.map(\.rawValue)),
+        ("pager", Pager.allCases.map(\.rawValue)),
         // Free-form: seconds separated by commas; the values are examples for completion.
         ("retry_delays", ["0.2,0.5,1", "none", "standard", "production", RetrySchedule.standard.description]),
         ("signature", SignatureForm.sendable.map(\.rawValue)),
@@ -65,6 +71,7 @@ public struct Settings {
         case "timing": timing ? "on" : "off"
         case "color": color.rawValue
         case "expanded": expanded.rawValue
+        case "pager": pager.rawValue
         case "retry_delays": retrySchedule.description
         case "signature": push.signature.rawValue
         case "time_scale": RetrySchedule.format(push.timeScale)
@@ -132,6 +139,7 @@ public struct Settings {
         case "echo": echo = value == "on"
         case "timing": timing = value == "on"
         case "expanded": expanded = Expanded(rawValue: value)!
+        case "pager": pager = Pager(rawValue: value)!
         case "payload_extras": push.payloadExtras = value == "on"
         default: color = Color(rawValue: value)!
         }

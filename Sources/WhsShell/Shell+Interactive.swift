@@ -39,15 +39,38 @@ extension Shell {
                 }
                 let typed = pending
                 pending = ""
-                interpreter.touchedSecret = false
-                Signals.interrupt.store(false, ordering: .relaxed)
-                prompting = sourceDepth == 0
-                let outcome = run(statements)
-                prompting = false
-                keep(typed, in: history, reader: reader, succeeded: { if case .finished = outcome { true } else { false } }())
-                if case .exited(let status) = outcome { return finish(status) }
+                if case .exited(let status) = runTyped(typed, statements, history: history, reader: reader) { return finish(status) }
+                // `edit` or Ctrl-X Ctrl-E: what the editor saved runs as if typed.
+                while let edited = editedInput {
+                    editedInput = nil
+                    if case .exited(let status) = runEdited(edited, history: history, reader: reader) { return finish(status) }
+                }
             }
         }
+    }
+
+    /// Runs what was typed (or saved in the editor) and offers it to history as one entry.
+    func runTyped(_ typed: String, _ statements: [Statement], history: History, reader: LineReader) -> Outcome {
+        interpreter.touchedSecret = false
+        Signals.interrupt.store(false, ordering: .relaxed)
+        prompting = sourceDepth == 0
+        let outcome = run(statements)
+        prompting = false
+        keep(typed, in: history, reader: reader, succeeded: { if case .finished = outcome { true } else { false } }())
+        return outcome
+    }
+
+    /// The text `edit` brought back: shown, then parsed and run as one typed entry.
+    func runEdited(_ text: String, history: History, reader: LineReader) -> Outcome {
+        guard !text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" }) else { return .finished }
+        out.line(text)
+        let statements: [Statement]
+        do { statements = try interpreter.parse(SourceFile(name: nil, text: text)) } catch {
+            report(error.diagnostic.rendered)
+            keep(text, in: history, reader: reader, succeeded: false)
+            return .failed(2)
+        }
+        return runTyped(text, statements, history: history, reader: reader)
     }
 
     /// Runs a text (the init script) reporting errors but never stopping, except for `exit`.

@@ -41,6 +41,12 @@ public final class Shell {
     var prompting = false
     /// Writes the statements that succeed to a script (`record FILE`).
     var recorder: Recorder?
+    /// True while a `watch` runs: its runs are never paged.
+    var watching = false
+    /// Where shown values go instead of stdout (`output FILE`).
+    var outputFile: OutputFile?
+    /// What `edit` brought back from the editor, to run as if typed next.
+    var editedInput: String?
     /// Starts a receiver in the background (`listen`).
     public var makeReceiver: ((ListenOptions) throws -> PushInbox)?
     var receiver: PushInbox?
@@ -62,9 +68,10 @@ public final class Shell {
         self.out = out
         self.err = err
         for command in WebhookCommands.all(self) + DeliveryCommands.all(self) + MailCommands.all(self) + ShellCommands.all(self) + BackendCommands.all(self)
-            + [HistoryCommand.spec(self), RecordCommand.spec(self), ClearingCommands.reset(self)] { interpreter.install(command) }
+            + [HistoryCommand.spec(self), RecordCommand.spec(self), OutputCommand.spec(self), EditCommand.spec(self), ClearingCommands.reset(self)] { interpreter.install(command) }
         for function in WebhookCommands.functions { interpreter.install(function) }
-        interpreter.show = { [unowned self] value in out.line(renderer.render(value)) }
+        interpreter.show = { [unowned self] value in display(renderer.render(value)) }
+        installWatch()
     }
 
     /// The delivery side of the current backend.
@@ -214,12 +221,17 @@ public final class Shell {
     /// Runs statements in order. A failure stops the run unless the shell keeps going
     /// (`--keep-going`, `set on_error continue`, which a statement may change mid-run).
     func run(_ statements: [Statement]) -> Outcome {
+        if let diagnostic = OutputCommand.preflight(statements) {
+            report(reportsMessagesOnly ? "error: " + diagnostic.message : diagnostic.rendered)
+            return .stopped(2)
+        }
         var firstFailure: Int32?
         for statement in statements {
             if settings.echo { out.line("whs> " + statement.text) }
             // Timed when timing was on as it started: `set timing on` does not time itself.
             let timed = settings.timing
             let started = timed ? FileIO.monotonicSeconds() : 0
+            defer { statementEnded(statement) }
             do {
                 try interpreter.run(statement)
                 if let recorder, statement.commandName != "record" { recorder.record(statement, interpreter: interpreter) }

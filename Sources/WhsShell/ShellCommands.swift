@@ -76,7 +76,7 @@ enum ShellCommands {
                 name: "help", summary: "list commands, or explain one", usage: "help [COMMAND | functions]",
                 positionals: ["topic"], arguments: [ArgumentSpec("topic", "a command name, or functions", completion: .commands)]
             ) { call in
-                shell.out.line(Help.text(for: call.argument("topic")?.plainText, in: shell.interpreter))
+                shell.display(Help.text(for: call.argument("topic")?.plainText, in: shell.interpreter))
                 return .null
             },
             CommandSpec(

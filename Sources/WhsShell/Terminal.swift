@@ -8,6 +8,13 @@ public enum Terminal {
         return Int(size.ws_col)
     }
 
+    /// The height of the terminal on `descriptor`, in rows; nil when it is not a terminal.
+    public static func rows(_ descriptor: Int32 = 1) -> Int? {
+        var size = winsize()
+        guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
+        return Int(size.ws_row)
+    }
+
     /// Reads a line from the terminal with echo off (a key, a password). Nil at end of input.
     public static func readSecret(prompt: String) -> String? {
         _ = prompt.withCString { Glibc.write(2, $0, strlen($0)) }

@@ -87,6 +87,8 @@ struct CommandLineOptions: Equatable {
     /// `--ca-file PATH`: the CA an https server's certificate is checked against.
     var caFile: String?
     var json = false
+    /// `--csv`: shown values as CSV (`set format csv`).
+    var csv = false
     var keepGoing = false
     var echo = false
     var noInit = false

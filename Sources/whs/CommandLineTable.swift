@@ -19,6 +19,7 @@ enum CommandLineTable {
         .value("--ca-file", "PATH", .path(suffix: nil), "trust this CA (PEM) for an https --url, instead of $SSL_CERT_FILE "
                + "or the system's") { $0.caFile = $1 },
         .on("--json", help: "JSON output: one document per shown value") { $0.json = true },
+        .on("--csv", help: "CSV output (RFC 4180, a header row): as set format csv") { $0.csv = true },
         .on("--keep-going", help: "in scripts, report errors and go on (the exit status is the first failure's)") { $0.keepGoing = true },
         .on("-x", "--echo", help: "print each statement before its output") { $0.echo = true },
         .on("--no-init", help: "skip the init script ($XDG_CONFIG_HOME/whs/init.whs)") { $0.noInit = true },

@@ -71,6 +71,7 @@ func main() -> Int32 {
     shell.keepGoing = options.keepGoing
     shell.settings.echo = options.echo
     if options.json { shell.settings.format = .json }
+    if options.csv { shell.settings.format = .csv }
     let status: Int32
     switch options.action {
     case .help(let topic?):

@@ -52,6 +52,9 @@ let package = Package(
         ),
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),
         .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport", "CEditLine"]),
+        // The web inspector (`/ui` on whs serve, docs/INSPECTOR.md): its pages and the embedded
+        // assets (scripts/embed-inspector), over the store protocols; no server framework.
+        .target(name: "WhsInspector", dependencies: ["WebhookCore", "WhsSupport"], exclude: ["Assets"]),
         .target(
             name: "WebhookDelivery",
             dependencies: [

@@ -11,7 +11,7 @@ public struct Completer {
 
     public init(interpreter: Interpreter) { self.interpreter = interpreter }
 
-    static let statementKeywords = ["if", "for", "while", "assert", "sleep", "wait", "def"]
+    static let statementKeywords = ["if", "for", "while", "assert", "sleep", "wait", "watch", "def"]
 
     public func complete(_ text: String) -> EditLineReader.Completion {
         let statement = Completer.currentStatement(text)
@@ -23,6 +23,11 @@ public struct Completer {
             let names = interpreter.commands.keys.map { $0 + " " } + Completer.statementKeywords.map { $0 + " " }
                 + interpreter.procedures.keys.map { $0 + "(" }
             return matching(word, names)
+        }
+        if words[0] == "watch" {
+            // `watch every=2s count=3 { ... }`: its options, before the block.
+            let used = Set(words.dropFirst().compactMap { $0.split(separator: "=").first.map(String.init) })
+            return matching(word, ["every", "count", "timeout"].filter { !used.contains($0) }.map { $0 + "=" })
         }
         guard let command = interpreter.commands[words[0]] else { return EditLineReader.Completion(word: word, candidates: []) }
         if let equals = word.firstIndex(of: "=") {

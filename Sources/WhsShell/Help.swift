@@ -42,7 +42,10 @@ enum Help {
         lines.append("")
         lines.append("Statements: $x = ..., if/elif/else, for $x in ..., while, break, continue, assert COND[, MESSAGE],")
         lines.append("  sleep DURATION, wait COND [timeout=DURATION] [every=DURATION]; durations: 250ms, 5s, 2m, 1h;")
-        lines.append("  def name($a, $b) { ... return VALUE }, called as name(1, 2)")
+        lines.append("  def name($a, $b) { ... return VALUE }, called as name(1, 2);")
+        lines.append("  watch [every=2s] [count=N] [timeout=DURATION] { ... } runs a block again and again (Ctrl-C stops)")
+        lines.append("Settings (set NAME VALUE): format table|json|csv, pager auto|on|off, and more: set lists them.")
+        lines.append("Keys: Ctrl-X Ctrl-E edits the line in $VISUAL or $EDITOR; edit reopens the last statement.")
         lines.append("help COMMAND explains one command; help functions lists the functions.")
         return lines.joined(separator: "\n")
     }

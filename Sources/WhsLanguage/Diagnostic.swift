@@ -5,11 +5,15 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let source: SourceFile
     public let offset: Int
+    /// Where the place ends (a byte offset, at least `offset`): the whole of a mistyped name, for
+    /// an editor to underline (`whs lsp`); the shell shows only where it starts.
+    public let end: Int
 
-    public init(_ message: String, in source: SourceFile, at offset: Int) {
+    public init(_ message: String, in source: SourceFile, at offset: Int, to end: Int? = nil) {
         self.message = message
         self.source = source
         self.offset = offset
+        self.end = max(offset, end ?? offset)
     }
 
     public var line: Int { source.location(of: offset).line }

@@ -51,6 +51,12 @@ struct Parser {
     var leadingNameIsVariable = false
     /// The grouping level of the command whose arguments are being parsed, if any.
     var argumentGrouping: Int?
+    /// For `whs lsp` (Parser+Recovery.swift): go on after a statement that fails, collecting
+    /// every failure in `diagnostics`, and note in `outline` the commands, arguments,
+    /// definitions and calls an editor asks about. Off for the shell, which stops at the first.
+    var recovering = false
+    var diagnostics: [Diagnostic] = []
+    var outline: Outline?
 
     static let maxRecursion = 200
 
@@ -74,9 +80,10 @@ struct Parser {
     }
 
     /// A failure at `token`: "incomplete" when the input ends while something is still open.
+    /// The diagnostic spans the token (an editor underlines the whole mistyped name).
     func fail(_ message: String, at token: Token) -> ParseFailure {
         if token.kind == .end, !open.isEmpty { return .incomplete(Diagnostic(message, in: source, at: token.start)) }
-        return fail(message, at: token.start)
+        return .syntax(Diagnostic(message, in: source, at: token.start, to: token.kind == .newline ? token.start : token.end))
     }
 
     /// The last token scanned, by where and how: the parser often peeks the same token
@@ -185,12 +192,14 @@ struct Parser {
         }
         try close(.closeParen)
         grouping -= 1
+        let noted = noteDefinition(name, at: nameToken, parameters: parameters.map(\.name), from: keyword.start)
         let savedLoopDepth = loopDepth
         loopDepth = 0
         procedureDepth += 1
         defer {
             procedureDepth -= 1
             loopDepth = savedLoopDepth
+            noteDefinitionEnd(noted)
         }
         let body = try parseBlock(after: "def \(name)(...)")
         var locals = parameters.map(\.slot)
@@ -314,23 +323,35 @@ struct Parser {
     mutating func parseStatements(inBlock: Bool) throws(ParseFailure) -> [Statement] {
         var statements: [Statement] = []
         while true {
-            var token = try peek(.value)
-            while token.kind == .newline || token.kind == .semicolon {
-                take(token)
+            var token: Token
+            do {
                 token = try peek(.value)
+                while token.kind == .newline || token.kind == .semicolon {
+                    take(token)
+                    token = try peek(.value)
+                }
+            } catch {
+                try recover(from: error, statementAt: position, inBlock: inBlock)
+                continue
             }
             if token.kind == .end {
                 if inBlock { try close(.closeBrace) }
                 return statements
             }
             if inBlock, token.kind == .closeBrace { return statements }
-            statements.append(try parseStatement())
-            let after = try peek(.operator)
-            switch after.kind {
-            case .newline, .semicolon: take(after)
-            case .end: continue
-            case .closeBrace where inBlock: continue
-            default: throw fail("expected end of statement (a newline or ';'), found \(after.kind.display)", at: after)
+            let saved = (grouping, open.count)
+            do throws(ParseFailure) {
+                statements.append(try parseStatement())
+                let after = try peek(.operator)
+                switch after.kind {
+                case .newline, .semicolon: take(after)
+                case .end: continue
+                case .closeBrace where inBlock: continue
+                default: throw fail("expected end of statement (a newline or ';'), found \(after.kind.display)", at: after)
+                }
+            } catch {
+                (grouping, open) = (saved.0, Array(open.prefix(saved.1)))
+                try recover(from: error, statementAt: token.start, inBlock: inBlock)
             }
         }
     }
@@ -357,6 +378,7 @@ struct Parser {
         case .variable(let name):
             let after = try scanAfter(token)
             if after.kind == .assign {
+                noteAssignment(name, at: token)
                 take(token)
                 take(after)
                 kind = .assign(slot: context.symbols.slot(for: name), try parseCommandOrExpression())
@@ -432,6 +454,7 @@ struct Parser {
         guard case .variable(let name) = variable.kind else {
             throw fail("expected a variable after 'for' (for $x in ...), found \(variable.kind.display)", at: variable)
         }
+        noteAssignment(name, at: variable)
         take(variable)
         let keyword = try peek(.operator)
         guard keyword.kind == .keyword(.in) else { throw fail("expected 'in' after 'for $\(name)', found \(keyword.kind.display)", at: keyword) }
@@ -487,6 +510,8 @@ struct Parser {
     mutating func parseCommand() throws(ParseFailure) -> CommandCall {
         let nameToken = try peek(.value)
         guard case .name(let name) = nameToken.kind else { throw fail("expected a command", at: nameToken) }
+        let noted = noteCommand(name, at: nameToken, known: context.commands[name] != nil)
+        defer { noteCommandEnd(noted) }
         guard let spec = context.commands[name] else {
             throw fail("unknown command \"\(name)\"\(Suggestion.hint(for: name, in: context.commands.keys))", at: nameToken)
         }
@@ -524,12 +549,14 @@ struct Parser {
                 take(token)
                 position += 1  // the "="
                 lastEnd = position
+                noteArgument(noted, name: canonical, nameRange: token.start..<token.end)
                 if let next = byte(position), next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || next == UInt8(ascii: "\n") || next == UInt8(ascii: ";") {
                     throw fail("\(name): '\(argument)=' needs a value right after '=', with no space", at: position)
                 }
                 if byte(position) == nil { throw fail("\(name): '\(argument)=' needs a value after '='", at: position) }
                 let valueStart = position
                 let value = try parseValue()
+                noteArgumentValue(noted, valueStart..<lastEnd, value)
                 arguments.append(CommandArgument(name: canonical, value: value, at: token.start, valueRange: valueStart..<lastEnd))
             } else {
                 if case .name = token.kind, try scanAfter(token).kind == .assign {
@@ -545,12 +572,14 @@ struct Parser {
                     throw fail("\(name): argument '\(mapped)' given twice", at: token)
                 }
                 positionalCount += 1
+                noteArgument(noted, name: mapped, nameRange: nil)
                 if spec.takesVariableNames, case .variable(let variable) = token.kind {
                     take(token)
                     arguments.append(CommandArgument(name: mapped, value: .literal(.string(variable)), at: token.start))
                     continue
                 }
                 let value = try parseValue()
+                noteArgumentValue(noted, token.start..<lastEnd, value)
                 arguments.append(CommandArgument(name: mapped, value: value, at: token.start, valueRange: token.start..<lastEnd))
             }
         }
@@ -820,6 +849,7 @@ struct Parser {
     /// NAME "(" [ expr { "," expr } ] ")"
     mutating func parseCall(_ name: String, _ token: Token) throws(ParseFailure) -> Expression {
         if context.functions[name] == nil, context.procedures.contains(name) || declaredProcedures.contains(name) || sourcesFiles {
+            noteCall(name, at: token, procedure: true)
             take(token)
             return .procedureCall(name: name, try parseArguments(), at: token.start)
         }
@@ -828,6 +858,7 @@ struct Parser {
             let asCommand = context.commands[name] != nil ? " ('\(name)' is a command: write (\(name) ...) to use its value)" : ""
             throw fail("unknown function \"\(name)\"\(hint)\(asCommand)", at: token)
         }
+        noteCall(name, at: token, procedure: false)
         take(token)
         let arguments = try parseArguments()
         guard function.arity.contains(arguments.count) else {
@@ -900,6 +931,7 @@ struct Parser {
                 var inner = Parser(source: source, context: context, range: range)
                 inner.leadingNameIsVariable = true
                 inner.recursion = recursion
+                inner.outline = outline
                 let expression = try inner.parseExpression()
                 let rest = try inner.peek(.operator)
                 guard rest.kind == .end else {

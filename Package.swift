@@ -52,6 +52,8 @@ let package = Package(
         ),
         .target(name: "WhsLanguage", dependencies: ["WhsSupport"]),
         .target(name: "WhsShell", dependencies: ["WhsLanguage", "WebhookCore", "WhsSupport", "CEditLine"]),
+        // `whs lsp` (docs/EDITORS.md): the language server, over the shell's parser and command table.
+        .target(name: "WhsLanguageServer", dependencies: ["WhsLanguage", "WhsShell", "WebhookCore", "WhsSupport"]),
         // The web inspector (`/ui` on whs serve, docs/INSPECTOR.md): its pages and the embedded
         // assets (scripts/embed-inspector), over the store protocols; no server framework.
         .target(name: "WhsInspector", dependencies: ["WebhookCore", "WhsSupport"], exclude: ["Assets"]),
@@ -88,7 +90,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench", "WhsObservability"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench", "WhsObservability", "WhsLanguageServer"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])],

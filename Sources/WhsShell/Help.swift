@@ -3,8 +3,8 @@ import WhsSupport
 
 /// `help`: written from the same command table that dispatches and completes, so it cannot
 /// fall behind.
-enum Help {
-    static func text(for topic: String?, in interpreter: Interpreter) -> String {
+public enum Help {
+    public static func text(for topic: String?, in interpreter: Interpreter) -> String {
         guard let topic else { return overview(interpreter) }
         if topic == "functions" {
             let functions = interpreter.functions.values.sorted { $0.name < $1.name }.map { "  " + $0.signature }

@@ -81,6 +81,8 @@ struct CommandLineOptions: Equatable {
         case man(page: String?)
         /// `whs health URL`
         case health(url: String)
+        /// `whs lsp`: the language server on stdin and stdout.
+        case lsp
     }
 
     var backend = Backend.defaultStore

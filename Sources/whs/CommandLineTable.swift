@@ -55,7 +55,7 @@ enum CommandLineTable {
 
     /// The subcommands, in the order `whs --help` and the man page list them. `whs NAME` must be
     /// the first word; after an option, NAME is a script's name.
-    static let subcommands: [Subcommand] = [help, serve, dump, listen, probe, repush, play, check, completion, man, health]
+    static let subcommands: [Subcommand] = [help, serve, dump, listen, probe, repush, play, check, lsp, completion, man, health]
 
     static func subcommand(_ name: String) -> Subcommand? { subcommands.first { $0.name == name } }
 
@@ -335,6 +335,28 @@ enum CommandLineTable {
             guard !operands.isEmpty else { throw CommandLineOptions.UsageError(message: "check: which files? (whs check FILE...)") }
             check.files = operands
             return .check(check)
+        }
+    )
+
+    static let lsp = Subcommand(
+        "lsp", summary: "a language server for .whs files, over stdin and stdout (docs/EDITORS.md)",
+        description: """
+            Speaks the Language Server Protocol (3.17) over stdin and stdout, for an editor to
+            start: diagnostics as a .whs file changes (every syntax error, unknown commands,
+            arguments and functions, with "did you mean"), completion of commands, argument
+            names, events, settings, variables and procedures, hover with a command's help, go
+            to a procedure's definition (also in sourced files) and the file's symbols. It parses
+            files with the shell's own parser and command table and never runs them. It exits
+            when the editor says exit or closes its end of the pipe.
+            """,
+        exitStatus: "0 after shutdown and exit or at the end of input, 1 on exit without shutdown, 2 a bad command line",
+        start: { "" },
+        flags: [
+            .on("--stdio", help: "talk over stdin and stdout, the only way it talks (accepted for clients that pass it)") { _ in },
+        ],
+        finish: { _, operands throws(CommandLineOptions.UsageError) in
+            guard operands.isEmpty else { throw CommandLineOptions.UsageError(message: "lsp takes no operands, got '\(operands[0])'") }
+            return .lsp
         }
     )
 

@@ -46,6 +46,8 @@ func main() -> Int32 {
         return 0
     case .health(let url):
         return HealthCommand.run(url)
+    case .lsp:
+        return LanguageServerCommand.run()
     case .dump(let account):
         return DumpCommand.run(account: account, backend: options.backend)
     case .listen(let listen):

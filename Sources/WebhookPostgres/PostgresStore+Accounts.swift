@@ -25,10 +25,8 @@ extension PostgresStore: AsyncWebhookBackend {
     }
 
     public func authenticate(apiUser: String, apiKey: String) async throws(WebhookError) -> String {
-        let found = try await call { client -> (String, KeyHash)? in
-            for try await (account, salt, hash) in try await client.query(
-                "SELECT account, key_salt, key_hash FROM api_users WHERE name = \(apiUser)", logger: PostgresStore.quiet
-            ).decode((String, ByteBuffer, ByteBuffer).self) {
+        let found = try await pinned(retry: true) { connection -> (String, KeyHash)? in
+            for try await (account, salt, hash) in try await connection.execute(APIUserStatement(apiUser: apiUser), logger: PostgresStore.quiet) {
                 return (account, KeyHash(salt: salt.bytes, hash: hash.bytes))
             }
             return nil
@@ -42,9 +40,9 @@ extension PostgresStore: AsyncWebhookBackend {
     }
 
     public func webhooks(account: String) async throws(WebhookError) -> any AsyncWebhookService {
-        let names = try await call { client -> Set<String> in
+        let names = try await pinned(retry: true) { connection -> Set<String> in
             var names: Set<String> = []
-            for try await name in try await client.query("SELECT name FROM api_users WHERE account = \(account)", logger: PostgresStore.quiet).decode(String.self) {
+            for try await name in try await connection.execute(AccountUsersStatement(account: account), logger: PostgresStore.quiet) {
                 names.insert(name)
             }
             return names
@@ -75,16 +73,15 @@ public final class PostgresAccount: AsyncWebhookService {
 
     public func list(_ query: WebhookQuery) async throws(WebhookError) -> Page {
         let account = self.account
-        return try await store.call { client -> Page in
+        return try await store.pinned(retry: true) { connection -> Page in
             // One round trip, one prepared statement: the total, and the page beside it.
             var total = 0
             var webhooks: [Webhook] = []
+            webhooks.reserveCapacity(query.limit)
             let statement = WebhookPageStatement(account: account, limit: query.limit, offset: query.offset, apiUser: query.apiUser)
-            for try await (count, id, url, events, apiUser) in try await client.execute(statement, logger: PostgresStore.quiet) {
+            for try await (count, webhook) in try await connection.execute(statement, logger: PostgresStore.quiet) {
                 if let count { total = count }
-                if let id, let url, let events, let apiUser {
-                    webhooks.append(Webhook(id: id, url: url, events: EventSet(mask: events), apiUser: apiUser))
-                }
+                if let webhook { webhooks.append(webhook) }
             }
             webhooks.sort { $0.id < $1.id }
             return Page(webhooks: webhooks, total: total)
@@ -156,11 +153,9 @@ public final class PostgresAccount: AsyncWebhookService {
 
     func row(id: Int) async throws(WebhookError) -> Webhook? {
         let account = self.account
-        return try await store.call { client -> Webhook? in
-            for try await (id, url, events, apiUser) in try await client.query(
-                "SELECT id, url, events, api_user FROM webhooks WHERE account = \(account) AND id = \(id)", logger: PostgresStore.quiet
-            ).decode((Int, String, Int, String).self) {
-                return Webhook(id: id, url: url, events: EventSet(mask: events), apiUser: apiUser)
+        return try await store.pinned(retry: true) { connection -> Webhook? in
+            for try await webhook in try await connection.execute(WebhookByIDStatement(account: account, id: id), logger: PostgresStore.quiet) {
+                return webhook
             }
             return nil
         }

@@ -24,13 +24,10 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
     }
 
     public func subscribers(account: String, events: EventSet) async throws(WebhookError) -> [Webhook] {
-        try await call { client -> [Webhook] in
+        try await pinned(retry: true) { connection -> [Webhook] in
             var found: [Webhook] = []
-            for try await (id, url, mask, apiUser) in try await client.query(
-                "SELECT id, url, events, api_user FROM webhooks WHERE account = \(account) AND events & \(events.mask) <> 0 ORDER BY id",
-                logger: PostgresStore.quiet
-            ).decode((Int, String, Int, String).self) {
-                found.append(Webhook(id: id, url: url, events: EventSet(mask: mask), apiUser: apiUser))
+            for try await webhook in try await connection.execute(SubscribersStatement(account: account, mask: events.mask), logger: PostgresStore.quiet) {
+                found.append(webhook)
             }
             return found
         }
@@ -39,18 +36,14 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
     public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String,
                                  payload: [UInt8], at time: Double) async throws(WebhookError) -> [Delivery] {
         guard !webhooks.isEmpty else { return [] }
-        let ids = webhooks.map(\.id), urls = webhooks.map(\.url)
-        let made = try await transaction { connection -> [Int: Int] in
+        let statement = InsertDeliveriesStatement(account: account, webhooks: webhooks.map(\.id), urls: webhooks.map(\.url), event: event.code,
+                                                  messageID: messageID, payload: ByteBuffer(bytes: payload), time: time)
+        let made = try await pinned { connection -> [Int: Int] in
             var made: [Int: Int] = [:]
-            for try await (id, webhook) in try await connection.query("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
-                SELECT \(account), w, u, \(event.code), \(messageID), \(ByteBuffer(bytes: payload)), 'pending', \(time), \(time)
-                FROM unnest(\(ids)::bigint[], \(urls)::text[]) AS t(w, u)
-                RETURNING id, webhook_id
-                """, logger: PostgresStore.quiet).decode((Int, Int).self) {
+            made.reserveCapacity(webhooks.count)
+            for try await (id, webhook) in try await connection.execute(statement, logger: PostgresStore.quiet) {
                 made[webhook] = id
             }
-            try await connection.query("SELECT pg_notify(\(PostgresStore.queuedChannel), '')", logger: PostgresStore.quiet)
             return made
         }
         return webhooks.compactMap { webhook in
@@ -79,76 +72,54 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
         return copied
     }
 
-    /// Attempts as a batch of arrays: one statement for the attempts, one for the deliveries'
-    /// states, whatever the batch's size. Logging an attempt ends its lease. A delivery a reset
-    /// cancelled while its attempt was under way keeps the attempt and stays cancelled.
+    /// Attempts as a batch (`RecordAttemptsStatement`): one statement whatever the batch's size.
+    /// Running it twice changes nothing more, so a broken connection is replaced and it runs again.
     public func recordAttempts(_ records: [AttemptRecord]) async throws(WebhookError) {
         guard !records.isEmpty else { return }
-        let ids = records.map(\.deliveryID), numbers = records.map(\.attempt.number), times = records.map(\.attempt.time)
-        // Arrays cannot hold a nil here: -1 and "" stand for none, and NULLIF puts it back.
-        let statuses = records.map { $0.attempt.status ?? -1 }, latencies = records.map(\.attempt.latencyMilliseconds)
-        let errors = records.map { $0.attempt.error ?? "" }, nodes = records.map { $0.attempt.node ?? "" }
-        let states = records.map(\.state.rawValue), next = records.map { $0.nextAttempt ?? -1 }
-        // One statement, so one round trip and its own transaction: the attempts go in by a
-        // data-modifying CTE beside the update of their deliveries.
-        try await call { client in
-            _ = try await client.query("""
-                WITH logged AS (
-                    INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error, node)
-                    SELECT d, n, t, NULLIF(s, -1), l, NULLIF(e, ''), NULLIF(o, '')
-                    FROM unnest(\(ids)::bigint[], \(numbers)::int[], \(times)::float8[], \(statuses)::int[], \(latencies)::float8[],
-                                \(errors)::text[], \(nodes)::text[]) AS t(d, n, t, s, l, e, o)
-                    ON CONFLICT (delivery_id, number) DO NOTHING
-                )
-                UPDATE deliveries SET state = u.s, attempts = u.n, next_attempt = NULLIF(u.x, -1), lease_node = NULL, lease_until = NULL
-                FROM unnest(\(ids)::bigint[], \(states)::text[], \(numbers)::int[], \(next)::float8[]) AS u(d, s, n, x)
-                WHERE deliveries.id = u.d AND deliveries.attempts < u.n AND deliveries.state <> 'cancelled'
-                """, logger: PostgresStore.quiet)
+        try await pinned(retry: true) { connection in
+            _ = try await connection.execute(RecordAttemptsStatement(records: records), logger: PostgresStore.quiet)
         }
     }
 
     public func outgoing(deliveryID: Int) async throws(WebhookError) -> OutgoingDelivery? {
-        try await call { client -> OutgoingDelivery? in
-            for try await (account, url, payload, attempts, state, fault) in try await client.query(
-                "SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = \(deliveryID)", logger: PostgresStore.quiet
-            ).decode((String, String, ByteBuffer, Int, String, String?).self) {
-                return OutgoingDelivery(account: account, url: url, payload: payload.bytes, attemptsMade: attempts,
-                                        state: DeliveryState(rawValue: state) ?? .failed, fault: fault.flatMap(DeliveryFault.init(rawValue:)))
+        try await pinned(retry: true) { connection -> OutgoingDelivery? in
+            for try await outgoing in try await connection.execute(OutgoingStatement(id: deliveryID), logger: PostgresStore.quiet) {
+                return outgoing
             }
             return nil
         }
     }
 
+    /// `failing_first=true`: failed, or pending after a failed attempt, before the rest; only
+    /// then, so that the usual listing keeps ordering by the index alone.
+    static let failingFirstOrder = "CASE WHEN state = 'failed' OR (state = 'pending' AND attempts > 0) THEN 0 ELSE 1 END, id DESC"
+
     public func deliveries(account: String, _ query: DeliveryQuery) async throws(WebhookError) -> [Delivery] {
-        try await call { client -> [Delivery] in
+        try await pinned(retry: true) { connection -> [Delivery] in
             var found: [Delivery] = []
-            for try await row in try await client.query("""
-                SELECT \(unescaped: PostgresStore.deliveryColumns) FROM deliveries
-                WHERE account = \(account) AND (\(query.webhookID)::bigint IS NULL OR webhook_id = \(query.webhookID))
-                  AND (\(query.state?.rawValue)::text IS NULL OR state = \(query.state?.rawValue))
-                  AND (\(query.messageID)::text IS NULL OR message_id = \(query.messageID))
-                ORDER BY id DESC LIMIT \(query.limit)
-                """, logger: PostgresStore.quiet) {
-                found.append(try PostgresStore.delivery(row))
+            let page = DeliveriesStatement(account: account, query: query)
+            if query.failingFirst {
+                for try await delivery in try await connection.execute(DeliveriesStatement.FailingFirst(page: page), logger: PostgresStore.quiet) {
+                    found.append(delivery)
+                }
+            } else {
+                for try await delivery in try await connection.execute(page, logger: PostgresStore.quiet) { found.append(delivery) }
             }
             found.reverse()
-            return try await PostgresStore.withAttempts(found, client)
+            let withAttempts = try await PostgresStore.withAttempts(found, connection)
+            return query.failingFirst ? query.arranged(newestFirst: withAttempts.reversed()) : withAttempts
         }
     }
 
     /// The deliveries with their attempts, read in one query.
-    static func withAttempts(_ deliveries: [Delivery], _ client: PostgresClient) async throws -> [Delivery] {
+    static func withAttempts(_ deliveries: [Delivery], _ connection: PostgresConnection) async throws -> [Delivery] {
         guard !deliveries.isEmpty else { return deliveries }
         var found = deliveries
         var positions: [Int: Int] = [:]
         for (position, delivery) in found.enumerated() { positions[delivery.id] = position }
-        for try await (id, number, time, status, latency, error, node) in try await client.query("""
-            SELECT delivery_id, number, time, status, latency_ms, error, node FROM delivery_attempts
-            WHERE delivery_id = ANY(\(found.map(\.id))::bigint[]) ORDER BY delivery_id, number
-            """, logger: quiet).decode((Int, Int, Double, Int?, Double, String?, String?).self) {
+        for try await (id, attempt) in try await connection.execute(AttemptsStatement(deliveries: found.map(\.id)), logger: quiet) {
             guard let position = positions[id] else { continue }
-            found[position].attempts.append(DeliveryAttempt(number: number, time: time, status: status, latencyMilliseconds: latency,
-                                                            error: error, node: node))
+            found[position].attempts.append(attempt)
         }
         return found
     }
@@ -168,40 +139,21 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
 
     // MARK: claims
 
-    /// `FOR UPDATE SKIP LOCKED`: nodes claiming at the same moment take different rows and
-    /// never wait for each other. Times are the database's clock, so nodes on machines whose
-    /// clocks differ agree on when a lease runs out.
+    /// `ClaimStatement`. Not run twice: a claim whose answer was lost leaves its rows leased
+    /// until the lease runs out, and then any node takes them.
     public func claim(node: String, limit: Int, lease: Double) async throws(WebhookError) -> [ClaimedDelivery] {
-        try await call { client -> [ClaimedDelivery] in
+        try await pinned { connection -> [ClaimedDelivery] in
             var claimed: [ClaimedDelivery] = []
-            for try await (id, account, url, payload, attempts, fault) in try await client.query("""
-                WITH now AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS t),
-                due AS (
-                    SELECT d.id FROM deliveries d, now
-                    WHERE d.state = 'pending' AND d.next_attempt <= now.t AND (d.lease_until IS NULL OR d.lease_until < now.t)
-                      AND (d.after_id IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM deliveries p WHERE p.id = d.after_id AND p.state = 'pending' AND p.attempts = 0))
-                    ORDER BY d.next_attempt, d.id
-                    LIMIT \(limit)
-                    FOR UPDATE OF d SKIP LOCKED
-                )
-                UPDATE deliveries SET lease_node = \(node), lease_until = (SELECT t FROM now) + \(lease)
-                FROM due WHERE deliveries.id = due.id
-                RETURNING deliveries.id, deliveries.account, deliveries.url, deliveries.payload, deliveries.attempts, deliveries.fault
-                """, logger: PostgresStore.quiet).decode((Int, String, String, ByteBuffer, Int, String?).self) {
-                claimed.append(ClaimedDelivery(id: id, outgoing: OutgoingDelivery(account: account, url: url, payload: payload.bytes, attemptsMade: attempts,
-                                                                                 state: .pending, fault: fault.flatMap(DeliveryFault.init(rawValue:)))))
+            for try await delivery in try await connection.execute(ClaimStatement(node: node, limit: limit, lease: lease), logger: PostgresStore.quiet) {
+                claimed.append(delivery)
             }
             return claimed.sorted { $0.id < $1.id }
         }
     }
 
     public func nextDue() async throws(WebhookError) -> Double? {
-        try await call { client -> Double? in
-            for try await (due, now) in try await client.query("""
-                SELECT min(greatest(next_attempt, coalesce(lease_until, 0))), extract(epoch FROM clock_timestamp())::float8
-                FROM deliveries WHERE state = 'pending'
-                """, logger: PostgresStore.quiet).decode((Double?, Double).self) {
+        try await pinned(retry: true) { connection -> Double? in
+            for try await (due, now) in try await connection.execute(NextDueStatement(), logger: PostgresStore.quiet) {
                 // In this process's clock: the wait is what matters.
                 return due.map { Clock.now() + ($0 - now) }
             }
@@ -213,7 +165,10 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
 extension PostgresStore {
     /// A row of `deliveryColumns`.
     static func delivery(_ row: PostgresRow) throws -> Delivery {
-        let (id, webhookID, url, event, messageID, state, next, created, fault) = try row.decode((Int, Int, String, Int, String, String, Double?, Double, String?).self)
+        var cells = Cells(row)
+        let id = try cells.next(Int.self), webhookID = try cells.next(Int.self), url = try cells.next(String.self), event = try cells.next(Int.self)
+        let messageID = try cells.next(String.self), state = try cells.next(String.self), next = try cells.next(Double?.self)
+        let created = try cells.next(Double.self), fault = try cells.next(String?.self)
         return Delivery(id: id, webhookID: webhookID, url: url, event: EventType.withCode(event) ?? EventType.all[0], messageID: messageID,
                         state: DeliveryState(rawValue: state) ?? .failed, attempts: [], nextAttempt: next, created: created,
                         fault: fault.flatMap(DeliveryFault.init(rawValue:)))

@@ -205,21 +205,21 @@ extension PostgresStore: AsyncMailStore {
     }
 
     public func mail(account: String, id: Int) async throws(WebhookError) -> MailRecord? {
-        try await call { client -> MailRecord? in
+        try await pinned(retry: true) { connection -> MailRecord? in
             var found: MailRecord?
-            for try await row in try await client.query("SELECT \(unescaped: PostgresStore.mailColumns) FROM mails WHERE account = \(account) AND id = \(id)",
+            for try await row in try await connection.query("SELECT \(unescaped: PostgresStore.mailColumns) FROM mails WHERE account = \(account) AND id = \(id)",
                                                         logger: PostgresStore.quiet) {
                 found = try PostgresStore.mail(row)
             }
             guard var mail = found else { return nil }
             var deliveries: [Delivery] = []
-            for try await row in try await client.query("""
+            for try await row in try await connection.query("""
                 SELECT \(unescaped: PostgresStore.deliveryColumns) FROM deliveries
                 WHERE account = \(account) AND message_id = \(mail.header.messageID) AND mail_id = \(id) ORDER BY id
                 """, logger: PostgresStore.quiet) {
                 deliveries.append(try PostgresStore.delivery(row))
             }
-            mail.deliveries = try await PostgresStore.withAttempts(deliveries, client)
+            mail.deliveries = try await PostgresStore.withAttempts(deliveries, connection)
             return mail
         }
     }

@@ -14,6 +14,9 @@ import WhsSupport
 /// changes accounts, which it announces with NOTIFY.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
+    /// The hot path's connections (`pinned(_:)`); nil when their TLS settings could not be
+    /// made, and then every call goes to the pool, which reports why.
+    let pinned: PinnedConnections?
     public let location: PostgresLocation
     let seal: AppKeySeal
     /// The name on the leases this process takes and on the attempts it makes.
@@ -53,6 +56,7 @@ public final class PostgresStore: Sendable {
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
         let failures = ConnectFailures()
         self.failures = failures
+        pinned = (try? PinnedConnections.configuration(location)).map { PinnedConnections(configuration: $0, timeout: PostgresStore.callTimeout) }
         client = PostgresClient(configuration: configuration, backgroundLogger: failures.logger())
         self.location = location
         self.seal = seal
@@ -68,17 +72,22 @@ public final class PostgresStore: Sendable {
     /// `?sslmode=` as libpq reads it: `require` encrypts without checking the certificate,
     /// `verify-full` checks it against the system's CAs (or `sslrootcert`) and the host name.
     static func tls(_ location: PostgresLocation) -> PostgresClient.Configuration.TLS {
+        tlsSettings(location).map { .require($0) } ?? .disable
+    }
+
+    /// The TLS settings of `tls(_:)`, nil for none: the pinned connections make theirs from it.
+    static func tlsSettings(_ location: PostgresLocation) -> TLSConfiguration? {
         switch location.tls {
         case .disable:
-            return .disable
+            return nil
         case .require:
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            return .require(configuration)
+            return configuration
         case .verifyFull:
             var configuration = TLSConfiguration.makeClientConfiguration()
             if let root = location.rootCertificate { configuration.trustRoots = .file(root) }
-            return .require(configuration)
+            return configuration
         }
     }
 

@@ -1,0 +1,239 @@
+import NIOCore
+import PostgresNIO
+import WebhookCore
+import WhsSupport
+
+// The delivery log's statements of the hot path: what a trigger writes, what the claim loop
+// takes and what its workers log (PostgresStatements.swift says why they are types).
+
+/// A trigger's deliveries, one per webhook, and the wake-up of every node's claim loop, in one
+/// statement and so one round trip and one transaction (the notice goes out at its commit).
+struct InsertDeliveriesStatement: PostgresPreparedStatement {
+    static let name = "whs_insert_deliveries"
+    static let sql = """
+        WITH made AS (
+            INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
+            SELECT $1, w, u, $4, $5, $6, 'pending', $7, $7 FROM unnest($2::bigint[], $3::text[]) AS t(w, u)
+            RETURNING id, webhook_id
+        )
+        SELECT made.id, made.webhook_id FROM made, (SELECT pg_notify('\(PostgresStore.queuedChannel)', '')) AS woken
+        """
+    typealias Row = (id: Int, webhook: Int)
+
+    let account: String
+    let webhooks: [Int]
+    let urls: [String]
+    let event: Int
+    let messageID: String
+    let payload: ByteBuffer
+    let time: Double
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 7)
+        bindings.append(account)
+        bindings.append(webhooks)
+        bindings.append(urls)
+        bindings.append(event)
+        bindings.append(messageID)
+        bindings.append(payload)
+        bindings.append(time)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        var cells = Cells(row)
+        return (try cells.next(), try cells.next())
+    }
+}
+
+/// `FOR UPDATE SKIP LOCKED`: nodes claiming at the same moment take different rows and never
+/// wait for each other. Times are the database's clock, so nodes on machines whose clocks
+/// differ agree on when a lease runs out.
+struct ClaimStatement: PostgresPreparedStatement {
+    static let name = "whs_claim"
+    static let sql = """
+        WITH now AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS t),
+        due AS (
+            SELECT d.id FROM deliveries d, now
+            WHERE d.state = 'pending' AND d.next_attempt <= now.t AND (d.lease_until IS NULL OR d.lease_until < now.t)
+              AND (d.after_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM deliveries p WHERE p.id = d.after_id AND p.state = 'pending' AND p.attempts = 0))
+            ORDER BY d.next_attempt, d.id
+            LIMIT $2
+            FOR UPDATE OF d SKIP LOCKED
+        )
+        UPDATE deliveries SET lease_node = $1, lease_until = (SELECT t FROM now) + $3
+        FROM due WHERE deliveries.id = due.id
+        RETURNING deliveries.id, deliveries.account, deliveries.url, deliveries.payload, deliveries.attempts, deliveries.fault
+        """
+    typealias Row = ClaimedDelivery
+
+    let node: String
+    let limit: Int
+    let lease: Double
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(node)
+        bindings.append(limit)
+        bindings.append(lease)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        var cells = Cells(row)
+        let id = try cells.next(Int.self), account = try cells.next(String.self), url = try cells.next(String.self)
+        let payload = try cells.next(ByteBuffer.self), attempts = try cells.next(Int.self), fault = try cells.next(String?.self)
+        return ClaimedDelivery(id: id, outgoing: OutgoingDelivery(account: account, url: url, payload: payload.bytes, attemptsMade: attempts,
+                                                                 state: .pending, fault: fault.flatMap(DeliveryFault.init(rawValue:))))
+    }
+}
+
+/// A batch of attempts as arrays: the attempts go in by a data-modifying CTE beside the update
+/// of their deliveries, so one round trip whatever the batch's size. Logging an attempt ends
+/// its lease; a delivery a reset cancelled meanwhile keeps the attempt and stays cancelled.
+/// Arrays cannot hold a nil here: -1 and "" stand for none, and NULLIF puts it back. Running it
+/// twice changes nothing more (ON CONFLICT, `attempts < n`).
+struct RecordAttemptsStatement: PostgresPreparedStatement {
+    static let name = "whs_record_attempts"
+    static let sql = """
+        WITH logged AS (
+            INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error, node)
+            SELECT d, n, t, NULLIF(s, -1), l, NULLIF(e, ''), NULLIF(o, '')
+            FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::int[], $5::float8[], $6::text[], $7::text[]) AS t(d, n, t, s, l, e, o)
+            ON CONFLICT (delivery_id, number) DO NOTHING
+        )
+        UPDATE deliveries SET state = u.s, attempts = u.n, next_attempt = NULLIF(u.x, -1), lease_node = NULL, lease_until = NULL
+        FROM unnest($1::bigint[], $8::text[], $2::int[], $9::float8[]) AS u(d, s, n, x)
+        WHERE deliveries.id = u.d AND deliveries.attempts < u.n AND deliveries.state <> 'cancelled'
+        """
+    typealias Row = ()
+
+    let records: [AttemptRecord]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(records.map(\.deliveryID))
+        bindings.append(records.map(\.attempt.number))
+        bindings.append(records.map(\.attempt.time))
+        bindings.append(records.map { $0.attempt.status ?? -1 })
+        bindings.append(records.map(\.attempt.latencyMilliseconds))
+        bindings.append(records.map { $0.attempt.error ?? "" })
+        bindings.append(records.map { $0.attempt.node ?? "" })
+        bindings.append(records.map(\.state.rawValue))
+        bindings.append(records.map { $0.nextAttempt ?? -1 })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {}
+}
+
+/// The earliest time a pending delivery is due or its lease ends, and the database's clock.
+struct NextDueStatement: PostgresPreparedStatement {
+    static let name = "whs_next_due"
+    static let sql = """
+        SELECT min(greatest(next_attempt, coalesce(lease_until, 0))), extract(epoch FROM clock_timestamp())::float8
+        FROM deliveries WHERE state = 'pending'
+        """
+    typealias Row = (due: Double?, now: Double)
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        var cells = Cells(row)
+        return (try cells.next(), try cells.next())
+    }
+}
+
+/// What a worker needs to push a delivery it holds only by id.
+struct OutgoingStatement: PostgresPreparedStatement {
+    static let name = "whs_outgoing"
+    static let sql = "SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = $1"
+    typealias Row = OutgoingDelivery
+
+    let id: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        var cells = Cells(row)
+        let account = try cells.next(String.self), url = try cells.next(String.self), payload = try cells.next(ByteBuffer.self)
+        let attempts = try cells.next(Int.self), state = try cells.next(String.self), fault = try cells.next(String?.self)
+        return OutgoingDelivery(account: account, url: url, payload: payload.bytes, attemptsMade: attempts,
+                                state: DeliveryState(rawValue: state) ?? .failed, fault: fault.flatMap(DeliveryFault.init(rawValue:)))
+    }
+}
+
+/// A page of the delivery log, newest first; `FailingFirst` puts the failing ones before the
+/// rest (only then, so that the usual listing keeps ordering by the index alone).
+struct DeliveriesStatement: PostgresPreparedStatement {
+    static let name = "whs_deliveries"
+    static let sql = DeliveriesStatement.text(order: "id DESC")
+    typealias Row = Delivery
+
+    let account: String
+    let query: DeliveryQuery
+
+    static func text(order: String) -> String {
+        """
+        SELECT \(PostgresStore.deliveryColumns) FROM deliveries
+        WHERE account = $1 AND ($2::bigint IS NULL OR webhook_id = $2) AND ($3::text IS NULL OR state = $3)
+          AND ($4::text IS NULL OR message_id = $4) AND ($5::bigint IS NULL OR event = $5) AND ($6::bigint IS NULL OR id < $6)
+        ORDER BY \(order) LIMIT $7
+        """
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 7)
+        bindings.append(account)
+        bindings.append(query.webhookID)
+        bindings.append(query.state?.rawValue)
+        bindings.append(query.messageID)
+        bindings.append(query.event?.code)
+        bindings.append(query.before)
+        bindings.append(query.limit)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try PostgresStore.delivery(row) }
+
+    struct FailingFirst: PostgresPreparedStatement {
+        static let name = "whs_deliveries_failing_first"
+        static let sql = DeliveriesStatement.text(order: PostgresStore.failingFirstOrder)
+        typealias Row = Delivery
+
+        let page: DeliveriesStatement
+
+        func makeBindings() throws -> PostgresBindings { try page.makeBindings() }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try PostgresStore.delivery(row) }
+    }
+}
+
+/// The attempts of some deliveries, by delivery and number.
+struct AttemptsStatement: PostgresPreparedStatement {
+    static let name = "whs_attempts"
+    static let sql = """
+        SELECT delivery_id, number, time, status, latency_ms, error, node FROM delivery_attempts
+        WHERE delivery_id = ANY($1::bigint[]) ORDER BY delivery_id, number
+        """
+    typealias Row = (delivery: Int, attempt: DeliveryAttempt)
+
+    let deliveries: [Int]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(deliveries)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        var cells = Cells(row)
+        let id = try cells.next(Int.self)
+        return (id, DeliveryAttempt(number: try cells.next(), time: try cells.next(), status: try cells.next(), latencyMilliseconds: try cells.next(),
+                                    error: try cells.next(), node: try cells.next()))
+    }
+}

@@ -21,6 +21,9 @@ let package = Package(
         // The remote client's trust roots (`--ca-file`, `$SSL_CERT_FILE`); already under
         // async-http-client.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The push client's event loops and HTTP/1.1 codec (WebhookDelivery); already under
+        // async-http-client and hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // SQLite's C API, from the system (Debian: libsqlite3-dev).
@@ -62,8 +65,12 @@ let package = Package(
             dependencies: [
                 "WebhookCore", "WhsSupport", "WhsObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The push client (PushClient.swift): pools of keep-alive connections on SwiftNIO.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The receiver bench (docs/DELIVERY.md): `whs probe`'s battery, `listen --forward-to`

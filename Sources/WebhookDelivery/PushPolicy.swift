@@ -22,7 +22,13 @@ public struct PushPolicy: Sendable {
     public func refusal(url: String) -> String? {
         guard refusesPrivate else { return nil }
         guard let host = PushPolicy.host(of: url) else { return "refused: the url has no host" }
-        let addresses = AddressRange.resolve(host)
+        return refusal(host: host, addresses: AddressRange.resolve(host))
+    }
+
+    /// Why a push to `host`, which resolved to `addresses`, is refused; nil when it may go.
+    /// The push client resolves once, asks this, and connects only to these addresses.
+    func refusal(host: String, addresses: [[UInt8]]) -> String? {
+        guard refusesPrivate else { return nil }
         guard !addresses.isEmpty else { return "refused: \(host) does not resolve" }
         for address in addresses where AddressRange.isSpecial(address) && !allowed.contains(where: { $0.contains(address) }) {
             return "refused: \(host) is \(AddressRange.text(address)), a private address (this server pushes to public addresses only; --allow-push names exceptions)"

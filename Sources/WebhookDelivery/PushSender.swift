@@ -1,34 +1,23 @@
-import AsyncHTTPClient
-import NIOCore
-import NIOHTTP1
 import WebhookCore
 import WhsSupport
 
 /// Sends one push: POST the body with the signature headers, wait at most `timeout` for the
 /// whole answer, and say how it went. Redirects are not followed: a webhook answers where it
-/// was registered, or the push failed.
+/// was registered, or the push failed. The connections are `PushClient`'s, pooled per origin.
 public final class PushSender: Sendable {
-    let client: HTTPClient
+    let client: PushClient
     public let timeout: Double
     let policy: PushPolicy
     /// Answers up to this size are read (and dropped); a longer one is cut off, not a failure.
-    static let maxAnswerBytes = 64 * 1024
+    static let maxAnswerBytes = PushConnection.maxAnswerBytes
 
     public init(timeout: Double = 3, connectionsPerHost: Int = 32, policy: PushPolicy = .anywhere) {
         self.policy = policy
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .milliseconds(Int64(timeout * 1000)), read: .milliseconds(Int64(timeout * 1000)))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
-        // A refused connection is a failed attempt at once; the retry schedule decides what
-        // comes next, not the client's own reconnect loop (which would use up the 3 s).
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        client = PushClient(connectionsPerOrigin: connectionsPerHost, policy: policy)
         self.timeout = timeout
     }
 
-    deinit { try? client.syncShutdown() }
+    deinit { client.shutdown() }
 
     public struct Outcome: Sendable {
         public init(status: Int?, latencyMilliseconds: Double, error: String?, refused: Bool = false) {
@@ -75,41 +64,18 @@ public final class PushSender: Sendable {
             let duration = ContinuousClock.now - started
             return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
-        if let refusal = policy.refusal(url: url) {
-            return Outcome(status: nil, latencyMilliseconds: 0, error: refusal, refused: true)
+        let target: PushTarget
+        switch PushTarget.parse(url) {
+        case .success(let parsed): target = parsed
+        case .failure(let failure): return Outcome(status: nil, latencyMilliseconds: 0, error: failure.reason(timeout: timeout))
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        for (name, value) in PushSender.headers(timestamp: Int(Clock.now()), appKey: appKey, signature: signature, forged: forged) { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
-            var received = 0
-            for try await part in response.body {
-                received += part.readableBytes
-                if received > PushSender.maxAnswerBytes { break }
-            }
-            let status = Int(response.status.code)
+            let headers = PushSender.headers(timestamp: Int(Clock.now()), appKey: appKey, signature: signature, forged: forged)
+            let status = try await client.post(target, headers: headers, body: body, timeout: timeout)
             return Outcome(status: status, latencyMilliseconds: elapsed(), error: PushSender.isReceived(status) ? nil : PushSender.failure(status: status))
         } catch {
-            return Outcome(status: nil, latencyMilliseconds: elapsed(), error: PushSender.describe(error, timeout: timeout))
+            if case .refused(let refusal) = error { return Outcome(status: nil, latencyMilliseconds: 0, error: refusal, refused: true) }
+            return Outcome(status: nil, latencyMilliseconds: elapsed(), error: error.reason(timeout: timeout))
         }
-    }
-
-    /// A failure in words: "timed out after 3 s", "connection refused"...
-    static func describe(_ error: any Error, timeout: Double) -> String {
-        let timedOut = "timed out after \(RetrySchedule.format(timeout)) s"
-        if let client = error as? HTTPClientError {
-            switch client {
-            case .deadlineExceeded, .readTimeout, .connectTimeout: return timedOut
-            case .remoteConnectionClosed: return "the receiver closed the connection"
-            case .redirectLimitReached, .redirectCycleDetected: return "redirected (not followed)"
-            default: break
-            }
-        }
-        let text = String(describing: error)
-        if text.contains("onnection refused") { return "connection refused" }
-        if text.contains("imeout") || text.contains("deadline") { return timedOut }
-        return String(text.prefix(200))
     }
 }

@@ -1,0 +1,93 @@
+"""`whs lsp` at the level of bytes on a pipe: malformed JSON-RPC is answered with the
+protocol's errors and the server goes on; a client that goes away mid-message ends it
+cleanly; `exit` without `shutdown` is status 1."""
+import json
+import subprocess
+import time
+
+from lsptools import INITIALIZE, WHS, frame, read_messages, run_raw
+
+
+def errors(messages):
+    return [(m.get("id"), m["error"]["code"]) for m in messages if "error" in m]
+
+
+def test_malformed_json_is_a_parse_error_and_the_server_goes_on():
+    status, messages, stderr = run_raw(frame(b"{not json") + frame(INITIALIZE))
+    assert status == 0, stderr
+    assert errors(messages) == [(None, -32700)]
+    assert messages[0]["error"]["message"].startswith("Parse error")
+    # The next message is read and answered as if nothing had happened.
+    assert messages[1]["id"] == 1 and "capabilities" in messages[1]["result"]
+
+
+def test_a_header_without_content_length_is_a_parse_error():
+    status, messages, _ = run_raw(b"Content-Type: application/json\r\n\r\n" + frame(INITIALIZE))
+    assert status == 0
+    assert errors(messages) == [(None, -32700)]
+    assert "Content-Length" in messages[0]["error"]["message"]
+    assert messages[1]["id"] == 1
+
+
+def test_invalid_requests():
+    payload = (
+        frame({"jsonrpc": "2.0", "id": 7})                                # no method
+        + frame([1, 2])                                                    # a batch: LSP has none
+        + frame({"id": 8, "method": "initialize", "params": {}})           # not JSON-RPC 2.0
+        + frame({"jsonrpc": "2.0", "id": {"a": 1}, "method": "shutdown"})  # an id is a number or a string
+        + frame(INITIALIZE)
+    )
+    status, messages, _ = run_raw(payload)
+    assert status == 0
+    assert errors(messages) == [(7, -32600), (None, -32600), (8, -32600), (None, -32600)]
+    assert messages[-1]["id"] == 1 and "result" in messages[-1]
+
+
+def test_unknown_methods_and_requests_before_initialize():
+    payload = (
+        frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {}})
+        + frame(INITIALIZE)
+        + frame({"jsonrpc": "2.0", "id": 3, "method": "whs/nothingLikeThis", "params": {}})
+        # An unknown notification is ignored: no answer at all.
+        + frame({"jsonrpc": "2.0", "method": "whs/noticeThis", "params": {}})
+        + frame({"jsonrpc": "2.0", "id": 4, "method": "shutdown"})
+        + frame({"jsonrpc": "2.0", "method": "exit"})
+    )
+    status, messages, _ = run_raw(payload)
+    assert status == 0
+    assert errors(messages) == [(2, -32002), (3, -32601)]
+    assert messages[-1] == {"jsonrpc": "2.0", "id": 4, "result": None}
+    assert len(messages) == 4
+
+
+def test_exit_without_shutdown_is_status_1():
+    status, messages, _ = run_raw(frame(INITIALIZE) + frame({"jsonrpc": "2.0", "method": "exit"}))
+    assert status == 1
+    assert len(messages) == 1
+
+
+def test_a_client_that_disconnects_mid_message():
+    """Half a header, or a header and half a body, then the pipe closes: the server exits at
+    once with status 0, without a word on stderr."""
+    for cut in [b"Content-Len", b"Content-Length: 200\r\n\r\n{\"jsonrpc\": \"2.0\", \"id\""]:
+        server = subprocess.Popen([WHS, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        server.stdin.write(frame(INITIALIZE) + cut)
+        server.stdin.flush()
+        time.sleep(0.2)
+        assert server.poll() is None, "the server ended before its input did"
+        started = time.monotonic()
+        server.stdin.close()
+        assert server.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+        out, err = server.stdout.read(), server.stderr.read()
+        assert err == b""
+        assert read_messages(out)[0]["id"] == 1
+
+
+def test_a_client_that_stops_reading_does_not_kill_it_with_sigpipe():
+    server = subprocess.Popen([WHS, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server.stdout.close()
+    server.stdin.write(frame(INITIALIZE))
+    server.stdin.close()
+    assert server.wait(timeout=10) == 0
+    assert server.stderr.read() == b""

@@ -83,8 +83,8 @@ extension ManPage {
             statement continues on the next line.
 
             Names are a letter or _, then letters, digits and _. The keywords are if elif else for
-            in while break continue assert and or not true false null; def, return, sleep and wait
-            begin statements too. Variables are $name; $_ is the value of the last
+            in while break continue assert and or not true false null; def, return, sleep, wait and
+            watch begin statements too, and watch and output are no procedure's name. Variables are $name; $_ is the value of the last
             statement, $error the message of the last error, $args the words after a script's name.
 
             Numbers are 64-bit integers (42, -7) and decimals (1.5). Durations are a number with a
@@ -111,6 +111,9 @@ extension ManPage {
               sleep DURATION
               wait COND [timeout=DURATION] [every=DURATION]
               def name($a, $b) { ... return VALUE }   a procedure, called as name(1, 2)
+              watch [every=DURATION] [count=N] [timeout=DURATION] { ... }
+                                                      the block again and again; a script needs
+                                                      count= or timeout=
             Blocks do not open a scope, but a procedure's parameters and the variables it assigns
             are its own while it runs (as a shell's local). source FILE runs a library of procedures.
             """),

@@ -11,8 +11,18 @@ final class FollowRegistry: Sendable {
         var open: [Int: WakeSignal] = [:]
     }
     private let state = Mutex(State())
+    private let stopping = Atomic<Bool>(false)
 
     var count: Int { state.withLock { $0.open.count } }
+
+    /// True once the server is stopping: every follow ends at its next look.
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Ends every follow, open or opened from now on (the server stops).
+    func stopAll() {
+        stopping.store(true, ordering: .relaxed)
+        wakeAll()
+    }
 
     /// A new follow, registered until `close`.
     func open() -> Follow {

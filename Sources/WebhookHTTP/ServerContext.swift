@@ -13,12 +13,6 @@ struct ServerContext: RequestContext {
         coreContext = .init(source: source)
         channel = source.channel
     }
-
-    /// True when the caller is this machine: a loopback address, IPv4, IPv6 or IPv4 in IPv6.
-    var callerIsLoopback: Bool {
-        guard let address = channel.remoteAddress?.ipAddress else { return false }
-        return address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
-    }
 }
 
 /// Tells when the client closed its side of the connection. The server allows half-closed

@@ -1,4 +1,4 @@
-import Hummingbird
+import NIOHTTP1
 import WebhookCore
 
 /// The routes of `whs serve` (docs/openapi.yaml), told apart by path alone: the method is
@@ -57,15 +57,15 @@ enum ServerRoute: Equatable {
     }
 
     /// The methods the route answers, in the order `Allow` lists them.
-    var allowed: [HTTPRequest.Method] {
+    var allowed: [HTTPMethod] {
         switch self {
-        case .webhooks: [.get, .post]
-        case .webhook: [.get, .put, .post, .delete]
-        case .template: [.get, .put, .delete]
-        case .events, .redeliver, .send, .sendTemplate, .sendCalendar, .sendMIME, .mailEvents, .reset: [.post]
+        case .webhooks: [.GET, .POST]
+        case .webhook: [.GET, .PUT, .POST, .DELETE]
+        case .template: [.GET, .PUT, .DELETE]
+        case .events, .redeliver, .send, .sendTemplate, .sendCalendar, .sendMIME, .mailEvents, .reset: [.POST]
         // The two logs are read, and emptied (`DELETE ?before=`).
-        case .deliveries, .mails: [.get, .delete]
-        case .appKey, .templates, .mail, .openAPI, .health, .metrics, .stream: [.get]
+        case .deliveries, .mails: [.GET, .DELETE]
+        case .appKey, .templates, .mail, .openAPI, .health, .metrics, .stream: [.GET]
         }
     }
 
@@ -90,7 +90,7 @@ enum ServerRoute: Equatable {
     }
 
     /// The refusal of a method the route does not answer.
-    func refusal(_ method: HTTPRequest.Method, path: String) -> MethodRefusal {
+    func refusal(_ method: HTTPMethod, path: String) -> MethodRefusal {
         let names = allowed.map(\.rawValue).joined(separator: ", ")
         return MethodRefusal(allow: names, error: .methodNotAllowed("\(method.rawValue) is not allowed on \(path.prefix(200)) (allowed: \(names))"))
     }

@@ -1,7 +1,5 @@
-import Hummingbird
-import HTTPTypes
 import NIOCore
-import ServiceLifecycle
+import NIOHTTP1
 import Synchronization
 import WebhookCore
 import WebhookDelivery
@@ -14,7 +12,6 @@ import WhsSupport
 /// a shared store. The first event, `ready`, carries the position the stream starts from, so
 /// that a client that loses the connection before anything happened resumes from there.
 extension WebhookResponder {
-    static let lastEventID = HTTPField.Name("Last-Event-ID")!
     static let streamParameters = ["kinds", "last_event_id", "timeout"]
     /// Rows read at a time; a full page is followed by another read at once.
     static let streamPage = 500
@@ -25,13 +22,13 @@ extension WebhookResponder {
     /// client that vanished without closing its connection.
     static let keepAlive = 5.0
 
-    func stream(_ request: Request, _ context: Context, account: String) async throws -> Response {
+    func stream(_ request: ServerRequest, account: String) async throws -> ServerResponse {
         guard let log = backend as? any AsyncActivityLog else { throw WebhookError.routeNotFound("/v1/stream (this store keeps no activity log)") }
-        let values = try WireDecoding.queryValues(request.uri.query, allowed: WebhookResponder.streamParameters)
+        let values = try WireDecoding.queryValues(request.query, allowed: WebhookResponder.streamParameters)
         let kinds = try WebhookResponder.streamKinds(values["kinds"])
         let timeout = try values["timeout"].map(WebhookResponder.streamTimeout)
         let start: ActivityPosition
-        if let given = request.headers[WebhookResponder.lastEventID] ?? values["last_event_id"] {
+        if let given = request[header: "Last-Event-ID"] ?? values["last_event_id"] {
             guard let position = ActivityPosition(parsing: given) else {
                 throw WebhookError.invalidParameter("Last-Event-ID must be the id of an event this stream sent (digits, or digits.digits), got \(Validation.quoted(String(given.prefix(60))))")
             }
@@ -40,15 +37,12 @@ extension WebhookResponder {
             start = try await log.activityEnd()
         }
         let follows = self.follows
-        let channel = context.channel
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache"
+        let channel = request.channel
         // nginx buffers answers unless told not to; a stream must pass each event on at once.
-        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        let headers: HTTPHeaders = ["Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"]
         let node = self.node
         let metrics = self.metrics
-        let body = ResponseBody { (writer: inout any ResponseBodyWriter) async throws in
+        return ServerResponse(status: 200, headers: headers, body: .stream { writer in
             // Registered here, where the stream runs: whichever way it ends, the defer frees it.
             let follow = follows.open()
             // The client went away: end the follow now, not at its next write (which may be
@@ -64,37 +58,32 @@ extension WebhookResponder {
             var cursor = start
             var lastWrite = ContinuousClock.now
             let ends = timeout.map { ContinuousClock.now + .milliseconds($0) }
-            try await withGracefulShutdownHandler {
-                while !follow.isEnded {
-                    var text = ""
-                    var full = false
-                    do {
-                        let page = try await log.activity(account: account, after: cursor, limit: WebhookResponder.streamPage)
-                        for entry in page.entries where kinds.contains(entry.kind) {
-                            text += "id: \(entry.position)\nevent: \(entry.kind.name)\ndata: \(entry.json.text)\n\n"
-                        }
-                        cursor = page.end
-                        full = page.full
-                    } catch {
-                        if let kind = (error as? WebhookError)?.storeFailure { metrics?.storeError(kind) }
+            // The server stopping ends every follow (`FollowRegistry.stopAll`).
+            while !follow.isEnded, !follows.isStopping {
+                var text = ""
+                var full = false
+                do {
+                    let page = try await log.activity(account: account, after: cursor, limit: WebhookResponder.streamPage)
+                    for entry in page.entries where kinds.contains(entry.kind) {
+                        text += "id: \(entry.position)\nevent: \(entry.kind.name)\ndata: \(entry.json.text)\n\n"
                     }
-                    if text.isEmpty, ContinuousClock.now - lastWrite > .seconds(WebhookResponder.keepAlive) { text = ": keep-alive\n\n" }
-                    if !text.isEmpty {
-                        try await writer.write(ByteBuffer(string: text))
-                        lastWrite = ContinuousClock.now
-                    }
-                    if let ends, ContinuousClock.now >= ends { break }
-                    if !full {
-                        let left = ends.map { ContinuousClock.now.duration(to: $0) / .seconds(1) } ?? WebhookResponder.streamPoll
-                        await follow.wake.wait(seconds: max(0.001, min(WebhookResponder.streamPoll, left)))
-                    }
+                    cursor = page.end
+                    full = page.full
+                } catch {
+                    if let kind = (error as? WebhookError)?.storeFailure { metrics?.storeError(kind) }
                 }
-            } onGracefulShutdown: {
-                follow.end()
+                if text.isEmpty, ContinuousClock.now - lastWrite > .seconds(WebhookResponder.keepAlive) { text = ": keep-alive\n\n" }
+                if !text.isEmpty {
+                    try await writer.write(ByteBuffer(string: text))
+                    lastWrite = ContinuousClock.now
+                }
+                if let ends, ContinuousClock.now >= ends { break }
+                if !full {
+                    let left = ends.map { ContinuousClock.now.duration(to: $0) / .seconds(1) } ?? WebhookResponder.streamPoll
+                    await follow.wake.wait(seconds: max(0.001, min(WebhookResponder.streamPoll, left)))
+                }
             }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: headers, body: body)
+        })
     }
 
     /// `kinds=mail,attempt`: the kinds of row to send; all of them when not given.

@@ -1,4 +1,3 @@
-import Hummingbird
 import WebhookCore
 import WhsSupport
 
@@ -6,16 +5,16 @@ import WhsSupport
 /// caller's account and nothing else. The request is read and checked whole first, so a bad
 /// part or filter is a 400 that deletes nothing.
 extension WebhookResponder {
-    func clear(_ route: ServerRoute, _ request: Request, account: String, limit: Int) async throws -> Response {
+    func clear(_ route: ServerRoute, _ request: ServerRequest, account: String, limit: Int) async throws -> ServerResponse {
         switch route {
         case .reset:
-            let parts = try WireDecoding.resetParts(try await body(of: request, limit: limit))
+            let parts = try WireDecoding.resetParts(try body(of: request, limit: limit))
             return ok(try await clear(account: account, parts, before: nil).json)
         case .mails:
-            let cleared = try await clear(account: account, [.mails], before: try WireDecoding.cutoff(request.uri.query))
+            let cleared = try await clear(account: account, [.mails], before: try WireDecoding.cutoff(request.query))
             return ok(.object([("count", .int(cleared.mails))]))
         default:
-            let cleared = try await clear(account: account, [.deliveries], before: try WireDecoding.cutoff(request.uri.query))
+            let cleared = try await clear(account: account, [.deliveries], before: try WireDecoding.cutoff(request.query))
             return ok(.object([("count", .int(cleared.deliveries)), ("cancelled", .int(cleared.cancelled))]))
         }
     }

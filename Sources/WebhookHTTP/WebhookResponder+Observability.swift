@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+import NIOCore
+import NIOHTTP1
 import WebhookCore
 import WebhookDelivery
 import WhsObservability
@@ -8,14 +8,13 @@ import WhsSupport
 /// What every request reports besides its answer: its trace id (echoed), its line in the log,
 /// its count and latency in the metrics; and the page Prometheus reads.
 extension WebhookResponder {
-    static let traceHeader = HTTPField.Name(TraceID.header)!
-    static let proxyHeaders = ["Forwarded", "X-Forwarded-For", "X-Real-IP"].compactMap { HTTPField.Name($0) }
+    static let proxyHeaders = ["Forwarded", "X-Forwarded-For", "X-Real-IP"]
 
     /// A method as a label: the ones HTTP defines, else `other` (a method is any token, and a
     /// label must come from a bounded set).
-    static func methodLabel(_ method: HTTPRequest.Method) -> String {
+    static func methodLabel(_ method: HTTPMethod) -> String {
         switch method {
-        case .get, .head, .post, .put, .delete, .patch, .options: method.rawValue
+        case .GET, .HEAD, .POST, .PUT, .DELETE, .PATCH, .OPTIONS: method.rawValue
         default: "other"
         }
     }
@@ -26,12 +25,12 @@ extension WebhookResponder {
     }
 
     /// `GET /metrics`: the counters, then what the store holds now, for Prometheus.
-    func metricsPage(_ request: Request, _ context: Context) async throws -> Response {
+    func metricsPage(_ request: ServerRequest) async throws -> ServerResponse {
         guard let metrics else { throw WebhookError.routeNotFound("/metrics (this node was started with --no-metrics)") }
-        let proxied = WebhookResponder.proxyHeaders.contains { request.headers[$0] != nil }
-        if let refusal = metricsAccess.refusal(authorization: request.headers[.authorization], loopback: context.callerIsLoopback && !proxied) {
+        let proxied = WebhookResponder.proxyHeaders.contains { request.headers.contains(name: $0) }
+        if let refusal = metricsAccess.refusal(authorization: request[header: "Authorization"], loopback: request.callerIsLoopback && !proxied) {
             var response = WebhookResponder.json(refusal.error.json, status: refusal.error.httpStatus)
-            if refusal.challenge { response.headers[.wwwAuthenticate] = #"Bearer realm="whs metrics""# }
+            if refusal.challenge { response.headers.add(name: "WWW-Authenticate", value: #"Bearer realm="whs metrics""#) }
             return response
         }
         var gauges: [GaugeFamily] = []
@@ -51,9 +50,8 @@ extension WebhookResponder {
             gauges.append(GaugeFamily(name: "whs_deliveries_in_flight", help: "Pushes under way on this node now.", value: Double(dispatcher.inFlight)))
         }
         gauges.append(GaugeFamily(name: "whs_stream_follows", help: "Follows open on GET /v1/stream now.", value: Double(follows.count)))
-        var headers = HTTPFields()
-        headers[.contentType] = Exposition.contentType
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(gauges: gauges))))
+        return ServerResponse(status: 200, headers: ["Content-Type": Exposition.contentType],
+                              body: .bytes(ByteBuffer(string: metrics.exposition(gauges: gauges))))
     }
 }
 

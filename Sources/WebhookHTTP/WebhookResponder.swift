@@ -1,5 +1,6 @@
-import Hummingbird
 import MailSandbox
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import WebhookCore
 import WebhookDelivery
@@ -9,9 +10,7 @@ import WhsSupport
 /// Every request of `whs serve`, from start to finish: authenticate, route, decode, call the
 /// account's `WebhookService`, answer JSON. One responder instead of a router so that every
 /// answer, unknown routes and wrong methods included, is the API's own `{"code","message"}`.
-struct WebhookResponder: HTTPResponder {
-    typealias Context = ServerContext
-
+struct WebhookResponder: Sendable {
     let backend: any AsyncWebhookBackend
     /// Pushes events for `/v1/events`; nil on a server without delivery (tests of the API alone).
     let dispatcher: Dispatcher?
@@ -29,125 +28,125 @@ struct WebhookResponder: HTTPResponder {
     let sessions = SessionCache()
     static let maxBodyBytes = 64 * 1024
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    func respond(to request: ServerRequest) async -> ServerResponse {
         let started = ContinuousClock.now
-        let trace = TraceID.of(request.headers[WebhookResponder.traceHeader])
-        let route = try? ServerRoute(path: request.uri.path)
+        let trace = TraceID.of(request[header: TraceID.header])
+        let path = request.path
+        let route = try? ServerRoute(path: path)
         let caller = Caller()
-        var response: Response
+        var response: ServerResponse
         do {
-            response = try await answer(request, route: route, context: context, caller: caller)
+            response = try await answer(request, path: path, route: route, caller: caller)
         } catch let error as WebhookError {
             response = WebhookResponder.json(error.json, status: error.httpStatus)
             countStoreError(error)
         } catch let refusal as MethodRefusal {
             response = WebhookResponder.json(refusal.error.json, status: refusal.error.httpStatus)
-            response.headers[.allow] = refusal.allow
+            response.headers.add(name: "Allow", value: refusal.allow)
         } catch {
             // The request could not be read (the client went away, a broken body): a 400, not
             // a 500, since nothing on the server failed.
             let failure = WebhookError.invalidJSON("the request body could not be read")
             response = WebhookResponder.json(failure.json, status: failure.httpStatus)
         }
-        response.headers[WebhookResponder.traceHeader] = trace
-        if request.method != .get, response.status.code < 300 {
+        response.headers.add(name: TraceID.header, value: trace)
+        if request.method != .GET, response.status < 300 {
             // A send or an engagement was written: follows read it now.
             follows.wakeAll()
-        } else if route == .stream, response.status.code == 401 {
+        } else if route == .stream, response.status == 401 {
             // A browser opening the stream asks for the API_USER and key.
-            response.headers[.wwwAuthenticate] = #"Basic realm="whs", charset="UTF-8""#
+            response.headers.add(name: "WWW-Authenticate", value: #"Basic realm="whs", charset="UTF-8""#)
         }
         let elapsed = ContinuousClock.now - started
-        metrics?.request(method: WebhookResponder.methodLabel(request.method), route: route?.template(path: request.uri.path) ?? "unmatched",
-                         status: response.status.code, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        log.record(RequestLog.Entry(method: request.method.rawValue, target: request.uri.description, status: response.status.code,
+        metrics?.request(method: WebhookResponder.methodLabel(request.method), route: route?.template(path: path) ?? "unmatched",
+                         status: response.status, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        log.record(RequestLog.Entry(method: request.method.rawValue, target: request.uri, status: response.status,
                                     elapsed: elapsed, trace: trace, account: caller.account))
         return response
     }
 
-    func answer(_ request: Request, route: ServerRoute?, context: Context, caller: Caller) async throws -> Response {
-        let path = request.uri.path
-        if path == "/v1/health", request.method == .get { return await health() }
+    func answer(_ request: ServerRequest, path: String, route: ServerRoute?, caller: Caller) async throws -> ServerResponse {
+        if path == "/v1/health", request.method == .GET { return await health() }
         if route == .metrics {
-            guard request.method == .get else { throw ServerRoute.metrics.refusal(request.method, path: path) }
-            return try await metricsPage(request, context)
+            guard request.method == .GET else { throw ServerRoute.metrics.refusal(request.method, path: path) }
+            return try await metricsPage(request)
         }
-        let session = try await authenticatedService(request.headers[.authorization])
+        let session = try await authenticatedService(request[header: "Authorization"])
         caller.account = session.account
         let (account, service) = (session.account, session.service)
         let route = try route ?? ServerRoute(path: path)
         guard route.allowed.contains(request.method) else { throw route.refusal(request.method, path: path) }
         let limit = route.takesMail ? MailRules.maxMailBytes : WebhookResponder.maxBodyBytes
         switch (route, request.method) {
-        case (.webhooks, .get):
-            return ok(try await service.list(try WireDecoding.query(request.uri.query)).json)
+        case (.webhooks, .GET):
+            return ok(try await service.list(try WireDecoding.query(request.query)).json)
         case (.webhooks, _):
-            let webhook = try await service.add(try WireDecoding.draft(try await body(of: request, limit: limit)))
+            let webhook = try await service.add(try WireDecoding.draft(try body(of: request, limit: limit)))
             return ok(.object([("result", .array([webhook.json]))]))
-        case (.webhook(let segment), .get):
+        case (.webhook(let segment), .GET):
             return ok(.object([("result", .array([try await service.get(id: try WireDecoding.id(segment)).json])), ("count", .int(1))]))
-        case (.webhook(let segment), .delete):
+        case (.webhook(let segment), .DELETE):
             return ok(countJSON(try await service.delete(id: try WireDecoding.id(segment))))
         case (.webhook(let segment), _):
             let id = try WireDecoding.id(segment)
-            return ok(countJSON(try await service.modify(id: id, try WireDecoding.patch(try await body(of: request, limit: limit)))))
+            return ok(countJSON(try await service.modify(id: id, try WireDecoding.patch(try body(of: request, limit: limit)))))
         case (.events, _):
-            let trigger = try WireDecoding.trigger(try await body(of: request, limit: limit))
+            let trigger = try WireDecoding.trigger(try body(of: request, limit: limit))
             return ok(try await delivering().trigger(account: account, trigger).json)
-        case (.deliveries, .delete), (.mails, .delete), (.reset, _):
+        case (.deliveries, .DELETE), (.mails, .DELETE), (.reset, _):
             return try await clear(route, request, account: account, limit: limit)
         case (.deliveries, _):
-            return ok(deliveriesJSON(try await delivering().store.deliveries(account: account, try WireDecoding.deliveryQuery(request.uri.query))))
+            return ok(deliveriesJSON(try await delivering().store.deliveries(account: account, try WireDecoding.deliveryQuery(request.query))))
         case (.redeliver(let segment), _):
             return ok(try await delivering().redeliver(account: account, id: try WireDecoding.id(segment)).json)
         case (.appKey, _):
             return ok(.object([("app_key", .string(try await delivering().appKey(account: account)))]))
         case (.openAPI, _):
-            return OpenAPIDocument.response
+            return WebhookResponder.openAPIDocument
         case (.health, _):
             return await health()
         case (.stream, _):
-            return try await stream(request, context, account: account)
+            return try await stream(request, account: account)
         default:
             return try await answerMail(route, request, session, limit: limit)
         }
     }
 
     /// The send routes and the sending side's extensions (docs/SENDING.md).
-    func answerMail(_ route: ServerRoute, _ request: Request, _ session: Session, limit: Int) async throws -> Response {
+    func answerMail(_ route: ServerRoute, _ request: ServerRequest, _ session: Session, limit: Int) async throws -> ServerResponse {
         let mailer = try sending()
         let account = session.account
         if let sendRoute = route.mailRoute {
-            let body = try WireDecoding.sendBody(try await body(of: request, limit: limit))
+            let body = try WireDecoding.sendBody(try body(of: request, limit: limit))
             return ok(try await mailer.send(account: account, apiUser: session.apiUser, body, route: sendRoute).answer)
         }
         switch (route, request.method) {
         case (.templates, _):
             return ok(templatesJSON(try await mailer.store.templates(account: account)))
-        case (.template(let segment), .get):
+        case (.template(let segment), .GET):
             let name = try MailTemplate.validName(try WireDecoding.name(segment))
             guard let found = try await mailer.store.template(account: account, name: name) else { throw WebhookError.templateNotFound(name) }
             return ok(found.json)
-        case (.template(let segment), .delete):
+        case (.template(let segment), .DELETE):
             return ok(countJSON(try await mailer.store.deleteTemplate(account: account, name: try MailTemplate.validName(try WireDecoding.name(segment)))))
         case (.template(let segment), _):
             let name = try WireDecoding.name(segment)
-            let fields = try WireDecoding.template(try await body(of: request, limit: limit))
+            let fields = try WireDecoding.template(try body(of: request, limit: limit))
             return ok(try await mailer.template(account: account, name: name, subject: fields.subject, html: fields.html, text: fields.text).json)
         case (.mails, _):
-            return ok(mailsJSON(try await mailer.store.mails(account: account, try WireDecoding.mailQuery(request.uri.query))))
+            return ok(mailsJSON(try await mailer.store.mails(account: account, try WireDecoding.mailQuery(request.query))))
         case (.mail(let segment), _):
             let id = try await mailer.mailID(account: account, try WireDecoding.name(segment))
             guard let found = try await mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
             return ok(found.json)
         case (.mailEvents(let segment), _):
             let id = try await mailer.mailID(account: account, try WireDecoding.name(segment))
-            let asked = try WireDecoding.engagement(try await body(of: request, limit: limit))
+            let asked = try WireDecoding.engagement(try body(of: request, limit: limit))
             _ = try await mailer.engage(account: account, mail: id, event: asked.event, url: asked.url)
             guard let found = try await mailer.store.mail(account: account, id: id) else { throw WebhookError.mailNotFound(String(id)) }
             return ok(found.json)
         default:
-            throw WebhookError.routeNotFound(String(request.uri.path.prefix(200)))
+            throw WebhookError.routeNotFound(String(request.path.prefix(200)))
         }
     }
 
@@ -176,7 +175,7 @@ struct WebhookResponder: HTTPResponder {
     /// `GET /v1/health`: 200 while the store answers, else 503 with why, so that a load
     /// balancer sends nothing to a node that cannot serve. No credentials: it tells nothing
     /// about any account.
-    func health() async -> Response {
+    func health() async -> ServerResponse {
         do throws(WebhookError) {
             try await backend.checkHealth()
             return ok(.object([("status", .string("ok")), ("node", .string(node)), ("store", .string("reachable"))]))
@@ -189,27 +188,32 @@ struct WebhookResponder: HTTPResponder {
 
     /// The body, refused with 413 as soon as it passes `limit` (64 KiB; a mail's 70 MB on the
     /// send routes).
-    func body(of request: Request, limit: Int) async throws -> [UInt8] {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw WebhookError.bodyTooLarge(limit: limit)
+    /// The server read it up to the route's limit (`bodyLimit`); past it, the answer is 413
+    /// once the request got this far (authenticated, routed, its method allowed).
+    func body(of request: ServerRequest, limit: Int) throws(WebhookError) -> [UInt8] {
+        switch request.body {
+        case .bytes(let buffer): return Array(buffer.readableBytesView)
+        case .tooLarge: throw .bodyTooLarge(limit: limit)
         }
-        var bytes: [UInt8] = []
-        for try await buffer in request.body {
-            guard bytes.count + buffer.readableBytes <= limit else {
-                throw WebhookError.bodyTooLarge(limit: limit)
-            }
-            bytes.append(contentsOf: buffer.readableBytesView)
-        }
-        return bytes
     }
 
-    func ok(_ body: JSON) -> Response { WebhookResponder.json(body, status: 200) }
-
-    static func json(_ body: JSON, status: Int) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    /// How much of a request's body the server reads: a mail's 70 MB on the send routes, 64 KiB
+    /// on every other path (unknown ones included).
+    static func bodyLimit(path: String) -> Int {
+        (try? ServerRoute(path: path))?.takesMail == true ? MailRules.maxMailBytes : maxBodyBytes
     }
+
+    func ok(_ body: JSON) -> ServerResponse { WebhookResponder.json(body, status: 200) }
+
+    static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
+
+    static func json(_ body: JSON, status: Int) -> ServerResponse {
+        ServerResponse(status: status, headers: jsonHeaders, body: .bytes(ByteBuffer(bytes: body.bytes)))
+    }
+
+    /// `GET /v1/openapi.yaml`: the document, made once.
+    static let openAPIDocument = ServerResponse(status: 200, headers: ["Content-Type": "application/yaml; charset=utf-8"],
+                                                body: .bytes(ByteBuffer(string: OpenAPIDocument.text)))
 }
 
 /// Authorization headers that authenticated, with their account's service. Accounts and keys

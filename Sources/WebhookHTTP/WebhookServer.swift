@@ -4,6 +4,7 @@ import MailSandbox
 import WebhookCore
 import WebhookDelivery
 import WhsObservability
+import WhsSupport
 
 /// `whs serve`: the API of API.md over HTTP/1.1 on one address, until SIGINT or SIGTERM.
 public struct WebhookServer: Sendable {
@@ -48,8 +49,13 @@ public struct WebhookServer: Sendable {
         backend.onAccountsChanged { sessions.forgetAll() }
         let follows = responder.follows
         dispatcher?.onAttemptsLogged { follows.wakeAll() }
+        // Until the switch is complete, `WHS_HTTP_SERVER=nio` picks the server's own pipeline.
+        if Environment.nonEmpty("WHS_HTTP_SERVER") == "nio" {
+            try await HTTPServer(host: host, port: port, responder: responder).run(ready: ready)
+            return
+        }
         let app = Application(
-            responder: responder,
+            responder: HummingbirdBridge(responder: responder),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -1,0 +1,228 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1.1 connection of `whs serve`: NIOHTTP1 decodes the requests, this handler reads
+/// each body up to its route's limit, runs the responder on the connection's event loop, and
+/// writes the answers in the order the requests came (pipelining), one at a time. A
+/// connection stays open between requests unless the client or a too-large body says not.
+final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Requests read ahead of their answers before reading stops (pipelining clients).
+    static let queued = 16
+
+    private struct Pending {
+        let request: ServerRequest
+        let version: HTTPVersion
+        let keepAlive: Bool
+    }
+
+    private let responder: WebhookResponder
+    private let executor: EventLoopExecutor
+    /// The request being read: its head and what arrived of its body.
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var limit = 0
+    /// The request now read was answered early (too large): the rest of it is dropped.
+    private var dropping = false
+    /// A request that ends the connection was read: nothing after it is.
+    private var lastRead = false
+    private var queue = CircularBuffer<Pending>()
+    private var busy = false
+    private var heldRead = false
+    /// The server stops, or the client closed its side: close once idle.
+    private var closeWhenIdle = false
+    private var active = true
+
+    init(responder: WebhookResponder, executor: EventLoopExecutor) {
+        self.responder = responder
+        self.executor = executor
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            guard !lastRead else { return }
+            self.head = head
+            body = nil
+            dropping = false
+            limit = WebhookResponder.bodyLimit(path: String(head.uri.prefix { $0 != "?" }))
+            if let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared > limit {
+                tooLarge(context: context)
+            }
+        case .body(let part):
+            guard !dropping, head != nil else { return }
+            body.setOrWriteImmutableBuffer(part)
+            if let body, body.readableBytes > limit { tooLarge(context: context) }
+        case .end:
+            defer {
+                self.head = nil
+                dropping = false
+            }
+            guard let head, !dropping else { return }
+            let request = ServerRequest(method: head.method, uri: head.uri, headers: head.headers,
+                                        body: .bytes(body ?? ByteBuffer()), channel: context.channel)
+            body = nil
+            enqueue(Pending(request: request, version: head.version, keepAlive: head.isKeepAlive), context: context)
+        }
+    }
+
+    /// Answered now, before the rest of the body (which is not read: the connection closes
+    /// after the answer), so that a client that waits for a 100 Continue, or sends 70 MB too
+    /// many, hears at once.
+    private func tooLarge(context: ChannelHandlerContext) {
+        guard let head else { return }
+        dropping = true
+        body = nil
+        let request = ServerRequest(method: head.method, uri: head.uri, headers: head.headers, body: .tooLarge, channel: context.channel)
+        enqueue(Pending(request: request, version: head.version, keepAlive: false), context: context)
+    }
+
+    private func enqueue(_ pending: Pending, context: ChannelHandlerContext) {
+        if !pending.keepAlive { lastRead = true }
+        if busy {
+            queue.append(pending)
+        } else {
+            start(pending, context: context)
+        }
+    }
+
+    private func start(_ pending: Pending, context: ChannelHandlerContext) {
+        busy = true
+        let responder = self.responder
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        Task(executorPreference: executor) {
+            let response = await responder.respond(to: pending.request)
+            if loop.inEventLoop {
+                await bound.value.0.send(response, for: pending, context: bound.value.1)
+            } else {
+                try? await loop.flatSubmit { bound.value.0.answered(response, for: pending, context: bound.value.1) }.get()
+            }
+        }
+    }
+
+    /// A loop that runs the task elsewhere (never with this executor, but kept correct).
+    private func answered(_ response: ServerResponse, for pending: Pending, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.completeWithTask { await self.send(response, for: pending, context: context) }
+        return promise.futureResult
+    }
+
+    private func responseHead(_ response: ServerResponse, for pending: Pending, length: Int?) -> HTTPResponseHead {
+        var headers = response.headers
+        if let length {
+            headers.add(name: "Content-Length", value: String(length))
+        } else if pending.version.minor >= 1 {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        let keepAlive = pending.keepAlive && !closeWhenIdle && (length != nil || pending.version.minor >= 1)
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if pending.version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        return HTTPResponseHead(version: pending.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+    }
+
+    /// Writes the answer (a stream's as it is produced), then goes on with the next request.
+    private func send(_ response: ServerResponse, for pending: Pending, context: ChannelHandlerContext) async {
+        var keepAlive = pending.keepAlive && (pending.version.minor >= 1 || response.isBytes)
+        switch response.body {
+        case .bytes(let bytes):
+            context.write(wrapOutboundOut(.head(responseHead(response, for: pending, length: bytes.readableBytes))), promise: nil)
+            if bytes.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case .stream(let produce):
+            context.writeAndFlush(wrapOutboundOut(.head(responseHead(response, for: pending, length: nil))), promise: nil)
+            do {
+                try await produce(ChannelBodyWriter(context: NIOLoopBound(context, eventLoop: context.eventLoop), handler: self))
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            } catch {
+                keepAlive = false
+            }
+        }
+        finished(keepAlive: keepAlive, context: context)
+    }
+
+    private func finished(keepAlive: Bool, context: ChannelHandlerContext) {
+        busy = false
+        guard active else { return }
+        if !keepAlive || (closeWhenIdle && queue.isEmpty) {
+            context.close(promise: nil)
+            return
+        }
+        if let next = queue.popFirst() {
+            start(next, context: context)
+        }
+        if heldRead, queue.count < ConnectionHandler.queued {
+            heldRead = false
+            context.read()
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queue.count >= ConnectionHandler.queued {
+            heldRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed {
+            // No more requests: close now if nothing is under way, else after its answer.
+            closeWhenIdle = true
+            lastRead = true
+            if !busy, head == nil { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        active = false
+        queue.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// The writes of a streamed answer, each flushed and awaited: a client that reads slowly
+    /// slows the stream down instead of growing its buffer.
+    fileprivate func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))))
+    }
+}
+
+extension ServerResponse {
+    var isBytes: Bool {
+        if case .bytes = body { return true }
+        return false
+    }
+}
+
+/// A streamed answer's writer on its connection.
+private struct ChannelBodyWriter: ServerBodyWriter {
+    let context: NIOLoopBound<ChannelHandlerContext>
+    let handler: NIOLoopBound<ConnectionHandler>
+
+    init(context: NIOLoopBound<ChannelHandlerContext>, handler: ConnectionHandler) {
+        self.context = context
+        self.handler = NIOLoopBound(handler, eventLoop: context.eventLoop)
+    }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        let loop = context.eventLoop
+        if loop.inEventLoop {
+            try await handler.value.writeBody(buffer, context: context.value).get()
+        } else {
+            let context = self.context, handler = self.handler
+            try await loop.flatSubmit { handler.value.writeBody(buffer, context: context.value) }.get()
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import WebhookDelivery
+
+/// The push client's cap on connections per origin, counted at a receiver that is not whs
+/// (Tests/delivery/faulty.py, run as a process), and how it reads URLs. The faults, reuse and
+/// rebinding are tested through the built binary in Tests/delivery/test_push_client.py.
+@Suite struct PushClientTests {
+    /// `python3 faulty.py MODE DELAY`: prints its port, and its counts once told `stats`.
+    final class FaultyReceiver {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+        let port: Int
+
+        init(mode: String, delay: Double) throws {
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("delivery/faulty.py").path
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, mode, String(delay)]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            port = Int(FaultyReceiver.readLine(output) ?? "") ?? 0
+        }
+
+        static func readLine(_ output: Pipe) -> String? {
+            var line = Data()
+            while true {
+                let byte = output.fileHandleForReading.readData(ofLength: 1)
+                if byte.isEmpty || byte == Data([10]) { return line.isEmpty && byte.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+                line.append(byte)
+            }
+        }
+
+        /// Connections accepted, requests read, and the most connections open at once.
+        func stop() throws -> [String: Int] {
+            input.fileHandleForWriting.write(Data("stats\n".utf8))
+            let stats = try JSONDecoder().decode([String: Int].self, from: Data((FaultyReceiver.readLine(output) ?? "").utf8))
+            process.waitUntilExit()
+            return stats
+        }
+    }
+
+    @Test func noMoreThanTheCapOfConnectionsToOneOrigin() async throws {
+        let receiver = try FaultyReceiver(mode: "ok", delay: 0.2)
+        let sender = PushSender(timeout: 3, connectionsPerHost: 4)
+        let pushes = 24
+        let port = receiver.port
+        let outcomes = await withTaskGroup(of: PushSender.Outcome.self) { group in
+            for n in 0..<pushes {
+                group.addTask { await sender.send(url: "http://127.0.0.1:\(port)/hook/\(n)", body: Array(#"{"n":1}"#.utf8), appKey: "key") }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        // 24 pushes, 4 at a time, 0.2 s each: about 1.2 s, within every push's 3 s deadline
+        // (the wait for a connection counts against it).
+        #expect(outcomes.allSatisfy { $0.error == nil && $0.status == 200 }, "\(outcomes.compactMap(\.error))")
+        let target = try PushTarget.parse("http://127.0.0.1:\(receiver.port)/").get()
+        #expect(sender.client.pool(for: target).openCount == 4)
+        let stats = try receiver.stop()
+        #expect(stats["requests"] == pushes)
+        #expect(stats["connections"] == 4, "\(stats)")
+        #expect(stats["max_open"] == 4, "\(stats)")
+    }
+
+    @Test func urlsTakenApart() throws {
+        let plain = try PushTarget.parse("http://Example.com/a/b?c=1#frag").get()
+        #expect(plain == PushTarget(secure: false, host: "Example.com", port: 80, path: "/a/b?c=1"))
+        #expect(plain.hostHeader == "Example.com" && plain.origin == "http://Example.com:80")
+        let v6 = try PushTarget.parse("HTTPS://user:pw@[::1]:8443?x").get()
+        #expect(v6 == PushTarget(secure: true, host: "::1", port: 8443, path: "/?x"))
+        #expect(v6.hostHeader == "[::1]:8443")
+        for bad in ["ftp://host/", "http://", "http://host:0/", "http://host:99999/", "http://[::1/", "no-scheme"] {
+            #expect(throws: PushFailure.self, "\(bad)") { try PushTarget.parse(bad).get() }
+        }
+    }
+}

@@ -13,9 +13,16 @@ struct Scanner {
     }
 
     let bytes: [UInt8]
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    /// Where the text ends for this scanner: the source's end, or the end of the code inside a
+    /// `${...}` (whose parser shares the source's bytes instead of copying all before it).
+    let limit: Int
 
-    func byte(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
+    init(bytes: [UInt8], limit: Int? = nil) {
+        self.bytes = bytes
+        self.limit = min(limit ?? bytes.count, bytes.count)
+    }
+
+    func byte(_ offset: Int) -> UInt8? { offset < limit ? bytes[offset] : nil }
 
     /// True when scanning at the token's place in the other mode would give the same token:
     /// the modes differ only on `/`, `.` and words that run on into a bareword.
@@ -68,7 +75,7 @@ struct Scanner {
             if isNameStart(first) { return scanName(from: start, spaced: spaced, mode: mode) }
         }
         if mode == .value, isWordByte(first) { return scanBareword(from: start, spaced: spaced) }
-        let character = String(decoding: bytes[start..<min(start + utf8Length(first), bytes.count)], as: UTF8.self).first ?? "?"
+        let character = String(decoding: bytes[start..<min(start + utf8Length(first), limit)], as: UTF8.self).first ?? "?"
         return Token(kind: .unexpected(character), start: start, end: start + utf8Length(first), spaceBefore: spaced)
     }
 
@@ -84,7 +91,7 @@ struct Scanner {
                 var after = index + 1
                 if byte(after) == UInt8(ascii: "\r") { after += 1 }
                 if byte(after) == UInt8(ascii: "\n") { index = after + 1; continue }
-                if after >= bytes.count { throw .incomplete("line continues after '\\'", at: index) }
+                if after >= limit { throw .incomplete("line continues after '\\'", at: index) }
                 return index > begin
             case UInt8(ascii: "#"):
                 let previous = index > 0 ? bytes[index - 1] : UInt8(ascii: "\n")
@@ -180,7 +187,7 @@ struct Scanner {
         let unitStart = byte(end)
         for unit in DurationText.units where unitStart == unit.suffix.utf8.first {
             let suffix = Array(unit.suffix.utf8)
-            guard end + suffix.count <= bytes.count, Array(bytes[end..<(end + suffix.count)]) == suffix else { continue }
+            guard end + suffix.count <= limit, Array(bytes[end..<(end + suffix.count)]) == suffix else { continue }
             if let after = byte(end + suffix.count), isWordByte(after), !isNumberTerminator(after) { continue }
             let text = String(decoding: bytes[start..<(end + suffix.count)], as: UTF8.self)
             guard let seconds = DurationText.seconds(text) else { break }
@@ -252,7 +259,7 @@ struct Scanner {
                 case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "$"), UInt8(ascii: "'"): text.append(escaped)
                 case UInt8(ascii: "\n"): break  // a backslash-newline inside a string joins the lines
                 case UInt8(ascii: "u"):
-                    guard byte(index) == UInt8(ascii: "{"), let close = bytes[index...].firstIndex(of: UInt8(ascii: "}")),
+                    guard byte(index) == UInt8(ascii: "{"), let close = bytes[index..<limit].firstIndex(of: UInt8(ascii: "}")),
                           let value = UInt32(String(decoding: bytes[index + 1..<close], as: UTF8.self), radix: 16),
                           close - index <= 7, let scalar = Unicode.Scalar(value) else {
                         throw .syntax("invalid \\u escape: write \\u{1F600} with 1 to 6 hex digits", at: index - 2)

@@ -76,6 +76,16 @@ import Testing
         #expect(analysis.outline.definitions.map(\.signature) == ["greet($who)"])
     }
 
+    /// Declared procedures and `source` lines are read from the bytes: indented, after blank
+    /// lines, in CRLF files, and a call before its definition parses.
+    @Test func declarationsAreReadFromTheBytes() throws {
+        let found = Declarations(in: Array("def a() {}\r\n  def  b_2($x) { }\n\n\tdef c\nsource x.whs\r\n#def d() {}\nxdef e() {}".utf8))
+        #expect(found.procedures == ["a", "b_2", "c"])
+        #expect(found.sourcesFiles)
+        #expect(!Declarations(in: Array("print 1\n  # source x\nsources\n".utf8)).sourcesFiles)
+        _ = try ParserTests.interpreter().parse(SourceFile(name: "t.whs", text: "print later(1)\r\ndef later($x) {\r\n  return $x\r\n}\r\n"))
+    }
+
     /// Whatever the text, recovery ends (each skip moves forward) and reports something for
     /// a text the shell refuses.
     @Test func recoveryAlwaysEnds() {

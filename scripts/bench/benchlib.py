@@ -13,7 +13,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def build_release():
-    """Builds the release binary and returns its path."""
+    """Builds the release binary and returns its path; $WHS_BENCH_BINARY names one already
+    built instead (to measure a given binary, or two alternately, without building)."""
+    if os.environ.get("WHS_BENCH_BINARY"):
+        return os.environ["WHS_BENCH_BINARY"]
     subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True)
     # The Swift runtime linked in statically: no dynamic symbol binding at start-up.
     subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "whs", "--package-path", ROOT],

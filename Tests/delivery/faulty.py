@@ -13,7 +13,8 @@ answers is its `mode`:
 - once:     answers the first request of each connection (keep-alive), and closes the
             connection without answering when a second one arrives on it: a receiver whose
             keep-alive timeout ran out just as the client reused the connection
-- tls:      `ok`, over TLS with a self-signed certificate (untrusted by any client)
+- tls:      `ok`, over TLS with a self-signed certificate (untrusted by any client), or with
+            `certificate` (cert and key files); the server names clients ask for (SNI) are kept
 - status:   answers `status` (a 500 with `Connection: close` by default)
 
 Run as a script (`python3 faulty.py MODE [DELAY]`), it prints its port, serves until its
@@ -33,7 +34,7 @@ import time
 
 
 class FaultyReceiver:
-    def __init__(self, mode, delay=0.0, host="127.0.0.1", port=0, status=500):
+    def __init__(self, mode, delay=0.0, host="127.0.0.1", port=0, status=500, certificate=None):
         self.mode = mode
         self.delay = delay
         self.status = status
@@ -43,6 +44,7 @@ class FaultyReceiver:
         self.open_now = 0
         self.max_open = 0
         self.paths = []
+        self.server_names = []
         self.stopped = threading.Event()
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,7 +54,12 @@ class FaultyReceiver:
         self.port = self.listener.getsockname()[1]
         self.tls = None
         if mode == "tls":
-            self.tls = self_signed_context()
+            if certificate:
+                self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                self.tls.load_cert_chain(*certificate)
+            else:
+                self.tls = self_signed_context()
+            self.tls.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
         self.thread = threading.Thread(target=self.accept_loop, daemon=True)
         self.thread.start()
 

@@ -102,6 +102,67 @@ def test_an_untrusted_certificate_fails_the_attempt_and_nothing_is_posted(store,
     assert attempt["latency_ms"] < 3000 and target.requests == 0
 
 
+def certificate_for(folder, name, ca=None):
+    """A certificate for DNS name `name` and its key, signed by `ca` ((cert, key), made when
+    None); returns (ca, (cert, key))."""
+    folder = str(folder)
+    if ca is None:
+        ca = (os.path.join(folder, "ca.pem"), os.path.join(folder, "ca.key"))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=whs test CA",
+                        "-keyout", ca[1], "-out", ca[0]], check=True, capture_output=True)
+    cert, key, request, extensions = (os.path.join(folder, f"{name}.{suffix}") for suffix in ("pem", "key", "csr", "ext"))
+    with open(extensions, "w") as out:
+        out.write(f"subjectAltName=DNS:{name}\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", key, "-out", request],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", request, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial", "-days", "1",
+                    "-extfile", extensions, "-out", cert], check=True, capture_output=True)
+    return ca, (cert, key)
+
+
+def whs_in_namespace(binds, *args):
+    """Runs whs in a mount namespace of its own where each (file, over) of `binds` is
+    bind-mounted over the system's file `over`: nothing outside the process sees it."""
+    mounts = " && ".join(f'mount --bind "{source}" "{target}"' for source, target in binds)
+    environment = dict(os.environ, XDG_DATA_HOME=tempfile.mkdtemp(prefix="whs-data-"))
+    done = subprocess.run(["unshare", "--mount", "sh", "-c", f'{mounts} && exec "$0" "$@"', WHS, *args],
+                          capture_output=True, text=True, timeout=60, env=environment)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_https_is_verified_against_the_trust_roots_and_the_name_with_keep_alive(tmp_path, faulty):
+    """https as a receiver deploys it: a certificate for the URL's name from a CA the system
+    trusts. The test's CA becomes the system's trust roots, and its name resolves to
+    127.0.0.1, only for the whs process: it runs in a mount namespace of its own (`unshare
+    --mount`, root) with /etc/ssl/certs/ca-certificates.crt and /etc/hosts bind-mounted over.
+    Two pushes go over one TLS connection with the name in SNI; a certificate for another name
+    from the same CA is refused, and nothing is posted to it."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("openssl"):
+        pytest.skip("needs root, unshare and openssl")
+    ca, good_certificate = certificate_for(tmp_path, "push.whs-test")
+    _, other_certificate = certificate_for(tmp_path, "other.whs-test", ca)
+    good = faulty("tls", certificate=good_certificate)
+    wrong = faulty("tls", certificate=other_certificate)
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n127.0.0.1 push.whs-test\n")
+    shown = whs_in_namespace([(ca[0], "/etc/ssl/certs/ca-certificates.crt"), (hosts, "/etc/hosts")],
+                             "--store", str(tmp_path / "store.sqlite"), "--json", "-c", f"""
+        set retry_delays none
+        $_ = add https://push.whs-test:{good.port}/good events=deliver
+        $_ = add https://push.whs-test:{wrong.port}/wrong events=deliver
+        trigger deliver wait=true
+        trigger deliver wait=true
+    """)
+    for result in shown[-2:]:
+        by_url = {d["url"].rsplit("/", 1)[1]: d["attempts"][0] for d in result["deliveries"]}
+        assert by_url["good"]["status"] == 200 and by_url["good"]["error"] is None, by_url
+        assert by_url["wrong"]["error"] == "TLS: the receiver's certificate is not for this host", by_url
+    assert good.stats()["requests"] == 2 and good.stats()["connections"] == 1, good.stats()
+    assert good.server_names == ["push.whs-test"]
+    assert wrong.requests == 0
+
+
 def test_a_redirect_is_not_followed(store, faulty):
     target = faulty("status", status=302)
     attempt = only_attempt(push_once(store, target.url())[0])

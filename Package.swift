@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "WebhookHTTP",
             dependencies: [
-                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox", "WhsObservability",
+                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox", "WhsObservability", "WhsInspector",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -97,7 +97,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "whs",
-            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench", "WhsObservability", "WhsLanguageServer"],
+            dependencies: ["WhsShell", "WebhookStore", "WebhookCore", "WebhookHTTP", "WebhookDelivery", "MailSandbox", "WebhookPostgres", "ReceiverBench", "WhsObservability", "WhsLanguageServer", "WhsInspector"],
             // Export no symbols: the linker otherwise puts all 37,000 in the dynamic symbol
             // table, and the Swift runtime's start-up lookups scan it (about 1.3 ms a launch).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])],

@@ -4,6 +4,7 @@ import NIOHTTP1
 import Synchronization
 import WebhookCore
 import WebhookDelivery
+import WhsInspector
 import WhsObservability
 import WhsSupport
 
@@ -26,6 +27,8 @@ struct WebhookResponder: Sendable {
     /// The follows open on `GET /v1/stream`, and what wakes them.
     let follows = FollowRegistry()
     let sessions = SessionCache()
+    /// The web inspector under `/ui` (docs/INSPECTOR.md); nil with `--no-ui`.
+    var inspector: Inspector?
     static let maxBodyBytes = 64 * 1024
 
     func respond(to request: ServerRequest) async -> ServerResponse {
@@ -67,6 +70,7 @@ struct WebhookResponder: Sendable {
 
     func answer(_ request: ServerRequest, path: String, route: ServerRoute?, caller: Caller) async throws -> ServerResponse {
         if path == "/v1/health", request.method == .GET { return await health() }
+        if let inspector, Inspector.handles(path: path) { return await InspectorMount.answer(request, path: path, inspector) }
         if route == .metrics {
             guard request.method == .GET else { throw ServerRoute.metrics.refusal(request.method, path: path) }
             return try await metricsPage(request)

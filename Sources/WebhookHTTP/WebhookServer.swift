@@ -3,6 +3,7 @@ import Logging
 import MailSandbox
 import WebhookCore
 import WebhookDelivery
+import WhsInspector
 import WhsObservability
 import WhsSupport
 
@@ -23,6 +24,8 @@ public struct WebhookServer: Sendable {
     public var metricsAccess = MetricsAccess()
     /// Request lines as text or JSON (`--log-format`).
     public var logFormat = LogFormat.text
+    /// The web inspector's settings; nil: no `/ui` (`--no-ui`).
+    public var inspector: Inspector.Options? = Inspector.Options()
 
     public init(backend: any AsyncWebhookBackend, host: String, port: Int, logRequests: Bool = true, dispatcher: Dispatcher? = nil,
                 mailer: Mailer? = nil, node: String = "whs", logsNode: Bool = false) {
@@ -49,8 +52,9 @@ public struct WebhookServer: Sendable {
         backend.onAccountsChanged { sessions.forgetAll() }
         let follows = responder.follows
         dispatcher?.onAttemptsLogged { follows.wakeAll() }
-        // Until the switch is complete, `WHS_HTTP_SERVER=nio` picks the server's own pipeline.
-        if Environment.nonEmpty("WHS_HTTP_SERVER") == "nio" {
+        responder.inspector = inspector.map { Inspector(backend: InspectorServices(backend: backend, dispatcher: dispatcher, mailer: mailer, follows: follows), options: $0) }
+        // Until Hummingbird's path is removed, `WHS_HTTP_SERVER=hummingbird` picks it (to compare).
+        if Environment.nonEmpty("WHS_HTTP_SERVER") != "hummingbird" {
             try await HTTPServer(host: host, port: port, responder: responder).run(ready: ready)
             return
         }

@@ -23,7 +23,7 @@ extension Inspector {
         let nameField: HTML = fixedName
             ? "<h2 class=\"card-title\">\(name)</h2><input type=\"hidden\" name=\"name\" value=\"\(name)\">"
             : """
-              <label for="name-\(key)">Name</label><input id="name-\(key)" name="name" value="\(name)"\(errors["name"] == nil ? "" : " aria-invalid=\"true\"")>\
+              <label for="name-\(key)">Name</label><input id="name-\(key)" name="name" value="\(name)"\(Inspector.invalid(errors["name"], error: "name-\(key)-error"))>\
               \(Inspector.fieldError(errors["name"], id: "name-\(key)-error"))
               """
         let deleteForm: HTML = fixedName ? """
@@ -52,7 +52,8 @@ extension Inspector {
         } catch {
             guard error.httpStatus == 400 else { throw error }
             let message = error.message
-            let field = ["name", "subject", "html", "text"].first { message.hasPrefix($0) || message.hasPrefix("a template \($0)") } ?? "form"
+            let field = message.contains("html or text") ? "html"
+                : ["name", "subject", "html", "text"].first { message.hasPrefix($0) || message.hasPrefix("a template \($0)") } ?? "form"
             return try await templatesPage(c, errors: [:], refused: FormErrors(form: c.form["form"] ?? "new", values: c.form, messages: [field: message]),
                                            status: 400)
         }

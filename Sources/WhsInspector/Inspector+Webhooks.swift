@@ -48,10 +48,10 @@ extension Inspector {
             <div class="card" id="webhook-\(key)">\(title)<form method="post" action="\(action)" class="webhook" novalidate>\
             <input type="hidden" name="csrf" value="\(c.session.csrf)">\
             <label for="url-\(key)">URL</label><input id="url-\(key)" name="url" value="\(url)" inputmode="url"\
-            \(errors["url"] == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"url-\(key)-error\"")>\
+            \(Inspector.invalid(errors["url"], error: "url-\(key)-error"))>\
             \(Inspector.fieldError(errors["url"], id: "url-\(key)-error"))\
             <label for="api-user-\(key)">API_USER <span class="muted">(empty: every API_USER)</span></label>\
-            <input id="api-user-\(key)" name="api_user" value="\(apiUser)"\(errors["api_user"] == nil ? "" : " aria-invalid=\"true\"")>\
+            <input id="api-user-\(key)" name="api_user" value="\(apiUser)"\(Inspector.invalid(errors["api_user"], error: "api-user-\(key)-error"))>\
             \(Inspector.fieldError(errors["api_user"], id: "api-user-\(key)-error"))\
             <fieldset><legend>Events</legend>\(boxes)\(Inspector.fieldError(errors["events"], id: "events-\(key)-error"))</fieldset>\
             \(Inspector.fieldError(errors["form"], id: "form-\(key)-error"))<button type="submit">\(button)</button></form>\(deleteForm)</div>

@@ -128,11 +128,15 @@ public final class Inspector: Sendable {
         return request.header("X-Forwarded-Proto")?.lowercased() == "https"
     }
 
-    /// A POST whose `Origin` (sent by every current browser) names this host, or that has none.
+    /// A POST from the inspector's own pages: refused when the browser says it came from
+    /// another site (`Sec-Fetch-Site`, which every current browser sends), or when its `Origin`
+    /// names another host than the request's.
     func sameOrigin(_ request: InspectorRequest) -> Bool {
-        guard let origin = request.header("Origin"), origin != "null" else { return request.header("Origin") == nil }
-        let host = request.header("X-Forwarded-Host").flatMap { options.trustedProxies.contains(request.peer) ? $0 : nil } ?? request.header("Host")
-        guard let host else { return false }
+        if let site = request.header("Sec-Fetch-Site")?.lowercased(), site != "same-origin", site != "none" { return false }
+        guard let origin = request.header("Origin") else { return true }
+        guard origin != "null" else { return false }
+        let trusted = options.trustedProxies.contains(request.peer)
+        guard let host = (trusted ? request.header("X-Forwarded-Host") : nil) ?? request.header("Host") else { return true }
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 

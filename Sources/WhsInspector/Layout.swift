@@ -61,6 +61,11 @@ extension Inspector {
         return "<option value=\"\">\(any)</option>\(options)"
     }
 
+    /// The attributes of a field that was refused: marked invalid, described by its error.
+    static func invalid(_ message: String?, error id: String) -> HTML {
+        message == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(id)\""
+    }
+
     /// An error beside a field, tied to it for screen readers; nothing when there is none.
     static func fieldError(_ message: String?, id: String) -> HTML {
         guard let message else { return "" }

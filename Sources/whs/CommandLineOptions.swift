@@ -50,6 +50,11 @@ struct CommandLineOptions: Equatable {
         var metricsToken: String?
         /// `--no-metrics`: count nothing, and answer `GET /metrics` 404.
         var noMetrics = false
+        /// `--no-ui`: no web inspector under `/ui` (docs/INSPECTOR.md).
+        var noUI = false
+        /// `--trust-proxy ADDRESS` (repeatable): a proxy whose `X-Forwarded-Proto: https` the
+        /// inspector believes (its session cookie is then `Secure`).
+        var trustProxies: [String] = []
         /// `--app-key ACCOUNT:KEY` (repeatable; also `$WHS_APP_KEYS`): an account's app key, given.
         var appKeys: [String] = []
         /// `--seed FILE.whs` (repeatable): scripts run before the port is bound, on every start.

@@ -46,8 +46,9 @@ enum CommandLineTable {
 
         Options come before the script: every word after the script's name belongs to the script
         (`whs deploy.whs --json` passes --json to the script as $args[0]). A script whose name
-        starts with -, or is called help, runs as `whs -- NAME` or `whs ./NAME`. A flag's value
-        may follow it or an = sign (--store=PATH). The init script runs only at the prompt.
+        starts with -, or has the name of a subcommand (help, lsp, serve...), runs as `whs -- NAME`
+        or `whs ./NAME`. A flag's value may follow it or an = sign (--store=PATH). The init script
+        runs only at the prompt.
         """
 
     static let exitStatus = "0 success, 1 a statement failed, 2 a syntax error or bad command line, "
@@ -155,6 +156,9 @@ enum CommandLineTable {
             .value("--metrics-token", "TOKEN", .text, "GET /metrics answers whoever sends Authorization: Bearer TOKEN (else "
                    + "$WHS_METRICS_TOKEN; without either, callers on this machine only)") { $0.metricsToken = $1 },
             .on("--no-metrics", help: "count nothing; GET /metrics answers 404") { $0.noMetrics = true },
+            .on("--no-ui", help: "no web inspector: /ui is an unknown route like any other (docs/INSPECTOR.md)") { $0.noUI = true },
+            .value("--trust-proxy", "ADDRESS", .text, "believe X-Forwarded-Proto from a proxy at this address (127.0.0.1, ::1): the "
+                   + "inspector's cookie is Secure when the browser used https", repeats: true) { $0.trustProxies.append($1) },
             .value("--seed", "FILE.whs", .path(suffix: "whs"), "run this script (as whs dump writes it) on the store before "
                    + "serving, on every start; a failure stops the start (docs/OPERATIONS.md)", repeats: true) { $0.seeds.append($1) },
             .value("--app-key", "ACCOUNT:KEY", .text, "give the account this app key (64 hex digits) instead of a made one; "

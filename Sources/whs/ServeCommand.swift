@@ -4,6 +4,7 @@ import WebhookDelivery
 import WebhookHTTP
 import WebhookPostgres
 import WebhookStore
+import WhsInspector
 import WhsObservability
 import WhsShell
 import WhsSupport
@@ -122,6 +123,7 @@ enum ServeCommand {
         server.metrics = metrics
         server.metricsAccess = MetricsAccess(token: options.metricsToken ?? Environment.nonEmpty("WHS_METRICS_TOKEN"))
         server.logFormat = logFormat
+        server.inspector = options.noUI ? nil : Inspector.Options(trustedProxies: options.trustProxies)
         let serving = server
         let retention = operations.retention
         let seededLines = seeded

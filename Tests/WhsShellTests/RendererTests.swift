@@ -54,7 +54,7 @@ import WhsLanguage
         try settings.set("timing", "on")
         #expect(settings.value(of: "timing") == "on")
         #expect(throws: CommandFailure.self) { try settings.set("format", "yaml") }
-        do { try settings.set("format", "yaml") } catch { #expect("\(error)" == "format must be table or json, got 'yaml'") }
+        do { try settings.set("format", "yaml") } catch { #expect("\(error)" == "format must be table or json or csv, got 'yaml'") }
         do { try settings.set("colr", "on") } catch { #expect("\(error)" == "unknown setting 'colr'; did you mean \"color\"?") }
     }
 }

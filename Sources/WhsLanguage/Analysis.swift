@@ -4,6 +4,9 @@
 public struct Analysis {
     public let diagnostics: [Diagnostic]
     public let outline: Outline
+    /// The statements parsed, kept so that their tree is torn down when the analysis goes,
+    /// which a server may put off until it has answered.
+    let statements: [Statement]
 }
 
 extension Interpreter {
@@ -14,10 +17,11 @@ extension Interpreter {
         parser.recovering = true
         let outline = Outline()
         parser.outline = outline
-        do { _ = try parser.parseScript() } catch {
+        var statements: [Statement] = []
+        do { statements = try parser.parseScript() } catch {
             // Only a failure outside any statement gets here (a block left open at the end).
             parser.diagnostics.append(error.diagnostic)
         }
-        return Analysis(diagnostics: parser.diagnostics, outline: outline)
+        return Analysis(diagnostics: parser.diagnostics, outline: outline, statements: statements)
     }
 }

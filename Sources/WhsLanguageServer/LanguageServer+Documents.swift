@@ -18,8 +18,10 @@ extension LanguageServer {
             document.apply(text, from: position(change["range"]?["start"]), to: position(change["range"]?["end"]))
         }
         document.version = item["version"]?.intValue ?? document.version + 1
-        documents[uri] = document
-        publish(uri)
+        // The last text's syntax tree is torn down after the answer, not before it: for 5,000
+        // lines that is a tenth of the time an edit takes (scripts/bench/lsp).
+        let previous = documents.updateValue(document, forKey: uri)
+        withExtendedLifetime(previous) { publish(uri) }
     }
 
     func closed(_ params: JSON) {

@@ -1,3 +1,4 @@
+import Glibc
 import WebhookCore
 import WhsSupport
 
@@ -64,8 +65,20 @@ public final class LocalEventDelivery: EventDelivery {
         return try Blocking.run { () async throws(WebhookError) in try await dispatcher.appKey(account: account) }
     }
 
+    /// When nobody hears each attempt as it happens (a script, not the prompt) and this
+    /// process delivers everything itself (not a shared log), the wait asks the dispatcher,
+    /// in memory every millisecond, whether the deliveries settled, and reads the log once
+    /// they have: polling the log read every delivery every 20 ms, which a fan-out's
+    /// `wait=true` paid for in time and CPU (docs/PERFORMANCE.md).
     func watch(_ ids: Set<Int>, messageID: String, _ wait: DeliveryWait) throws(WebhookError) -> (deliveries: [JSON], pending: Int) {
-        try store.watch(account: account, ids, messageID: messageID, wait)
+        var rest = wait
+        if wait.progress == nil, dispatcher.shared == nil {
+            let deadline = Clock.now() + wait.timeout
+            let watched = Array(ids)
+            while !dispatcher.isSettled(watched), Clock.now() < deadline, !wait.isInterrupted() { usleep(1000) }
+            rest.timeout = max(0, deadline - Clock.now())
+        }
+        return try store.watch(account: account, ids, messageID: messageID, rest)
     }
 
     /// A trigger's answer with the deliveries as the wait left them.

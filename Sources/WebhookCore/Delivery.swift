@@ -122,7 +122,7 @@ public struct DeliveryQuery: Sendable, Equatable {
             query.event = known
         }
         if let before {
-            guard before > 0 else { throw .invalidParameter("before must be a positive id, got \(before)") }
+            guard before > 0 else { throw .invalidParameter("before_id must be a positive id, got \(before)") }
             query.before = before
         }
         if let failingFirst, !failingFirst.isEmpty {

@@ -184,7 +184,8 @@ public struct PlannedEvent: Sendable {
 }
 
 /// Which mails `mails` (and `GET /v1/mails`) shows: the newest `limit` that match, oldest
-/// first. `before` pages back: the next page is the one before the oldest id shown.
+/// first. `before` (`before_id=` on the wire) pages back: the next page is the one before the
+/// oldest id shown.
 public struct MailQuery: Sendable, Equatable {
     /// Only mails to this bare address.
     public var to: String?
@@ -227,7 +228,7 @@ public struct MailQuery: Sendable, Equatable {
             query.event = known
         }
         if let before {
-            guard before > 0 else { throw .invalidParameter("before must be a positive id, got \(before)") }
+            guard before > 0 else { throw .invalidParameter("before_id must be a positive id, got \(before)") }
             query.before = before
         }
         if let limit {

@@ -16,7 +16,7 @@ extension WireRequest {
         if let state = query.state { items.append(("state", state.rawValue)) }
         if let messageID = query.messageID { items.append(("message_id", messageID)) }
         if let event = query.event { items.append(("event", event.name)) }
-        if let before = query.before { items.append(("before", String(before))) }
+        if let before = query.before { items.append(("before_id", String(before))) }
         if query.failingFirst { items.append(("failing_first", "true")) }
         items.append(("limit", String(query.limit)))
         return WireRequest(method: .get, path: "/v1/deliveries", query: items, body: nil)

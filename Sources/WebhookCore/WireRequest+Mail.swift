@@ -28,7 +28,7 @@ extension WireRequest {
         if let messageID = query.messageID { items.append(("message_id", messageID)) }
         if let subject = query.subject { items.append(("subject", subject)) }
         if let event = query.event { items.append(("event", event.name)) }
-        if let before = query.before { items.append(("before", String(before))) }
+        if let before = query.before { items.append(("before_id", String(before))) }
         items.append(("limit", String(query.limit)))
         return WireRequest(method: .get, path: "/v1/mails", query: items, body: nil)
     }

@@ -257,8 +257,14 @@ paths:
       x-whs-extension: true
       summary: The mail log, the newest `limit` that match, oldest first
       parameters:
-        - {name: to, in: query, schema: {type: string}}
-        - {name: message_id, in: query, schema: {type: string}}
+        - {name: to, in: query, description: "only mails to this bare address", schema: {type: string}}
+        - {name: message_id, in: query, description: "only the mails of one send", schema: {type: string}}
+        - {name: subject, in: query, description: "only mails whose subject contains this, ASCII letters compared without case", schema: {type: string, maxLength: 200}}
+        - name: event
+          in: query
+          description: "only mails whose life holds this event (the state the web inspector searches by)"
+          schema: {type: string, enum: [deliver, report_spam, invalid, soft_bounce, click, open, unsubscribe, request, sent]}
+        - {name: before_id, in: query, description: "only mails with a smaller id: the next page back is the one before the oldest id shown", schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
       responses:
         "200":
@@ -379,6 +385,15 @@ paths:
         - {name: webhook_id, in: query, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
         - {name: state, in: query, schema: {type: string, enum: [pending, succeeded, failed, cancelled]}}
         - {name: message_id, in: query, schema: {type: string}}
+        - name: event
+          in: query
+          description: "only deliveries of this event"
+          schema: {type: string, enum: [deliver, report_spam, invalid, soft_bounce, click, open, unsubscribe, request, sent]}
+        - {name: before_id, in: query, description: "only deliveries with a smaller id (paging back)", schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+        - name: failing_first
+          in: query
+          description: "true: the failing deliveries (failed, or pending after a failed attempt) are taken first and listed first, each group oldest first"
+          schema: {type: string, enum: ["true", "false", "1", "0"]}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
       responses:
         "200":

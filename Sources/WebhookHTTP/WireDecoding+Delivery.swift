@@ -5,7 +5,7 @@ import WhsSupport
 /// `GET /v1/deliveries`.
 extension WireDecoding {
     static let triggerFields = ["event", "api_user", "to", "data"]
-    static let deliveryParameters = ["webhook_id", "state", "message_id", "event", "before", "failing_first", "limit"]
+    static let deliveryParameters = ["webhook_id", "state", "message_id", "event", "before_id", "failing_first", "limit"]
 
     /// `{"event": "deliver" or 1, "api_user": ..., "to": ..., "data": {...}}`.
     static func trigger(_ body: [UInt8]) throws(WebhookError) -> EventTrigger {
@@ -37,7 +37,7 @@ extension WireDecoding {
     static func deliveryQuery(_ raw: String?) throws(WebhookError) -> DeliveryQuery {
         let values = try queryValues(raw, allowed: deliveryParameters)
         return try DeliveryQuery.validated(webhookID: try integer(values, "webhook_id"), state: values["state"],
-                                           messageID: values["message_id"], event: values["event"], before: try integer(values, "before"),
+                                           messageID: values["message_id"], event: values["event"], before: try integer(values, "before_id"),
                                            failingFirst: values["failing_first"], limit: try integer(values, "limit"))
     }
 }

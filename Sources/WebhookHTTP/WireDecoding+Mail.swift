@@ -4,7 +4,7 @@ import WhsSupport
 /// The server's reading of the sending side's extensions (docs/SENDING.md).
 extension WireDecoding {
     static let templateFields = ["subject", "html", "text"]
-    static let mailParameters = ["to", "message_id", "subject", "event", "before", "limit"]
+    static let mailParameters = ["to", "message_id", "subject", "event", "before_id", "limit"]
     static let engagementFields = ["event", "url"]
 
     /// A template's name or a mail's id from a path segment (percent-decoded; `+` stays).
@@ -32,7 +32,7 @@ extension WireDecoding {
     static func mailQuery(_ raw: String?) throws(WebhookError) -> MailQuery {
         let values = try queryValues(raw, allowed: mailParameters)
         return try MailQuery.validated(to: values["to"], messageID: values["message_id"], subject: values["subject"], event: values["event"],
-                                       before: try integer(values, "before"), limit: try integer(values, "limit"))
+                                       before: try integer(values, "before_id"), limit: try integer(values, "limit"))
     }
 
     /// `POST /v1/mails/{id}/events`: `{"event": "open", "url": ...}`.

@@ -39,14 +39,14 @@ enum DeliveryCommands {
             },
             CommandSpec(
                 name: "deliveries", summary: "the delivery log, newest last: each push and its attempts",
-                usage: "deliveries [webhook=ID] [status=pending|succeeded|failed|cancelled] [message_id=ID] [event=NAME] [before=ID] "
+                usage: "deliveries [webhook=ID] [status=pending|succeeded|failed|cancelled] [message_id=ID] [event=NAME] [before_id=ID] "
                     + "[failing_first=true] [limit=N | follow=true [timeout=30s]]",
                 arguments: [
                     ArgumentSpec("webhook", aliases: ["webhook_id"], "only deliveries to this webhook"),
                     ArgumentSpec("status", aliases: ["state"], "only pending, succeeded, failed or cancelled ones", completion: .words(DeliveryState.allCases.map(\.rawValue))),
                     ArgumentSpec("message_id", "only the deliveries of one event"),
                     ArgumentSpec("event", "only deliveries of this event (deliver, open...)", completion: .words(EventType.all.map(\.name))),
-                    ArgumentSpec("before", "only deliveries with a smaller id: the page before the oldest one shown"),
+                    ArgumentSpec("before_id", "only deliveries with a smaller id: the page before the oldest one shown"),
                     ArgumentSpec("failing_first", "true: failed ones, and pending ones after a failed attempt, first"),
                     ArgumentSpec("limit", "how many, newest first (default \(DeliveryQuery.defaultLimit), at most \(DeliveryQuery.maxLimit))"),
                     Following.follow, Following.timeout,
@@ -58,7 +58,7 @@ enum DeliveryCommands {
                     state: try ArgumentValues.string(call.argument("status"), "status"),
                     messageID: try ArgumentValues.string(call.argument("message_id"), "message_id"),
                     event: try ArgumentValues.string(call.argument("event"), "event"),
-                    before: try ArgumentValues.integer(call.argument("before"), "before"),
+                    before: try ArgumentValues.integer(call.argument("before_id"), "before_id"),
                     failingFirst: try ArgumentValues.bool(call.argument("failing_first"), "failing_first") ? "true" : nil,
                     limit: try ArgumentValues.integer(call.argument("limit"), "limit"))
                 return Value(try shell.events().deliveries(query))

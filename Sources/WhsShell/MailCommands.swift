@@ -82,14 +82,14 @@ enum MailCommands {
             },
             CommandSpec(
                 name: "mails", summary: "the mail log, newest last: every mail sent and its events",
-                usage: "mails [to=ADDR] [message_id=ID] [subject=TEXT] [event=NAME] [before=ID] [limit=N | follow=true [timeout=30s]]",
+                usage: "mails [to=ADDR] [message_id=ID] [subject=TEXT] [event=NAME] [before_id=ID] [limit=N | follow=true [timeout=30s]]",
                 arguments: [
                     ArgumentSpec("to", "only mails to this address"),
                     ArgumentSpec("message_id", "only the mails of one send"),
                     ArgumentSpec("subject", "only mails whose subject contains this (ASCII letters without case)"),
                     ArgumentSpec("event", aliases: ["state"], "only mails whose life holds this event (deliver, invalid, open...)",
                                  completion: .words(EventType.all.map(\.name))),
-                    ArgumentSpec("before", "only mails with a smaller id: the page before the oldest one shown"),
+                    ArgumentSpec("before_id", "only mails with a smaller id: the page before the oldest one shown"),
                     ArgumentSpec("limit", "how many, newest first (default \(MailQuery.defaultLimit), at most \(MailQuery.maxLimit))"),
                     Following.follow, Following.timeout,
                 ]
@@ -100,7 +100,7 @@ enum MailCommands {
                     messageID: try ArgumentValues.string(call.argument("message_id"), "message_id"),
                     subject: try ArgumentValues.string(call.argument("subject"), "subject"),
                     event: try ArgumentValues.string(call.argument("event"), "event"),
-                    before: try ArgumentValues.integer(call.argument("before"), "before"),
+                    before: try ArgumentValues.integer(call.argument("before_id"), "before_id"),
                     limit: try ArgumentValues.integer(call.argument("limit"), "limit"))
                 return Value(try shell.mailing().mails(query))
             },

@@ -170,7 +170,7 @@ struct Parser {
             throw fail("expected a name and '(' after 'def' (def greet($name) { ... }), found \(nameToken.kind.display)", at: nameToken)
         }
         if Parser.reservedWords.contains(name) {
-            throw fail("'\(name)' is a reserved word (a statement of the language): a procedure needs a name of its own", at: nameToken)
+            throw fail("'\(name)' is a reserved word of the shell: a procedure needs a name of its own", at: nameToken)
         }
         if context.functions[name] != nil || context.commands[name] != nil {
             throw fail("'\(name)' is a \(context.functions[name] != nil ? "function" : "command") already: a procedure needs a name of its own", at: nameToken)

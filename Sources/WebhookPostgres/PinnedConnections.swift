@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import NIOCore
 import NIOPosix
@@ -27,20 +28,29 @@ final class PinnedConnections: Sendable {
     final class Slot: Sendable {
         /// The event loop its connections live on.
         let loop: any EventLoop
+        /// Calls sent on the connection and not yet answered, and when the last answer came
+        /// (`PinnedConnections.clock`): read without the lock, to choose a slot and to watch.
+        let waiting = Atomic<Int>(0)
+        let progress = Atomic<Int>(0)
+
         init(loop: any EventLoop) { self.loop = loop }
 
         struct State {
             var connection: PostgresConnection?
             var opening: Task<PostgresConnection, any Error>?
             var failed: ContinuousClock.Instant?
-            /// Calls sent on `connection` and not yet answered, and when the last answer came.
-            var waiting = 0
-            var progress = ContinuousClock.now
             /// Counts the connections this slot has had; the watchdog notes the one it closed.
             var generation = 0
             var closedByWatchdog = -1
         }
         let state = Mutex(State())
+
+        /// A lease on `connection` of `generation`; called under the lock.
+        func lease(_ connection: PostgresConnection, _ generation: Int) -> Lease {
+            if waiting.load(ordering: .relaxed) == 0 { progress.store(PinnedConnections.clock(), ordering: .relaxed) }
+            waiting.add(1, ordering: .relaxed)
+            return Lease(connection: connection, slot: self, generation: generation)
+        }
     }
 
     /// A connection to write a call on, and what to tell when the call is done.
@@ -50,10 +60,8 @@ final class PinnedConnections: Sendable {
         let generation: Int
 
         func done() {
-            slot.state.withLock { state in
-                state.waiting -= 1
-                state.progress = .now
-            }
+            slot.progress.store(PinnedConnections.clock(), ordering: .relaxed)
+            slot.waiting.subtract(1, ordering: .relaxed)
         }
 
         /// True when the watchdog closed this connection because nothing came back in time.
@@ -69,6 +77,26 @@ final class PinnedConnections: Sendable {
             }
             if let stale { PinnedConnections.shut(stale) }
         }
+    }
+
+    /// Nanoseconds of the monotonic clock.
+    static func clock() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
+    }
+
+    /// The slot with the fewest calls waiting, from a turning start so that ties are spread.
+    static func leastBusy(_ slots: [Slot], from turn: Int) -> Slot {
+        var best = slots[turn % slots.count], fewest = best.waiting.load(ordering: .relaxed)
+        var index = 1
+        while fewest > 0 && index < slots.count {
+            let slot = slots[(turn + index) % slots.count]
+            let waiting = slot.waiting.load(ordering: .relaxed)
+            if waiting < fewest { (best, fewest) = (slot, waiting) }
+            index += 1
+        }
+        return best
     }
 
     let slots: [Slot]
@@ -99,17 +127,15 @@ final class PinnedConnections: Sendable {
         if let chosen {
             slot = chosen
         } else if let current = MultiThreadedEventLoopGroup.currentEventLoop, let own = byLoop[ObjectIdentifier(current)] {
-            slot = own[turn % own.count]
+            slot = PinnedConnections.leastBusy(own, from: turn)
         } else {
-            slot = slots[turn % slots.count]
+            slot = PinnedConnections.leastBusy(slots, from: turn)
         }
         enum Step { case ready(Lease), wait(Task<PostgresConnection, any Error>), skip }
         let configuration = self.configuration
         let step = slot.state.withLock { state -> Step in
             if let connection = state.connection, !connection.isClosed {
-                if state.waiting == 0 { state.progress = .now }
-                state.waiting += 1
-                return .ready(Lease(connection: connection, slot: slot, generation: state.generation))
+                return .ready(slot.lease(connection, state.generation))
             }
             state.connection = nil
             if let opening = state.opening { return .wait(opening) }
@@ -141,9 +167,7 @@ final class PinnedConnections: Sendable {
                     }
                 }
                 guard let connection = state.connection, !connection.isClosed else { return nil }
-                if state.waiting == 0 { state.progress = .now }
-                state.waiting += 1
-                return Lease(connection: connection, slot: slot, generation: state.generation)
+                return slot.lease(connection, state.generation)
             }
         }
     }
@@ -169,11 +193,12 @@ final class PinnedConnections: Sendable {
     private func watch() {
         let timeout = self.timeout
         Task(executorPreference: PostgresStore.background) { [weak self] in
+            let limit = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
             while let slots = self?.slots {
-                let now = ContinuousClock.now
-                for slot in slots {
+                let now = PinnedConnections.clock()
+                for slot in slots where slot.waiting.load(ordering: .relaxed) > 0 && now - slot.progress.load(ordering: .relaxed) > limit {
                     let stuck = slot.state.withLock { state -> PostgresConnection? in
-                        guard state.waiting > 0, let connection = state.connection, now - state.progress > timeout else { return nil }
+                        guard let connection = state.connection else { return nil }
                         state.closedByWatchdog = state.generation
                         state.connection = nil
                         return connection

@@ -13,7 +13,7 @@ struct InsertDeliveriesStatement: PostgresPreparedStatement {
     static let sql = """
         WITH made AS (
             INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
-            SELECT $1, w, u, $4, $5, $6, 'pending', $7, $7 FROM unnest($2::bigint[], $3::text[]) AS t(w, u)
+            SELECT $1, w, u, $4::int8, $5, $6, 'pending', $7, $7 FROM unnest($2::bigint[], $3::text[]) AS t(w, u)
             RETURNING id, webhook_id
         )
         SELECT made.id, made.webhook_id FROM made, (SELECT pg_notify('\(PostgresStore.queuedChannel)', '')) AS woken
@@ -100,11 +100,11 @@ struct RecordAttemptsStatement: PostgresPreparedStatement {
         WITH logged AS (
             INSERT INTO delivery_attempts(delivery_id, number, time, status, latency_ms, error, node)
             SELECT d, n, t, NULLIF(s, -1), l, NULLIF(e, ''), NULLIF(o, '')
-            FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::int[], $5::float8[], $6::text[], $7::text[]) AS t(d, n, t, s, l, e, o)
+            FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::bigint[], $5::float8[], $6::text[], $7::text[]) AS t(d, n, t, s, l, e, o)
             ON CONFLICT (delivery_id, number) DO NOTHING
         )
         UPDATE deliveries SET state = u.s, attempts = u.n, next_attempt = NULLIF(u.x, -1), lease_node = NULL, lease_until = NULL
-        FROM unnest($1::bigint[], $8::text[], $2::int[], $9::float8[]) AS u(d, s, n, x)
+        FROM unnest($1::bigint[], $8::text[], $2::bigint[], $9::float8[]) AS u(d, s, n, x)
         WHERE deliveries.id = u.d AND deliveries.attempts < u.n AND deliveries.state <> 'cancelled'
         """
     typealias Row = ()

@@ -72,52 +72,70 @@ extension PostgresStore: AsyncMailStore {
 
     // MARK: sends
 
+    /// A send without a request id is two statements on a pinned connection and no
+    /// transaction: its ids (sequences are outside transactions anyway), then its mails, its
+    /// deliveries and the wake-up in one statement (`InsertSendStatement`), which is atomic by
+    /// itself. With a request id, the same two inside the transaction that holds the id's row.
     public func recordSend(_ send: PlannedSend, repeatsSince: Double) async throws(WebhookError) -> RecordedSend {
-        try await transaction { connection -> RecordedSend in
-            let logger = PostgresStore.quiet
-            if let requestID = send.requestID {
-                // The row lock of the first of two racing repeats makes the second wait here,
-                // then see the first's answer.
-                try await connection.query("""
-                    INSERT INTO sends(account, request_id, answer, created) VALUES (\(send.account), \(requestID), '', 0)
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
-                for try await (answer, created) in try await connection.query(
-                    "SELECT answer, created FROM sends WHERE account = \(send.account) AND request_id = \(requestID) FOR UPDATE",
-                    logger: logger).decode((String, Double).self) where created >= repeatsSince {
-                    if let first = try? JSON.parse(answer) { return .repeated(answer: first) }
-                }
-                try await connection.query("""
-                    UPDATE sends SET answer = \(send.answer.text), created = \(send.created)
-                    WHERE account = \(send.account) AND request_id = \(requestID)
-                    """, logger: logger)
-            }
-            let mailIDs = try await PostgresStore.take(send.mails.count, from: "mails_id_seq", connection)
-            let deliveryCount = send.mails.reduce(0) { $0 + $1.events.reduce(0) { $0 + $1.webhooks.count } }
-            let deliveryIDs = try await PostgresStore.take(deliveryCount, from: "deliveries_id_seq", connection)
-            var rows = DeliveryRows()
-            var chains: [[DeliveryLink]] = []
-            var next = 0
-            for (mail, mailID) in zip(send.mails, mailIDs) {
-                var mailChains = DeliveryChains()
-                for event in mail.events {
-                    var links: [DeliveryLink] = []
-                    for webhook in event.webhooks {
-                        let id = deliveryIDs[next]
-                        next += 1
-                        rows.add(id: id, account: send.account, webhook: webhook, event: event, messageID: mail.header.messageID,
-                                 mailID: mailID, after: mailChains.previous(webhook: webhook.id))
-                        links.append(DeliveryLink(id: id, due: event.due, outgoing: OutgoingDelivery(
-                            account: send.account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending, fault: event.fault)))
-                    }
-                    mailChains.add(event.webhooks, links)
-                }
-                chains += mailChains.chains
-            }
-            try await PostgresStore.insertMails(send, ids: mailIDs, connection)
-            try await rows.insert(connection)
-            return .sent(chains: chains)
+        guard let requestID = send.requestID else {
+            return try await pinned { connection in try await PostgresStore.write(send, connection) }
         }
+        return try await transaction { connection -> RecordedSend in
+            let logger = PostgresStore.quiet
+            // The row lock of the first of two racing repeats makes the second wait here,
+            // then see the first's answer.
+            try await connection.query("""
+                INSERT INTO sends(account, request_id, answer, created) VALUES (\(send.account), \(requestID), '', 0)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            for try await (answer, created) in try await connection.query(
+                "SELECT answer, created FROM sends WHERE account = \(send.account) AND request_id = \(requestID) FOR UPDATE",
+                logger: logger).decode((String, Double).self) where created >= repeatsSince {
+                if let first = try? JSON.parse(answer) { return .repeated(answer: first) }
+            }
+            try await connection.query("""
+                UPDATE sends SET answer = \(send.answer.text), created = \(send.created)
+                WHERE account = \(send.account) AND request_id = \(requestID)
+                """, logger: logger)
+            return try await PostgresStore.write(send, connection)
+        }
+    }
+
+    /// A send's mails and deliveries, their chains (`after_id`) known before anything is
+    /// written since the ids are taken first: two round trips whatever the send's size.
+    static func write(_ send: PlannedSend, _ connection: PostgresConnection) async throws -> RecordedSend {
+        let deliveryCount = send.mails.reduce(0) { $0 + $1.events.reduce(0) { $0 + $1.webhooks.count } }
+        guard !send.mails.isEmpty || deliveryCount > 0 else { return .sent(chains: []) }
+        var mailIDs: [Int] = [], deliveryIDs: [Int] = []
+        mailIDs.reserveCapacity(send.mails.count)
+        deliveryIDs.reserveCapacity(deliveryCount)
+        for try await (sequence, id) in try await connection.execute(TakeIDsStatement(mails: send.mails.count, deliveries: deliveryCount),
+                                                                     logger: quiet) {
+            if sequence == 0 { mailIDs.append(id) } else { deliveryIDs.append(id) }
+        }
+        mailIDs.sort()
+        deliveryIDs.sort()
+        var rows = DeliveryRows()
+        var chains: [[DeliveryLink]] = []
+        var next = 0
+        for (mail, mailID) in zip(send.mails, mailIDs) {
+            var mailChains = DeliveryChains()
+            for event in mail.events {
+                var links: [DeliveryLink] = []
+                for webhook in event.webhooks {
+                    let id = deliveryIDs[next]
+                    next += 1
+                    rows.add(id: id, account: send.account, webhook: webhook, event: event, messageID: mail.header.messageID,
+                             mailID: mailID, after: mailChains.previous(webhook: webhook.id))
+                    links.append(DeliveryLink(id: id, due: event.due, outgoing: OutgoingDelivery(
+                        account: send.account, url: webhook.url, payload: event.payload, attemptsMade: 0, state: .pending, fault: event.fault)))
+                }
+                mailChains.add(event.webhooks, links)
+            }
+            chains += mailChains.chains
+        }
+        for try await _ in try await connection.execute(InsertSendStatement(send: send, mailIDs: mailIDs, rows: rows), logger: quiet) {}
+        return .sent(chains: chains)
     }
 
     public func recordEvent(account: String, mailID: Int, _ event: PlannedEvent) async throws(WebhookError) -> [DeliveryLink] {
@@ -158,25 +176,6 @@ extension PostgresStore: AsyncMailStore {
             ids.append(id)
         }
         return ids.sorted()
-    }
-
-    static func insertMails(_ send: PlannedSend, ids: [Int], _ connection: PostgresConnection) async throws {
-        guard !ids.isEmpty else { return }
-        let h = send.mails.map(\.header)
-        let events = send.mails.map { mail in
-            MailEventRecord.rowJSON(mail.loggedEvents).text
-        }
-        try await connection.query("""
-            INSERT INTO mails(id, account, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text,
-                              custom_args, label_id, label_name, template, created, events, extra)
-            SELECT i, \(send.account), m, e, k, u, f, r, a, s, hb, tb, c, NULLIF(li, -1), NULLIF(ln, E'\\x01'), NULLIF(tp, E'\\x01'), \(send.created), ev, x
-            FROM unnest(\(ids)::bigint[], \(h.map(\.messageID))::text[], \(h.map(\.emailID))::text[], \(h.map(\.taskID))::bigint[],
-                        \(h.map(\.apiUser))::text[], \(h.map(\.from))::text[], \(h.map(\.to))::text[], \(h.map(\.address))::text[],
-                        \(h.map(\.subject))::text[], \(send.mails.map(\.html))::text[], \(send.mails.map(\.text))::text[],
-                        \(h.map(\.customArgs.text))::text[], \(h.map { $0.labelID ?? -1 })::bigint[], \(h.map { $0.labelName ?? "\u{1}" })::text[],
-                        \(h.map { $0.template ?? "\u{1}" })::text[], \(events)::text[], \(send.mails.map { MailRecord.extraRow($0.extra) })::text[])
-                 AS t(i, m, e, k, u, f, r, a, s, hb, tb, c, li, ln, tp, ev, x)
-            """, logger: quiet)
     }
 
     // MARK: the log

@@ -20,7 +20,10 @@ extension LanguageServer {
         let at = try offset(params, in: document)
         let outline = document.analysis!.outline
         func answer(_ markdown: String, _ range: Range<Int>) -> JSON {
-            .object([("contents", .object([("kind", .string("markdown")), ("value", .string(markdown))])), ("range", document.range(range))])
+            // A client without Markdown gets the same text without its marks.
+            let text = hoverMarkdown ? markdown : markdown.replacingMarks()
+            return .object([("contents", .object([("kind", .string(hoverMarkdown ? "markdown" : "plaintext")), ("value", .string(text))])),
+                            ("range", document.range(range))])
         }
         func touches(_ range: Range<Int>) -> Bool { range.lowerBound <= at && at <= range.upperBound }
         for use in outline.commands.reversed() {
@@ -149,5 +152,13 @@ extension LanguageServer {
             ])))
         }
         return .array(symbols.sorted { $0.at < $1.at }.map(\.symbol))
+    }
+}
+
+extension String {
+    /// The text of the Markdown hovers are written in, without its code fences and backticks.
+    func replacingMarks() -> String {
+        split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("```") }
+            .map { String($0.filter { $0 != "`" }) }.joined(separator: "\n")
     }
 }

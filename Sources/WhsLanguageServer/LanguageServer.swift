@@ -16,6 +16,8 @@ public final class LanguageServer {
     /// looked for after the file's own folder.
     var roots: [String] = []
     var initialized = false
+    /// The client shows Markdown in hovers (it says so in `initialize`); else plain text.
+    var hoverMarkdown = false
     var shutdownRequested = false
 
     /// JSON-RPC's and LSP's error codes.
@@ -125,6 +127,9 @@ public final class LanguageServer {
 
     func initialize(_ params: JSON) -> JSON {
         initialized = true
+        if case .array(let formats)? = params["capabilities"]?["textDocument"]?["hover"]?["contentFormat"] {
+            hoverMarkdown = formats.contains(.string("markdown"))
+        }
         if case .array(let folders)? = params["workspaceFolders"] {
             roots += folders.compactMap { $0["uri"].flatMap(\.stringValue).flatMap(FileURI.path) }
         }

@@ -91,3 +91,21 @@ def test_a_client_that_stops_reading_does_not_kill_it_with_sigpipe():
     server.stdin.close()
     assert server.wait(timeout=10) == 0
     assert server.stderr.read() == b""
+
+
+def test_hover_is_plain_text_for_a_client_without_markdown():
+    uri = "file:///tmp/whs-lsp-plain.whs"
+    payload = (
+        frame(INITIALIZE)
+        + frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "whs", "version": 1, "text": "send a@example.com subject=Hi\n"}}})
+        + frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}})
+    )
+    status, messages, _ = run_raw(payload)
+    assert status == 0
+    [hover] = [m for m in messages if m.get("id") == 2]
+    contents = hover["result"]["contents"]
+    assert contents["kind"] == "plaintext"
+    assert contents["value"].startswith("usage: send TO ")
+    assert "`" not in contents["value"]

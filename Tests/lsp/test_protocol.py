@@ -109,3 +109,35 @@ def test_hover_is_plain_text_for_a_client_without_markdown():
     assert contents["kind"] == "plaintext"
     assert contents["value"].startswith("usage: send TO ")
     assert "`" not in contents["value"]
+
+
+def test_every_request_at_every_place_of_broken_texts_is_answered():
+    """Unfinished and broken texts, with every request at every position (and past the ends):
+    each gets an answer, never a crash, and the server ends with status 0."""
+    import random
+    pieces = ["add ", "https://x/h ", "events=", "open,", "[", "]", "{", "}", "(", ")", "\"", "'", "$x", " = ", "\n",
+              "def f($a) ", "f(", "source lib.whs\n", "set ", "format ", "lst", "é", "😀", "${", "# c\n", ";", "\\\n", "wait ", "watch "]
+    generator = random.Random(20)
+    texts = ["add https://x/h events=", "", "\n\n", "def", "source", "😀 $"]
+    texts += ["".join(generator.choice(pieces) for _ in range(generator.randint(1, 25))) for _ in range(25)]
+    payload, expected = frame(INITIALIZE), {1}
+    next_id = 2
+    for index, text in enumerate(texts):
+        uri = f"file:///tmp/whs-lsp-fuzz-{index}.whs"
+        payload += frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "whs", "version": 1, "text": text}}})
+        lines = text.split("\n")
+        for line in range(len(lines) + 1):
+            for character in range(len(lines[line]) + 2 if line < len(lines) else 1):
+                for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition"]:
+                    payload += frame({"jsonrpc": "2.0", "id": next_id, "method": method, "params": {
+                        "textDocument": {"uri": uri}, "position": {"line": line, "character": character}}})
+                    expected.add(next_id)
+                    next_id += 1
+        payload += frame({"jsonrpc": "2.0", "id": next_id, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": uri}}})
+        expected.add(next_id)
+        next_id += 1
+    status, messages, stderr = run_raw(payload, timeout=120)
+    assert status == 0, stderr
+    answered = {m["id"] for m in messages if "id" in m and "result" in m}
+    assert answered == expected

@@ -57,14 +57,13 @@ extension LanguageServer {
 
     func diagnostics(of document: inout TextDocument) -> [JSON] {
         let (_, analysis) = analysed(&document)
-        return analysis.diagnostics.map { diagnostic in
-            .object([
-                ("range", document.range(diagnostic.offset..<diagnostic.end)),
-                ("severity", .int(1)),
-                ("source", .string("whs")),
-                ("message", .string(diagnostic.message)),
-            ])
+        func item(_ range: Range<Int>, _ severity: Int, _ message: String) -> JSON {
+            .object([("range", document.range(range)), ("severity", .int(severity)), ("source", .string("whs")), ("message", .string(message))])
         }
+        // Errors: what the shell refuses before running anything. Warnings: what would fail
+        // when it runs, found in the files the text sources.
+        return analysis.diagnostics.map { item($0.offset..<$0.end, 1, $0.message) }
+            + sourceWarnings(document, analysis).map { item($0.range, 2, $0.message) }
     }
 
     func diagnostics(of document: TextDocument) -> [JSON] {

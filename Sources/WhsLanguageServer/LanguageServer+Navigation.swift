@@ -101,8 +101,8 @@ extension LanguageServer {
                 let uri = FileURI.uri(path)
                 var sourced: TextDocument
                 if let open = documents[uri] { sourced = open } else {
-                    guard let text = try? FileIO.read(path) else { continue }
-                    sourced = TextDocument(uri: uri, version: 0, text: text)
+                    guard let read = library(path) else { continue }
+                    sourced = read
                 }
                 let (_, analysis) = analysed(&sourced)
                 files.append(SourcedFile(path: path, document: sourced, analysis: analysis))
@@ -110,6 +110,19 @@ extension LanguageServer {
             }
         }
         return files
+    }
+
+    /// A sourced file that is not open, parsed once per modification.
+    func library(_ path: String) -> TextDocument? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let stamp = [Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_size)]
+        if let known = libraries[path], known.stamp == stamp { return known.document }
+        guard let text = try? FileIO.read(path) else { return nil }
+        var document = TextDocument(uri: FileURI.uri(path), version: 0, text: text)
+        _ = analysed(&document)
+        libraries[path] = (stamp, document)
+        return document
     }
 
     /// The absolute path of a file a document sources, if it exists.

@@ -16,6 +16,9 @@ public final class LanguageServer {
     /// looked for after the file's own folder.
     var roots: [String] = []
     var initialized = false
+    /// Sourced files that are not open, parsed, by path, with the modification time and size
+    /// they were read at: read again only when they change.
+    var libraries: [String: (stamp: [Int], document: TextDocument)] = [:]
     /// The client shows Markdown in hovers (it says so in `initialize`); else plain text.
     var hoverMarkdown = false
     var shutdownRequested = false

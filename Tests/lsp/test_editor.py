@@ -174,3 +174,18 @@ async def test_nothing_it_analyses_runs(client: LanguageClient, tmp_path):
         await client.text_document_completion_async(types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=at(line, 3)))
     assert not recorded.exists() and not saved.exists()
     assert sorted(os.listdir(tmp_path)) == ["side-effects.whs"]
+
+
+async def test_warnings_from_sourced_files(client: LanguageClient, tmp_path):
+    """What the shell would find only when the script runs: a procedure no sourced file
+    defines, a sourced file that is nowhere."""
+    (tmp_path / "hooks.whs").write_text("def hook_for($url) {\n  return (add $url)\n}\n")
+    _, diagnostics = await open_file(client, tmp_path / "uses.whs", "source hooks.whs\n$h = hook_fr(\"https://x.example/h\")\n")
+    [warning] = diagnostics
+    assert warning.severity == types.DiagnosticSeverity.Warning
+    assert span(warning) == (1, 5, 1, 12)
+    assert warning.message.startswith('unknown function or procedure "hook_fr"; did you mean "hook_for"?')
+    _, diagnostics = await open_file(client, tmp_path / "lost.whs", "source nowhere.whs\nnever_defined(1)\n")
+    [warning] = diagnostics
+    assert span(warning) == (0, 7, 0, 18)
+    assert warning.message.startswith("source: no file nowhere.whs")

@@ -154,10 +154,13 @@ enum HistoryCommand {
             let count = try ArgumentValues.integer(what, "N") ?? history.entries.count
             guard count >= 0 else { throw CommandFailure("N must be 0 or more, got \(count)") }
             let first = max(0, history.entries.count - count)
+            var listing: [String] = []
             for index in first..<history.entries.count {
                 let lines = history.entries[index].split(separator: "\n", omittingEmptySubsequences: false)
-                shell.out.line(String(index + 1).leftPadded(5, with: " ") + "  " + lines.joined(separator: "\n       "))
+                listing.append(String(index + 1).leftPadded(5, with: " ") + "  " + lines.joined(separator: "\n       "))
             }
+            // A thousand entries page like any long output.
+            if !listing.isEmpty { shell.display(listing.joined(separator: "\n")) }
             return .null
         }
     }

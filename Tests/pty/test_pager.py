@@ -125,3 +125,21 @@ def test_a_pager_that_does_not_exist_shows_the_output_anyway():
     t.wait_for("2999]")
     assert "pager '/nonexistent/pager' not found; shown without it" in t.raw
     t.wait_for_prompt()
+
+
+def test_help_and_a_long_history_page_too(tmp_path):
+    pager = recording_pager(str(tmp_path))
+    t = Terminal("--memory", "--quiet", env={"PAGER": pager}, rows=24, columns=100)
+    t.wait_for_prompt()
+    for number in range(30):
+        t.line(f"$x = {number}")
+    t.wait_for_prompt()
+    t.line("history")
+    t.wait_for_prompt()
+    assert runs(str(tmp_path)) == 1
+    got = open(tmp_path / "pager.got").read()
+    assert "    1  $x = 0\n" in got and "   30  $x = 29\n" in got
+    t.line("help")
+    t.wait_for_prompt()
+    assert runs(str(tmp_path)) == 2
+    assert "Commands:" in open(tmp_path / "pager.got").read()

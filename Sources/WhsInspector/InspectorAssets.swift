@@ -104,6 +104,7 @@ form.delete { display: block; margin-top: 8px; }
   .who { margin-left: 0; }
   .push-head form { margin-left: 0; }
 }
+
 """#),
         ("inspector.js", "text/javascript; charset=utf-8", #"""
 // whs inspector: live updates and small conveniences. No inline code anywhere (the pages'
@@ -204,6 +205,7 @@ form.delete { display: block; margin-top: 8px; }
   source.addEventListener("ready", function () { say("Live"); body.setAttribute("data-live-ready", "1"); });
   source.onerror = function () { say("Reconnecting…"); };
 })();
+
 """#),
     ]
 }

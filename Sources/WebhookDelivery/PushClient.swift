@@ -17,7 +17,12 @@ import Synchronization
 final class PushClient: Sendable {
     let policy: PushPolicy
     let connectionsPerOrigin: Int
-    private let group: MultiThreadedEventLoopGroup = .singleton
+    private let group = PushClient.loops
+    /// The push client's own event loops, one per core, not the process's singleton group: on
+    /// `whs serve` the server runs requests' tasks on the singleton loops (a send's store
+    /// writes included), and a push waiting behind them there lost milliseconds (the p99 of
+    /// scripts/bench/latency went from 2.5 to 5.8 ms until the two were apart).
+    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     private let pools = Mutex<[String: PushPool]>([:])
     /// Made on the first https push: it loads the system's trust roots.
     private let tls = Mutex<NIOSSLContext?>(nil)

@@ -68,7 +68,7 @@ tr.bad td.status { color: var(--bad); }
 dl.headers { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 12px; }
 dl.headers dt { color: var(--muted); }
 dl.headers dd { margin: 0; overflow-wrap: anywhere; }
-iframe.content { width: 100%; height: 360px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+iframe.content { width: 100%; height: 260px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; }
 details summary { cursor: pointer; padding: 4px 0; }
 ol.timeline { list-style: none; margin: 0; padding: 0 0 0 14px; border-left: 2px solid var(--line); }

@@ -107,6 +107,7 @@ public final class LanguageServer {
         case "textDocument/hover": return try hover(params)
         case "textDocument/definition": return try definition(params)
         case "textDocument/documentSymbol": return try documentSymbols(params)
+        case "textDocument/codeAction": return try codeActions(params)
         case "textDocument/diagnostic":
             let document = try document(params)
             return .object([("kind", .string("full")), ("items", .array(diagnostics(of: document)))])
@@ -144,6 +145,7 @@ public final class LanguageServer {
             ("hoverProvider", .bool(true)),
             ("definitionProvider", .bool(true)),
             ("documentSymbolProvider", .bool(true)),
+            ("codeActionProvider", .object([("codeActionKinds", .array([.string("quickfix")]))])),
         ])
         return .object([
             ("capabilities", capabilities),

@@ -189,3 +189,16 @@ async def test_warnings_from_sourced_files(client: LanguageClient, tmp_path):
     [warning] = diagnostics
     assert span(warning) == (0, 7, 0, 18)
     assert warning.message.startswith("source: no file nowhere.whs")
+
+
+async def test_a_quick_fix_writes_the_suggestion(client: LanguageClient, tmp_path):
+    uri, diagnostics = await open_file(client, tmp_path / "fix.whs", "list limt=2\n")
+    [diagnostic] = diagnostics
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    [action] = actions
+    assert action.title == "Change to limit"
+    assert action.kind == types.CodeActionKind.QuickFix
+    [edit] = action.edit.changes[uri]
+    assert edit.range == diagnostic.range and edit.new_text == "limit"

@@ -89,7 +89,10 @@ let package = Package(
             name: "WebhookHTTP",
             dependencies: [
                 "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox", "WhsObservability", "WhsInspector",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                // `whs serve`'s own HTTP/1.1 server (HTTPServer.swift, docs/DESIGN.md "Serving").
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),

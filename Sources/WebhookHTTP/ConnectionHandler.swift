@@ -35,6 +35,9 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The server stops, or the client closed its side: close once idle.
     private var closeWhenIdle = false
     private var active = true
+    /// A 413 was sent: what still comes is dropped until the connection closes.
+    private var lingering = false
+    static let lingerTime = TimeAmount.seconds(2)
 
     init(responder: WebhookResponder, executor: EventLoopExecutor) {
         self.responder = responder
@@ -51,6 +54,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             limit = WebhookResponder.bodyLimit(path: String(head.uri.prefix { $0 != "?" }))
             if let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared > limit {
                 tooLarge(context: context)
+            } else if !busy, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // curl asks before sending a body over 1 MB (a mail with attachments), and
+                // would otherwise wait a second for this.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
         case .body(let part):
             guard !dropping, head != nil else { return }
@@ -113,6 +120,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func responseHead(_ response: ServerResponse, for pending: Pending, length: Int?) -> HTTPResponseHead {
         var headers = response.headers
+        headers.add(name: "Date", value: executor.date.now)
         if let length {
             headers.add(name: "Content-Length", value: String(length))
         } else if pending.version.minor >= 1 {
@@ -144,7 +152,11 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 keepAlive = false
             }
         }
-        finished(keepAlive: keepAlive, context: context)
+        if case .tooLarge = pending.request.body {
+            linger(context: context)
+        } else {
+            finished(keepAlive: keepAlive, context: context)
+        }
     }
 
     private func finished(keepAlive: Bool, context: ChannelHandlerContext) {
@@ -163,6 +175,24 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// After a 413 the client may still be sending the body: closing at once, with its bytes
+    /// unread, would have the kernel reset the connection and the answer could be lost. So the
+    /// server closes its side only, drops what still comes, and closes fully when the client
+    /// does or after `lingerTime`.
+    private func linger(context: ChannelHandlerContext) {
+        busy = false
+        lingering = true
+        queue.removeAll()
+        guard active else { return }
+        context.close(mode: .output, promise: nil)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: ConnectionHandler.lingerTime) { bound.value.close(promise: nil) }
+        if heldRead {
+            heldRead = false
+            context.read()
+        }
+    }
+
     func read(context: ChannelHandlerContext) {
         if queue.count >= ConnectionHandler.queued {
             heldRead = true
@@ -172,6 +202,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if lingering, (event as? ChannelEvent) == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
         if event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed {
             // No more requests: close now if nothing is under way, else after its answer.
             closeWhenIdle = true

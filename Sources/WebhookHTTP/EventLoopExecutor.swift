@@ -7,6 +7,8 @@ import NIOCore
 /// PostgreSQL query) resumes on the same loop.
 final class EventLoopExecutor: TaskExecutor {
     let loop: any EventLoop
+    /// The loop's `Date` header.
+    let date = HTTPDate()
 
     init(_ loop: any EventLoop) { self.loop = loop }
 

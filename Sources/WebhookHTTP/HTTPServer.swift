@@ -20,6 +20,10 @@ struct HTTPServer {
         let group = MultiThreadedEventLoopGroup.singleton
         let connections = ConnectionSet()
         let responder = self.responder
+        // One executor (and `Date` cache) per event loop, shared by its connections.
+        var executors: [ObjectIdentifier: EventLoopExecutor] = [:]
+        for loop in group.makeIterator() { executors[ObjectIdentifier(loop)] = EventLoopExecutor(loop) }
+        let loops = executors
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -29,7 +33,7 @@ struct HTTPServer {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-                    try pipeline.addHandler(ConnectionHandler(responder: responder, executor: EventLoopExecutor(channel.eventLoop)))
+                    try pipeline.addHandler(ConnectionHandler(responder: responder, executor: loops[ObjectIdentifier(channel.eventLoop)] ?? EventLoopExecutor(channel.eventLoop)))
                     connections.insert(channel)
                 }
             }

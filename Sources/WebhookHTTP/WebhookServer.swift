@@ -1,11 +1,8 @@
-import Hummingbird
-import Logging
 import MailSandbox
 import WebhookCore
 import WebhookDelivery
 import WhsInspector
 import WhsObservability
-import WhsSupport
 
 /// `whs serve`: the API of API.md over HTTP/1.1 on one address, until SIGINT or SIGTERM.
 public struct WebhookServer: Sendable {
@@ -41,8 +38,6 @@ public struct WebhookServer: Sendable {
 
     /// Serves until a signal stops it. `ready` gets the port actually bound (for `--port 0`).
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
-        var logger = Logger(label: "whs.serve")
-        logger.logLevel = .error
         var responder = WebhookResponder(backend: backend, dispatcher: dispatcher, mailer: mailer,
                                          log: RequestLog(enabled: logRequests, node: logsNode || logFormat == .json ? node : "", format: logFormat),
                                          node: node)
@@ -53,17 +48,6 @@ public struct WebhookServer: Sendable {
         let follows = responder.follows
         dispatcher?.onAttemptsLogged { follows.wakeAll() }
         responder.inspector = inspector.map { Inspector(backend: InspectorServices(backend: backend, dispatcher: dispatcher, mailer: mailer, follows: follows), options: $0) }
-        // Until Hummingbird's path is removed, `WHS_HTTP_SERVER=hummingbird` picks it (to compare).
-        if Environment.nonEmpty("WHS_HTTP_SERVER") != "hummingbird" {
-            try await HTTPServer(host: host, port: port, responder: responder).run(ready: ready)
-            return
-        }
-        let app = Application(
-            responder: HummingbirdBridge(responder: responder),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await HTTPServer(host: host, port: port, responder: responder).run(ready: ready)
     }
 }

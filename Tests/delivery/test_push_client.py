@@ -261,15 +261,29 @@ class FlippingDNS:
         self.name = name.lower().rstrip(".")
         self.first, self.then = first, then
         self.asked = []
+        self.stopped = threading.Event()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.53", 53))
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self.socket.bind(("127.0.0.53", 53))
+                break
+            except OSError:
+                # A previous test's server may still be letting go of the port.
+                if time.monotonic() > deadline:
+                    self.socket.close()
+                    raise
+                time.sleep(0.1)
+        self.socket.settimeout(0.1)
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
     def serve(self):
-        while True:
+        while not self.stopped.is_set():
             try:
                 query, peer = self.socket.recvfrom(512)
+            except socket.timeout:
+                continue
             except OSError:
                 return
             ident, _flags, _qd = struct.unpack("!HHH", query[:6])
@@ -289,6 +303,8 @@ class FlippingDNS:
             self.socket.sendto(header + question + answers, peer)
 
     def close(self):
+        self.stopped.set()
+        self.thread.join(2)
         self.socket.close()
 
 

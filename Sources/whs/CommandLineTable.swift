@@ -88,7 +88,9 @@ enum CommandLineTable {
             X-Request-Id, or one made and echoed). GET /metrics is the node's page for Prometheus
             (from this machine, or from anywhere with the bearer token of --metrics-token or
             $WHS_METRICS_TOKEN); GET /v1/stream the account's activity as it happens
-            (docs/OPERATIONS.md).
+            (docs/OPERATIONS.md). /ui is the web inspector: a browser signs in with an API_USER
+            and key and sees the account's mails, their pushes and deliveries, live
+            (docs/INSPECTOR.md; --no-ui turns it off).
 
             Several nodes share one PostgreSQL database (docs/SCALING.md): --store
             postgres://USER:PASSWORD@HOST:PORT/DB, or $WHS_STORE. Each node claims due deliveries

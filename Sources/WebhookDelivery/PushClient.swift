@@ -81,7 +81,7 @@ final class PushClient: Sendable {
 
     /// Resolves once, checks, and connects to the first checked address that answers.
     private func connect(_ target: PushTarget, pool: PushPool, deadline: NIODeadline) async throws(PushFailure) -> PushConnection {
-        let addresses = try await checkedAddresses(of: target)
+        let addresses = try await checkedAddresses(of: target, deadline: deadline)
         let context = target.secure ? try tlsContext() : nil
         // SNI and the certificate's name: the URL's name; a literal address is checked as an address.
         let serverName = AddressRange.parse(target.host) == nil ? target.host : nil
@@ -118,13 +118,12 @@ final class PushClient: Sendable {
     }
 
     /// Every address the host resolves to (once), each allowed by the policy.
-    func checkedAddresses(of target: PushTarget) async throws(PushFailure) -> [SocketAddress] {
+    func checkedAddresses(of target: PushTarget, deadline: NIODeadline) async throws(PushFailure) -> [SocketAddress] {
         var found: [[UInt8]]
         if let literal = AddressRange.parse(target.host) {
             found = [literal]
         } else {
-            let host = target.host
-            do { found = try await NIOThreadPool.singleton.runIfActive { AddressRange.resolve(host) } } catch { found = [] }
+            found = try await resolve(target.host, deadline: deadline)
         }
         if let refusal = policy.refusal(host: target.host, addresses: found) { throw .refused(refusal) }
         guard !found.isEmpty else { throw .failed("\(target.host) does not resolve") }
@@ -135,6 +134,32 @@ final class PushClient: Sendable {
             if let socket = try? SocketAddress(ipAddress: AddressRange.text(address), port: target.port) { addresses.append(socket) }
         }
         return addresses
+    }
+
+    /// The C library's resolver blocks (its own timeouts run to seconds): it runs on NIO's
+    /// thread pool, and the attempt stops waiting for it at its deadline.
+    private func resolve(_ host: String, deadline: NIODeadline) async throws(PushFailure) -> [[UInt8]] {
+        let loop = group.next()
+        let answer = loop.makePromise(of: [[UInt8]].self)
+        let once = Once()
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) { AddressRange.resolve(host) }.whenComplete { result in
+            if once.claim() { answer.completeWith(result) }
+        }
+        loop.scheduleTask(deadline: deadline) {
+            if once.claim() { answer.fail(PushFailure.timedOut) }
+        }
+        do {
+            return try await answer.futureResult.get()
+        } catch {
+            if error as? PushFailure == .timedOut { throw .timedOut }
+            return []
+        }
+    }
+
+    /// True for the first caller only.
+    private final class Once: Sendable {
+        private let done = Atomic<Bool>(false)
+        func claim() -> Bool { done.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged }
     }
 
     private func tlsContext() throws(PushFailure) -> NIOSSLContext {

@@ -255,9 +255,11 @@ def pending(server):
 
 class FlippingDNS:
     """A DNS server on 127.0.0.53:53 (UDP) for one name: the first A query gets `first`, every
-    later one `then`, with a TTL of 0. Other names and types get an empty answer."""
+    later one `then`, with a TTL of 0 (or, `silent`, no answer at all). Other names and types
+    get an empty answer."""
 
-    def __init__(self, name, first, then):
+    def __init__(self, name, first, then, silent=False):
+        self.silent = silent
         self.name = name.lower().rstrip(".")
         self.first, self.then = first, then
         self.asked = []
@@ -295,6 +297,9 @@ class FlippingDNS:
             question = query[12:at + 5]
             name = ".".join(labels).lower()
             answers = b""
+            if name == self.name and self.silent:
+                self.asked.append(None)
+                continue
             if name == self.name and qtype == 1:
                 address = self.first if not self.asked else self.then
                 self.asked.append(address)
@@ -364,3 +369,32 @@ def test_a_public_node_connects_only_to_the_address_it_checked(store, tmp_path):
         dns.close()
         allowed.close()
         attacked.close()
+
+
+def test_a_resolver_that_never_answers_ends_the_attempt_at_its_deadline(tmp_path):
+    """The C library's resolver waits seconds per try (here 5 s, twice): the attempt stops
+    waiting for it at its 3 s deadline. whs runs with a resolv.conf of its own (a mount
+    namespace, as above) naming this test's DNS server, which never answers for the name."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare for a resolv.conf of its own")
+    name = "silent.whs-test.example"
+    try:
+        dns = FlippingDNS(name, None, None, silent=True)
+    except OSError as error:
+        pytest.skip(f"cannot serve DNS on 127.0.0.53:53: {error}")
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.53\noptions timeout:5 attempts:2\n")
+    try:
+        started = time.monotonic()
+        shown = whs_in_namespace([(resolv, "/etc/resolv.conf")], "--store", str(tmp_path / "store.sqlite"), "--json", "-c", f"""
+            set retry_delays none
+            add http://{name}:{free_port()}/hook events=deliver
+            trigger deliver wait=true
+        """)
+        seconds = time.monotonic() - started
+    finally:
+        dns.close()
+    attempt = only_attempt(shown[-1]["deliveries"])
+    assert attempt["error"] == "timed out after 3 s" and 2900 <= attempt["latency_ms"] <= 3600, attempt
+    assert dns.asked, "the name was asked for"
+    assert seconds < 8

@@ -7,6 +7,7 @@ extension Inspector {
 
     func deliveriesPage(_ c: Context) async throws(WebhookError) -> InspectorResponse {
         let store = try deliveryStore()
+        let from = await liveFrom()
         let q = c.query
         let failingFirst = q["failing_first"] == "1" || q["failing_first"] == "true"
         let query = try DeliveryQuery.validated(webhookID: q.integer("webhook"), state: q.nonEmpty("state"), messageID: q.nonEmpty("message_id"),
@@ -46,7 +47,7 @@ extension Inspector {
             <th scope="col">Webhook</th><th scope="col">URL</th><th scope="col">State</th><th scope="col">Attempts</th>\
             <th scope="col">Last status</th><th scope="col">Last error</th><th scope="col">Mail</th></tr></thead><tbody>\(rows)</tbody></table>
             """
-        return page(title: "Deliveries", session: c.session, nav: "deliveries", live: query.before == nil ? "deliveries" : "", body: """
+        return page(title: "Deliveries", session: c.session, nav: "deliveries", live: query.before == nil ? "deliveries" : "", liveFrom: from, body: """
             <h1>Deliveries</h1>
             <form method="get" action="/ui/deliveries" class="filters">
             <label>State <select name="state"><option value="">any</option>\(stateOptions)</select></label>

@@ -12,7 +12,10 @@ extension Inspector {
 
     func live(_ c: Context) -> InspectorResponse {
         guard let log = backend.activity else { return plain(404, "This store keeps no activity log: reload to see changes.") }
-        let feed = LiveFeed(log: log, backend: backend, account: c.account)
+        // Where the page was drawn (`after`), or the last event a reconnecting browser got:
+        // nothing that happened in between is missed.
+        let start = (c.request.header("Last-Event-ID") ?? c.query["after"]).flatMap(ActivityPosition.init(parsing:))
+        let feed = LiveFeed(log: log, backend: backend, account: c.account, start: start)
         let stream = AsyncStream<[UInt8]>(unfolding: { await feed.next() })
         return InspectorResponse(status: 200, headers: [
             ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
@@ -28,10 +31,13 @@ actor LiveFeed {
     var cursor: ActivityPosition?
     var lastWrite = ContinuousClock.now
 
-    init(log: any AsyncActivityLog, backend: any InspectorBackend, account: String) {
+    let start: ActivityPosition?
+
+    init(log: any AsyncActivityLog, backend: any InspectorBackend, account: String, start: ActivityPosition?) {
         self.log = log
         self.backend = backend
         self.account = account
+        self.start = start
     }
 
     /// The next chunk to send: what happened since the last one, a keep-alive comment after a
@@ -39,16 +45,17 @@ actor LiveFeed {
     func next() async -> [UInt8]? {
         guard let cursor else {
             guard let end = try? await log.activityEnd() else { return nil }
-            self.cursor = end
+            let from = start.map { min($0, end) } ?? end
+            self.cursor = from
             lastWrite = .now
-            return Array("retry: 2000\nevent: ready\ndata: {}\n\n".utf8)
+            return Array("retry: 2000\nid: \(from)\nevent: ready\ndata: {}\n\n".utf8)
         }
         var position = cursor
         while !Task.isCancelled, !backend.isStopping {
             var text = ""
             var full = false
             if let page = try? await log.activity(account: account, after: position, limit: 200) {
-                for entry in page.entries { text += "event: \(entry.kind.name)\ndata: \(entry.json.text)\n\n" }
+                for entry in page.entries { text += "id: \(entry.position)\nevent: \(entry.kind.name)\ndata: \(entry.json.text)\n\n" }
                 position = page.end
                 full = page.full
             }

@@ -12,6 +12,7 @@ extension Inspector {
         + "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 
     func mailPage(_ c: Context, id: Int) async throws(WebhookError) -> InspectorResponse {
+        let from = await liveFrom()
         guard let mail = try await mailStore().mail(account: c.account, id: id) else { throw .mailNotFound(String(id)) }
         let h = mail.header
         var fields: [(String, String)] = [("From", h.from), ("To", h.to), ("Subject", h.subject), ("Sent", Inspector.time(mail.created)),
@@ -38,7 +39,7 @@ extension Inspector {
             }
         }
         let timeline = try await self.timeline(mail, c)
-        return page(title: h.subject.isEmpty ? "Mail \(mail.id)" : h.subject, session: c.session, nav: "mails", live: "mail",
+        return page(title: h.subject.isEmpty ? "Mail \(mail.id)" : h.subject, session: c.session, nav: "mails", live: "mail", liveFrom: from,
                     attributes: " data-message-id=\"\(h.messageID)\"", body: """
             <p class="crumbs"><a href="/ui/mails">Mails</a> › \(mail.id)</p>
             <h1 class="subject">\(h.subject.isEmpty ? "(no subject)" : h.subject)</h1>

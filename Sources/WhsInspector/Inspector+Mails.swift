@@ -7,6 +7,7 @@ extension Inspector {
 
     func mailsPage(_ c: Context) async throws(WebhookError) -> InspectorResponse {
         let store = try mailStore()
+        let from = await liveFrom()
         let q = c.query
         let query = try MailQuery.validated(to: q.nonEmpty("to"), messageID: q.nonEmpty("message_id"), subject: q.nonEmpty("subject"),
                                             event: q.nonEmpty("state"), before: q.integer("before"), limit: Inspector.mailsPerPage)
@@ -32,7 +33,7 @@ extension Inspector {
               <th scope="col">Events</th></tr></thead><tbody id="mail-rows">\(rows)</tbody></table>
               """
         // Only the newest page follows the stream: an older page would jump as mail arrives.
-        return page(title: "Mails", session: c.session, nav: "mails", live: query.before == nil ? "mails" : "", body: """
+        return page(title: "Mails", session: c.session, nav: "mails", live: query.before == nil ? "mails" : "", liveFrom: from, body: """
             <h1>Mails</h1>
             <form method="get" action="/ui/mails" class="filters" role="search">
             <label>Recipient <input name="to" type="search" value="\(q["to"] ?? "")" placeholder="name@example.com"></label>

@@ -93,6 +93,13 @@ public final class Inspector: Sendable {
         }
     }
 
+    /// Where the activity log ends now, read before a live page reads what it shows: its
+    /// stream starts there, so a change made while the page was on its way is not missed.
+    func liveFrom() async -> String {
+        guard let log = backend.activity, let end = try? await log.activityEnd() else { return "" }
+        return end.description
+    }
+
     static func id(_ segment: String, _ what: String) throws(WebhookError) -> Int {
         guard let id = Int(segment), id > 0 else { throw .routeNotFound("\(what) \(segment)") }
         return id

@@ -198,7 +198,9 @@ form.delete { display: block; margin-top: 8px; }
     }
   }
 
-  var source = new EventSource("/ui/live");
+  // From where the page was drawn: what happened since is not missed.
+  var from = body.getAttribute("data-live-from");
+  var source = new EventSource("/ui/live" + (from ? "?after=" + encodeURIComponent(from) : ""));
   ["mail", "engagement", "attempt"].forEach(function (kind) {
     source.addEventListener(kind, function (event) { if (concerns(event)) schedule(); });
   });

@@ -19,7 +19,7 @@ extension Inspector {
 
     /// A whole page. `nav` marks the current section; `live` names what the script refreshes
     /// when the stream says something changed ("" for nothing).
-    func page(status: Int = 200, title: String, session: InspectorSessions.Session?, nav: String, live: String = "",
+    func page(status: Int = 200, title: String, session: InspectorSessions.Session?, nav: String, live: String = "", liveFrom: String = "",
               attributes: HTML = "", body: HTML, headers: [(String, String)] = []) -> InspectorResponse {
         var top: HTML = ""
         if let session {
@@ -38,7 +38,7 @@ extension Inspector {
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="color-scheme" content="light dark"><title>\(title) · whs inspector</title>
             <link rel="stylesheet" href="/ui/assets/inspector.css"><script src="/ui/assets/inspector.js" defer></script></head>
-            <body data-live="\(live)"\(attributes)><a class="skip" href="#main">Skip to content</a>\(top)
+            <body data-live="\(live)" data-live-from="\(liveFrom)"\(attributes)><a class="skip" href="#main">Skip to content</a>\(top)
             <main id="main" tabindex="-1">\(body)</main>
             <p id="live-status" class="live-status" role="status" aria-live="polite"></p></body></html>
             """

@@ -139,7 +139,7 @@ def test_another_account_gets_404_and_a_signed_out_request_goes_to_sign_in(serve
     # Signing out ends the session: the old cookie no longer signs in.
     cookie = driver.get_cookie("whs_session")["value"]
     driver.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
-    assert "/ui/sign-in" in driver.current_url
+    wait_for(lambda: "/ui/sign-in" in driver.current_url, 5, "the sign-in page after signing out")
     status, headers, _ = http(whs_serve.base, "GET", "/ui/mails", headers={"Cookie": "whs_session=" + cookie})
     assert status == 303 and headers["Location"].startswith("/ui/sign-in")
 
@@ -226,7 +226,7 @@ def test_webhook_and_template_forms_show_the_api_messages_beside_the_field(serve
     driver.find_element(By.CSS_SELECTOR, "#template-new button[type=submit]").click()
     wait_for(lambda: whs_serve.call("GET", "/v1/templates/welcome", "alice")[0] == 200, 5, "the new template")
     assert whs_serve.call("GET", "/v1/templates/welcome", "alice")[1]["subject"] == "Hello"
-    assert "welcome" in texts(driver, "h2.card-title")
+    wait_for(lambda: "welcome" in texts(driver, "h2.card-title"), 5, "the template's card")
 
 
 def test_search_filters_and_screenshots_at_360_and_1440(server, receiver, browser):
@@ -273,6 +273,15 @@ def test_search_filters_and_screenshots_at_360_and_1440(server, receiver, browse
                 with open(DOCS_IMAGE, "wb") as kept:
                     kept.write(whole)
     assert os.path.getsize(DOCS_IMAGE) > 10_000
+
+    # Light and dark follow the system's choice.
+    colours = {}
+    for scheme in ("light", "dark"):
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        driver.get(f"{whs_serve.base}/ui/mails/{spring}")
+        colours[scheme] = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert png_is_not_blank(driver.get_screenshot_as_png())
+    assert colours == {"light": "rgb(255, 255, 255)", "dark": "rgb(21, 23, 26)"}
 
 
 def test_keyboard_reaches_every_link_and_button(server, browser):

@@ -51,7 +51,9 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.head = head
             body = nil
             dropping = false
-            limit = WebhookResponder.bodyLimit(path: String(head.uri.prefix { $0 != "?" }))
+            // A request without a body (most GETs) is not routed here to find its limit.
+            let bodyless = !head.headers.contains(name: "content-length") && !head.headers.contains(name: "transfer-encoding")
+            limit = bodyless ? 0 : WebhookResponder.bodyLimit(path: String(head.uri.prefix { $0 != "?" }))
             if let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared > limit {
                 tooLarge(context: context)
             } else if !busy, head.headers.first(name: "expect")?.lowercased() == "100-continue" {

@@ -108,6 +108,9 @@ import WhsInspector
         #expect(try store.account("acme").list(WebhookQuery()).webhooks.map(\.url) == ["https://a.example/h"])
         let refused = await request("POST", "/ui/webhooks", cookie: session, form: "csrf=\(token)&url=ftp%3A%2F%2Fx&events=open")
         #expect(refused.status == 400 && text(refused).contains(#"<span class="field-error" id="url-new-error" role="alert">url must be"#))
+        let badEvent = await request("POST", "/ui/webhooks", cookie: session, form: "csrf=\(token)&url=https%3A%2F%2Fb.example%2Fh&events=opened")
+        #expect(badEvent.status == 400 && text(badEvent).contains(#"id="events-new-error" role="alert">unknown event &quot;opened&quot;"#))
+        #expect(text(badEvent).contains(#"value="https://b.example/h""#), "the form comes back as it was sent")
         #expect(await request("POST", "/ui/sign-out", cookie: session, form: "csrf=\(token)").status == 303)
         #expect(header(await request("GET", "/ui/mails", cookie: session), "Location")?.hasPrefix("/ui/sign-in") == true)
     }

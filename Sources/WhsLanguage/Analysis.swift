@@ -7,6 +7,11 @@ public struct Analysis {
     /// The statements parsed, kept so that their tree is torn down when the analysis goes,
     /// which a server may put off until it has answered.
     let statements: [Statement]
+    /// What the text declared (Parser+Declarations.swift): an edit that changes it is parsed whole.
+    let declarations: Declarations
+    /// A statement read on to the end of the text (a string or bracket left open): what it
+    /// says then depends on all that follows, so the next edit is parsed whole.
+    let readToEnd: Bool
 }
 
 extension Interpreter {
@@ -14,14 +19,22 @@ extension Interpreter {
     /// parsing goes on after it (docs/DESIGN.md, "The parser's recovery").
     public func analyse(_ source: SourceFile) -> Analysis {
         var parser = Parser(source: source, context: parserContext)
-        parser.recovering = true
+        return parser.analysis()
+    }
+}
+
+extension Parser {
+    /// Parses from `position` to the end (or to `stopAt`) with recovery and an outline.
+    mutating func analysis() -> Analysis {
+        recovering = true
         let outline = Outline()
-        parser.outline = outline
+        self.outline = outline
         var statements: [Statement] = []
-        do { statements = try parser.parseScript() } catch {
-            // Only a failure outside any statement gets here (a block left open at the end).
-            parser.diagnostics.append(error.diagnostic)
+        do { statements = try parseScript() } catch {
+            // Never with recovery on at the top level; kept so that nothing can be lost.
+            diagnostics.append(error.diagnostic)
+            readToEnd = true
         }
-        return Analysis(diagnostics: parser.diagnostics, outline: outline, statements: statements)
+        return Analysis(diagnostics: diagnostics, outline: outline, statements: statements, declarations: declarations, readToEnd: readToEnd)
     }
 }

@@ -53,6 +53,9 @@ public final class Outline {
     public internal(set) var definitions: [Definition] = []
     public internal(set) var calls: [Call] = []
     public internal(set) var assignments: [Assignment] = []
+    /// Where each top-level statement starts (one that failed too), in order: the places an
+    /// incremental parse may start again from (nothing is open between two of them).
+    public internal(set) var statementStarts: [Int] = []
 
     public init() {}
 }

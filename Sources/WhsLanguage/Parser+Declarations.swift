@@ -3,7 +3,7 @@
 /// procedures are known only once it runs). Read from the bytes in one pass, without making
 /// Strings of the lines: this runs for every text parsed, a 5,000-line file on each edit in
 /// `whs lsp`.
-struct Declarations {
+struct Declarations: Equatable {
     var procedures: Set<String> = []
     var sourcesFiles = false
 

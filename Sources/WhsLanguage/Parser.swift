@@ -60,6 +60,11 @@ struct Parser {
     var recovering = false
     var diagnostics: [Diagnostic] = []
     var outline: Outline?
+    var stopAt: ((Int) -> Bool)?
+    var stoppedAt: Int?
+    var readToEnd = false
+    /// The furthest offset any token scanned so far reached.
+    var highWater = 0
 
     static let maxRecursion = 200
 
@@ -109,10 +114,16 @@ struct Parser {
             let token: Token
             do { token = try scanner.scan(at: position, mode: mode) } catch {
                 switch error {
-                case .syntax(let message, let at): throw fail(message, at: at)
-                case .incomplete(let message, let at): throw .incomplete(Diagnostic(message, in: source, at: at))
+                case .syntax(let message, let at):
+                    // The scanner read a little past the place it names (an escape's digits).
+                    highWater = max(highWater, at + 10)
+                    throw fail(message, at: at)
+                case .incomplete(let message, let at):
+                    highWater = Int.max
+                    throw .incomplete(Diagnostic(message, in: source, at: at))
                 }
             }
+            if token.end > highWater { highWater = token.end }
             if grouping > 0, token.kind == .newline { position = token.end; continue }
             return token
         }
@@ -314,6 +325,7 @@ struct Parser {
     mutating func parseStatements(inBlock: Bool) throws(ParseFailure) -> [Statement] {
         var statements: [Statement] = []
         while true {
+            let reached = highWater
             var token: Token
             do {
                 token = try peek(.value)
@@ -330,6 +342,16 @@ struct Parser {
                 return statements
             }
             if inBlock, token.kind == .closeBrace { return statements }
+            if !inBlock, let outline, reached <= token.start {
+                // For `whs lsp` (Analysis+Incremental.swift): where each top-level statement
+                // starts that nothing before it read into, and the one to stop before, where
+                // the text is as it was.
+                if let stopAt, stopAt(token.start) {
+                    stoppedAt = token.start
+                    return statements
+                }
+                outline.statementStarts.append(token.start)
+            }
             let saved = (grouping, open.count)
             do throws(ParseFailure) {
                 statements.append(try parseStatement())

@@ -49,7 +49,13 @@ extension LanguageServer {
     func analysed(_ document: inout TextDocument) -> (SourceFile, Analysis) {
         if let source = document.source, let analysis = document.analysis { return (source, analysis) }
         let source = SourceFile(name: FileURI.path(document.uri) ?? document.uri, text: document.text)
-        let analysis = interpreter.analyse(source)
+        let analysis: Analysis
+        if let base = document.base {
+            analysis = interpreter.analyse(source, after: base.analysis, replacing: base.edited, delta: base.delta)
+        } else {
+            analysis = interpreter.analyse(source)
+        }
+        document.base = nil
         document.source = source
         document.analysis = analysis
         return (source, analysis)

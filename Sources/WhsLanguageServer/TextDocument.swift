@@ -12,6 +12,9 @@ struct TextDocument {
     /// The last analysis, for requests between two changes.
     var analysis: Analysis?
     var source: SourceFile?
+    /// The analysis before the one change made since, and that change (bytes of the old text
+    /// replaced, and by how many more): the next analysis parses only around it.
+    var base: (analysis: Analysis, edited: Range<Int>, delta: Int)?
 
     init(uri: String, version: Int, text: String) {
         self.uri = uri
@@ -27,9 +30,13 @@ struct TextDocument {
         if let from, let to {
             let lower = offset(line: from.line, character: from.character)
             let upper = max(lower, offset(line: to.line, character: to.character))
-            bytes.replaceSubrange(lower..<upper, with: Array(text.utf8))
+            let inserted = Array(text.utf8)
+            bytes.replaceSubrange(lower..<upper, with: inserted)
+            // A second change before an analysis: the next one parses the whole text.
+            base = analysis.map { ($0, lower..<upper, inserted.count - (upper - lower)) }
         } else {
             bytes = Array(text.utf8)
+            base = nil
         }
         indexLines()
         analysis = nil

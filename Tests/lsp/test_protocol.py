@@ -141,3 +141,45 @@ def test_every_request_at_every_place_of_broken_texts_is_answered():
     assert status == 0, stderr
     answered = {m["id"] for m in messages if "id" in m and "result" in m}
     assert answered == expected
+
+
+def test_incremental_edits_give_the_diagnostics_of_the_whole_text():
+    """A document edited range by range (the server parses only around each edit) says after
+    every edit what a fresh document with the same text says; positions in UTF-16, with
+    accents and an emoji in the text."""
+    import random
+
+    def position(text, index):
+        before = text[:index]
+        line = before.count("\n")
+        column = before[before.rfind("\n") + 1:]
+        return {"line": line, "character": len(column.encode("utf-16-le")) // 2}
+
+    pieces = ["list limit=1\n", "lst\n", "def f($a) {\n  print $a\n}\n", "add https://x/h events=open\n", "print \"caf\u00e9 \U0001F600\"\n",
+              "$x = len([1, 2])\n", "if $x > 1 {\n  lsit\n}\n", "f(1)\n", "# note \u00e9\n", "\n", "[", "\"", "}", "lenn(1)\n", "print 1 +\n"]
+    generator = random.Random(7)
+    text = "".join(generator.choice(pieces[:11]) for _ in range(30))
+    uri = "file:///tmp/whs-lsp-incremental.whs"
+    payload = frame(INITIALIZE) + frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri, "languageId": "whs", "version": 1, "text": text}}})
+    for version in range(2, 150):
+        lower = generator.randint(0, len(text))
+        upper = generator.randint(lower, min(len(text), lower + 15))
+        inserted = "" if generator.random() < 0.3 else generator.choice(pieces)
+        change = {"range": {"start": position(text, lower), "end": position(text, upper)}, "text": inserted}
+        text = text[:lower] + inserted + text[upper:]
+        payload += frame({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}})
+        payload += frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": f"{uri}.{version}", "languageId": "whs", "version": 1, "text": text}}})
+    status, messages, stderr = run_raw(payload, timeout=120)
+    assert status == 0, stderr
+    published = [m["params"] for m in messages if m.get("method") == "textDocument/publishDiagnostics"]
+    assert len(published) == 1 + 2 * 148
+    edited = [p for p in published if p["uri"] == uri][1:]
+    fresh = [p for p in published if p["uri"] != uri]
+    changed = 0
+    for index, (one, other) in enumerate(zip(edited, fresh)):
+        assert one["diagnostics"] == other["diagnostics"], f"after edit {index + 2}"
+        changed += index > 0 and one["diagnostics"] != edited[index - 1]["diagnostics"]
+    assert changed > 20, "the edits should change what is said"

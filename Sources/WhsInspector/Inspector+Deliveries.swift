@@ -22,10 +22,12 @@ extension Inspector {
             let last = d.attempts.last
             let status: HTML = last?.status.map { "\($0)" } ?? (last == nil ? "" : "none")
             return """
-                <tr data-row="delivery-\(d.id)"><td class="num">\(d.id)</td><td class="when">\(Inspector.time(d.created))</td><td><span class="ev ev-\(d.event.name)">\(d.event.name)</span></td>\
-                <td class="num">\(d.webhookID)</td><td class="url">\(d.url)</td>\
-                <td><span class="state state-\(d.state.rawValue)">\(d.state.rawValue)</span>\(d.fault.map { " (\($0.rawValue))" } ?? "")</td>\
-                <td class="num">\(d.attempts.count)</td><td class="num">\(status)</td><td>\(last?.error ?? "")</td>\
+                <tr data-row="delivery-\(d.id)"><td class="num" data-label="Delivery">\(d.id)</td><td class="when" data-label="Created">\(Inspector.time(d.created))</td>\
+                <td data-label="Event"><span class="ev ev-\(d.event.name)">\(d.event.name)</span></td>\
+                <td class="num" data-label="Webhook">\(d.webhookID)</td><td class="url" data-label="URL">\(d.url)</td>\
+                <td data-label="State"><span class="state state-\(d.state.rawValue)">\(d.state.rawValue)</span>\(d.fault.map { " (\($0.rawValue))" } ?? "")</td>\
+                <td class="num" data-label="Attempts">\(d.attempts.count)</td><td class="num" data-label="Last status">\(status)</td>\
+                <td data-label="Last error">\(last?.error ?? "")</td>\
                 <td><a href="/ui/mails?\(FormValues.query([("message_id", d.messageID)]))">mail</a></td></tr>
                 """
         }

@@ -88,9 +88,10 @@ extension Inspector {
         for attempt in delivery.attempts {
             let status: HTML = attempt.status.map { "\($0)" } ?? "<span class=\"muted\">none</span>"
             attemptRows.append("""
-                <tr class="\(attempt.succeeded ? "ok" : "bad")"><td class="num">\(attempt.number)</td><td class="when">\(Inspector.time(attempt.time))</td>\
-                <td class="num status">\(status)</td><td class="num">\(Inspector.milliseconds(attempt.latencyMilliseconds))</td>\
-                <td>\(attempt.error ?? "")</td><td>\(attempt.node ?? "")</td></tr>
+                <tr class="\(attempt.succeeded ? "ok" : "bad")"><td class="num" data-label="Attempt">\(attempt.number)</td>\
+                <td class="when" data-label="At">\(Inspector.time(attempt.time))</td><td class="num status" data-label="Status">\(status)</td>\
+                <td class="num" data-label="Latency">\(Inspector.milliseconds(attempt.latencyMilliseconds))</td>\
+                <td data-label="Error">\(attempt.error ?? "")</td><td data-label="Node">\(attempt.node ?? "")</td></tr>
                 """)
             let sent = await backend.sentHeaders(account: c.account, delivery: delivery, attempt: attempt)
             let headerLines = sent.headers.map { "\($0.0): \($0.1)" }.joined(separator: "\n")

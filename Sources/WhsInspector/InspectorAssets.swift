@@ -99,6 +99,7 @@ form.delete { display: block; margin-top: 8px; }
   table.list, .list tbody, .list tr, .list td { display: block; width: 100%; }
   .list tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: 8px; padding: 4px 6px; }
   .list td { border: 0; padding: 2px 4px; }
+  .list td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 0.9em; }
   dl.headers { grid-template-columns: 1fr; }
   dl.headers dt { margin-top: 6px; }
   .who { margin-left: 0; }

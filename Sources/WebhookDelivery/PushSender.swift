@@ -8,8 +8,6 @@ public final class PushSender: Sendable {
     let client: PushClient
     public let timeout: Double
     let policy: PushPolicy
-    /// Answers up to this size are read (and dropped); a longer one is cut off, not a failure.
-    static let maxAnswerBytes = PushConnection.maxAnswerBytes
 
     public init(timeout: Double = 3, connectionsPerHost: Int = 32, policy: PushPolicy = .anywhere) {
         self.policy = policy

@@ -43,8 +43,8 @@ extension Inspector {
                     attributes: " data-message-id=\"\(h.messageID)\"", body: """
             <p class="crumbs"><a href="/ui/mails">Mails</a> › \(mail.id)</p>
             <h1 class="subject">\(h.subject.isEmpty ? "(no subject)" : h.subject)</h1>
-            <dl class="headers">\(headerRows)</dl>\(content)
-            <h2>Timeline</h2><div id="live-region">\(timeline)</div>
+            <div class="mail-layout"><div class="mail-body"><dl class="headers">\(headerRows)</dl>\(content)</div>
+            <div class="mail-timeline"><h2>Timeline</h2><div id="live-region">\(timeline)</div></div></div>
             """)
     }
 

@@ -92,6 +92,12 @@ form.delete { display: block; margin-top: 8px; }
 .live-status { position: fixed; right: 10px; bottom: 6px; margin: 0; font-size: 0.8em; color: var(--muted); }
 .crumbs { margin: 0; color: var(--muted); }
 
+/* Wide screens: a mail's timeline beside its headers and content. */
+@media (min-width: 1100px) {
+  .mail-layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.25fr); gap: 28px; align-items: start; }
+  .mail-timeline > h2:first-child, .mail-body > h2:first-of-type { margin-top: 0; }
+}
+
 /* Narrow screens: tables become one card per row. */
 @media (max-width: 720px) {
   main { padding: 10px; }

@@ -32,6 +32,9 @@ final class PinnedConnections: Sendable {
         /// (`PinnedConnections.clock`): read without the lock, to choose a slot and to watch.
         let waiting = Atomic<Int>(0)
         let progress = Atomic<Int>(0)
+        /// Whether the slot holds a connection (as far as it knows): an idle open slot is
+        /// taken before one that would have to connect.
+        let open = Atomic<Bool>(false)
 
         init(loop: any EventLoop) { self.loop = loop }
 
@@ -73,6 +76,7 @@ final class PinnedConnections: Sendable {
             let stale = slot.state.withLock { state -> PostgresConnection? in
                 guard state.generation == generation, let current = state.connection else { return nil }
                 state.connection = nil
+                slot.open.store(false, ordering: .relaxed)
                 return current
             }
             if let stale { PinnedConnections.shut(stale) }
@@ -86,14 +90,17 @@ final class PinnedConnections: Sendable {
         return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 
-    /// The slot with the fewest calls waiting, from a turning start so that ties are spread.
+    /// The slot with the fewest calls waiting, an open one before one that would connect,
+    /// from a turning start so that ties are spread. So connections are opened only while all
+    /// the open ones are busy: a shell's statements, or a quiet node's, share one connection.
     static func leastBusy(_ slots: [Slot], from turn: Int) -> Slot {
-        var best = slots[turn % slots.count], fewest = best.waiting.load(ordering: .relaxed)
+        func rank(_ slot: Slot) -> Int { slot.waiting.load(ordering: .relaxed) * 2 + (slot.open.load(ordering: .relaxed) ? 0 : 1) }
+        var best = slots[turn % slots.count], lowest = rank(best)
         var index = 1
-        while fewest > 0 && index < slots.count {
+        while lowest > 0 && index < slots.count {
             let slot = slots[(turn + index) % slots.count]
-            let waiting = slot.waiting.load(ordering: .relaxed)
-            if waiting < fewest { (best, fewest) = (slot, waiting) }
+            let ranked = rank(slot)
+            if ranked < lowest { (best, lowest) = (slot, ranked) }
             index += 1
         }
         return best
@@ -138,6 +145,7 @@ final class PinnedConnections: Sendable {
                 return .ready(slot.lease(connection, state.generation))
             }
             state.connection = nil
+            slot.open.store(false, ordering: .relaxed)
             if let opening = state.opening { return .wait(opening) }
             if let failed = state.failed, failed + PinnedConnections.retryAfter > .now { return .skip }
             let opening = Task(executorPreference: PostgresStore.background) {
@@ -160,6 +168,7 @@ final class PinnedConnections: Sendable {
                     switch opened {
                     case .success(let connection):
                         state.connection = connection
+                        slot.open.store(true, ordering: .relaxed)
                         state.generation += 1
                         state.failed = nil
                     case .failure:
@@ -201,6 +210,7 @@ final class PinnedConnections: Sendable {
                         guard let connection = state.connection else { return nil }
                         state.closedByWatchdog = state.generation
                         state.connection = nil
+                        slot.open.store(false, ordering: .relaxed)
                         return connection
                     }
                     if let stuck { PinnedConnections.shut(stuck) }

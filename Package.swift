@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "WebhookCoreTests", dependencies: ["WebhookCore"]),
         .testTarget(name: "WebhookStoreTests", dependencies: ["WebhookStore", "WebhookPostgres", "WhsTestSupport"]),
         .testTarget(name: "WhsLanguageTests", dependencies: ["WhsLanguage"]),
-        .testTarget(name: "WhsInspectorTests", dependencies: ["WhsInspector", "WebhookStore", "WebhookCore"]),
+        .testTarget(name: "WhsInspectorTests", dependencies: ["WhsInspector", "WebhookStore", "WebhookCore", "WhsSupport"]),
         .testTarget(name: "WhsShellTests", dependencies: ["WhsShell", "WebhookStore", "WhsTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["whs", "WhsTestSupport"]),
         .testTarget(name: "WebhookDeliveryTests", dependencies: ["WebhookDelivery", "WebhookStore", "WhsTestSupport"]),

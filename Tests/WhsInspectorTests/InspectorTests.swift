@@ -3,6 +3,7 @@ import Testing
 import WebhookCore
 import WebhookStore
 import WhsInspector
+import WhsSupport
 
 /// The inspector without a server or a browser: requests in, pages out, on a memory store.
 @Suite struct InspectorTests {
@@ -54,11 +55,11 @@ import WhsInspector
         return String(cookie.split(separator: ";")[0].dropFirst("whs_session=".count))
     }
 
-    func send(_ account: String, subject: String, html: String = "<p>x</p>") throws -> Int {
+    func send(_ account: String, subject: String, html: String = "<p>x</p>", extra: JSON? = nil) throws -> Int {
         let header = MailHeader(messageID: "m-\(subject.count)", emailID: "e-\(account)-\(subject.count)", taskID: 1, apiUser: "", from: "s@example.com",
                                 to: "r@example.com", address: "r@example.com", subject: subject, customArgs: .object([]), labelID: nil, labelName: nil, template: nil)
         _ = try store.recordSend(PlannedSend(account: account, apiUser: "", requestID: nil, answer: .object([]),
-                                             mails: [PlannedMail(header: header, html: html, text: "t", events: [])], created: 1), repeatsSince: 0)
+                                             mails: [PlannedMail(header: header, html: html, text: "t", events: [], extra: extra)], created: 1), repeatsSince: 0)
         return try store.mails(account: account, MailQuery()).last!.id
     }
 
@@ -93,6 +94,16 @@ import WhsInspector
         let theirs = try await signIn("olga")
         #expect(await request("GET", "/ui/mails/\(id)", cookie: theirs).status == 404)
         #expect(await request("GET", "/ui/mails/\(id)/content", cookie: theirs).status == 404)
+    }
+
+    @Test func theMIMESourceAndTheCalendarAreShownAsText() async throws {
+        let mime = try send("acme", subject: "mime", extra: .object([("mime", .string("Subject: hi\r\n\r\n<script>alert(3)</script>"))]))
+        let calendar = try send("acme", subject: "calendar!", extra: .object([("calendar", .object([("summary", .string("<b>Standup</b>"))]))]))
+        let session = try await signIn("alice")
+        let source = text(await request("GET", "/ui/mails/\(mime)", cookie: session))
+        #expect(source.contains("<summary>MIME source</summary><pre>Subject: hi\r\n\r\n&lt;script&gt;alert(3)&lt;/script&gt;</pre>"))
+        let invitation = text(await request("GET", "/ui/mails/\(calendar)", cookie: session))
+        #expect(invitation.contains("<summary>Calendar</summary><pre>{\n  &quot;summary&quot;: &quot;&lt;b&gt;Standup&lt;/b&gt;&quot;\n}</pre>"))
     }
 
     @Test func formsNeedTheSessionsTokenAndSignOutEndsTheSession() async throws {

@@ -115,16 +115,8 @@ public struct DeliveryQuery: Sendable, Equatable {
             query.state = known
         }
         if let messageID, !messageID.isEmpty { query.messageID = messageID }
-        if let event, !event.isEmpty {
-            guard let known = EventType.named(event) else {
-                throw .invalidParameter("event must be one of \(EventType.all.map(\.name).joined(separator: ", ")), got \(Validation.quoted(event))")
-            }
-            query.event = known
-        }
-        if let before {
-            guard before > 0 else { throw .invalidParameter("before_id must be a positive id, got \(before)") }
-            query.before = before
-        }
+        query.event = try Validation.eventFilter(event)
+        query.before = try Validation.beforeID(before)
         if let failingFirst, !failingFirst.isEmpty {
             switch failingFirst {
             case "true", "1": query.failingFirst = true

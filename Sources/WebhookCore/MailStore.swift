@@ -221,16 +221,8 @@ public struct MailQuery: Sendable, Equatable {
             guard subject.utf8.count <= 200 else { throw .invalidParameter("subject must be at most 200 bytes, got \(subject.utf8.count)") }
             query.subject = subject
         }
-        if let event, !event.isEmpty {
-            guard let known = EventType.named(event) else {
-                throw .invalidParameter("event must be one of \(EventType.all.map(\.name).joined(separator: ", ")), got \(Validation.quoted(event))")
-            }
-            query.event = known
-        }
-        if let before {
-            guard before > 0 else { throw .invalidParameter("before_id must be a positive id, got \(before)") }
-            query.before = before
-        }
+        query.event = try Validation.eventFilter(event)
+        query.before = try Validation.beforeID(before)
         if let limit {
             guard (1...maxLimit).contains(limit) else { throw .invalidParameter("limit must be 1 to \(maxLimit), got \(limit)") }
             query.limit = limit

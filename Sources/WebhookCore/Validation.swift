@@ -186,6 +186,22 @@ public enum Validation {
         return value
     }
 
+    /// The `event=` filter of a log's query (a name of the page's events), nil when absent.
+    static func eventFilter(_ name: String?) throws(WebhookError) -> EventType? {
+        guard let name, !name.isEmpty else { return nil }
+        guard let known = EventType.named(name) else {
+            throw .invalidParameter("event must be one of \(EventType.all.map(\.name).joined(separator: ", ")), got \(quoted(name))")
+        }
+        return known
+    }
+
+    /// The `before_id=` of a log's page: the ids below it, nil when absent.
+    static func beforeID(_ id: Int?) throws(WebhookError) -> Int? {
+        guard let id else { return nil }
+        guard id > 0 else { throw .invalidParameter("before_id must be a positive id, got \(id)") }
+        return id
+    }
+
     /// A string in double quotes with quotes and control characters escaped, for messages.
     public static func quoted(_ text: String) -> String {
         JSON.quote(text)

@@ -18,6 +18,35 @@ final class SharedWork: Sendable {
     static let poll = 1.0
     /// After the store failed (the database is away), the loop tries again this often.
     static let backoff = 0.5
+    /// A claim may lease up to this many times the workers: a claim is a round trip whose cost
+    /// is mostly fixed, so 128 deliveries in one cost little more than 13.
+    static let claimAhead = 4
+    /// The mean time of an attempt lately (seconds, a moving average): how long what is
+    /// claimed ahead waits for a worker.
+    let attemptTime = Mutex(0.05)
+
+    /// How many deliveries this node may hold leased: its workers, and more while attempts are
+    /// quick enough that the queued ones start well inside their lease (within a quarter of
+    /// what the lease leaves after an attempt's deadline). Slow receivers bring it back to the
+    /// workers alone.
+    func ceiling(concurrency: Int, timeout: Double) -> Int {
+        let slack = max(0, lease - timeout - 1) / 4
+        let perWorker = attemptTime.withLock { $0 }
+        let ahead = perWorker > 0 ? Int(slack / perWorker) : concurrency * SharedWork.claimAhead
+        return concurrency + min(concurrency * (SharedWork.claimAhead - 1), ahead * concurrency)
+    }
+
+    func noteAttempt(seconds: Double) {
+        attemptTime.withLock { $0 = $0 * 0.9 + seconds * 0.1 }
+    }
+
+    /// True while a delivery claimed at `claimedAt` can still be attempted and logged before
+    /// its lease ends: one that waited longer in the queue is left for its lease to run out.
+    func canStart(claimedAt: ContinuousClock.Instant?, timeout: Double) -> Bool {
+        guard let claimedAt else { return true }
+        let waited = claimedAt.duration(to: .now)
+        return waited < .milliseconds(Int64(max(0, lease - timeout - 1) * 1000))
+    }
 
     init(claims: any DeliveryClaims, node: String, lease: Double) {
         self.claims = claims
@@ -42,10 +71,11 @@ extension Dispatcher {
     /// Claims what the free workers can start now; returns how long to sleep before the next look.
     func claimOnce(_ shared: SharedWork) async -> Double {
         let inHand = shared.inHand.withLock { $0 }
-        let free = concurrency - inHand
-        // A claim is a round trip: while work is in hand, wait until a quarter of the workers
-        // are free rather than claiming one delivery per finished attempt.
-        guard free > 0, inHand == 0 || free >= max(1, concurrency / 4) else { return SharedWork.poll }
+        let ceiling = shared.ceiling(concurrency: concurrency, timeout: sender.timeout)
+        let free = ceiling - inHand
+        // A claim is a round trip: while work is in hand, wait until a quarter of the room is
+        // free rather than claiming one delivery per finished attempt.
+        guard free > 0, inHand == 0 || free >= max(1, ceiling / 4) else { return SharedWork.poll }
         let claimed: [ClaimedDelivery]
         let claimedAt = ContinuousClock.now
         do {
@@ -77,11 +107,15 @@ extension Dispatcher {
         }
         // A delivery a reset cancelled after this node claimed it is dropped: its row says
         // cancelled, and nothing more happens to it.
-        guard let outgoing = job.outgoing, !isCancelled(job, account: outgoing.account), let key = try? await appKey(account: outgoing.account) else {
+        // One claimed ahead that waited too long for a worker is not attempted: its lease could
+        // end mid-attempt. It stays pending, and is claimed again once the lease runs out.
+        guard let outgoing = job.outgoing, shared.canStart(claimedAt: job.claimedAt, timeout: sender.timeout),
+              !isCancelled(job, account: outgoing.account), let key = try? await appKey(account: outgoing.account) else {
             free()
             return
         }
         let record = await attempt(job.id, outgoing, key: key, node: shared.node)
+        shared.noteAttempt(seconds: record.attempt.latencyMilliseconds / 1000)
         free()
         log.append(record) { shared.wake.raise() }
     }

@@ -37,6 +37,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var active = true
     /// A 413 was sent: what still comes is dropped until the connection closes.
     private var lingering = false
+    /// A request that could not be parsed follows the ones queued: a 400 once they are answered.
+    private var badRequestNext = false
     static let lingerTime = TimeAmount.seconds(2)
 
     init(responder: WebhookResponder, executor: EventLoopExecutor) {
@@ -170,6 +172,9 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let next = queue.popFirst() {
             start(next, context: context)
+        } else if badRequestNext {
+            badRequest(context: context)
+            return
         }
         if heldRead, queue.count < ConnectionHandler.queued {
             heldRead = false
@@ -224,8 +229,30 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// A request NIOHTTP1 could not parse: the answers to the requests before it go out
+    /// first, in order, then a 400 and the connection closes (NIO's own error handler would
+    /// write its 400 ahead of them).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // After a request that ends the connection nothing is read anyway (llhttp calls what
+        // follows `Connection: close` an error): that answer, and the close, still come.
+        if lastRead { return }
+        lastRead = true
+        head = nil
+        if busy {
+            badRequestNext = true
+        } else {
+            badRequest(context: context)
+        }
+    }
+
+    private func badRequest(context: ChannelHandlerContext) {
+        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["Connection": "close", "Content-Length": "0"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
     /// The writes of a streamed answer, each flushed and awaited: a client that reads slowly

@@ -32,7 +32,7 @@ struct HTTPServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
                     try pipeline.addHandler(ConnectionHandler(responder: responder, executor: loops[ObjectIdentifier(channel.eventLoop)] ?? EventLoopExecutor(channel.eventLoop)))
                     connections.insert(channel)
                 }

@@ -1,0 +1,97 @@
+"""The server's own HTTP/1.1 pipeline (issue 21): trace ids made from a pool of randomness stay
+distinct past a refill, pipelined requests are answered in order on one connection, a 413 reaches
+a client that is still sending its body, and HTTP/1.0 and Expect: 100-continue are honoured."""
+import re
+import socket
+import time
+
+from support import Node, basic
+
+AUTH = ("Authorization: " + basic("alice")).encode()
+
+
+def exchange(node, data, wait=1.0):
+    """Sends raw bytes on a fresh connection; what came back until the server closed or `wait`."""
+    host, port = node.base.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(data)
+        out, end = b"", time.time() + wait
+        raw.settimeout(0.2)
+        while time.time() < end:
+            try:
+                chunk = raw.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                return out + b"<RESET>"
+            if not chunk:
+                return out + b"<EOF>"
+            out += chunk
+        return out
+
+
+def test_made_trace_ids_are_distinct_across_a_refill_of_the_pool():
+    node = Node("--user", "acme:alice:alice-key")
+    try:
+        ids = [node.call("GET", "/v1/health", user=None)[1]["X-Request-Id"] for _ in range(300)]  # 256 ids per refill
+    finally:
+        assert node.close() == 0
+    assert all(re.fullmatch(r"[0-9a-f]{32}", made) for made in ids)
+    assert len(set(ids)) == 300
+
+
+def test_pipelined_requests_are_answered_in_order_then_the_connection_closes_as_asked():
+    node = Node("--user", "acme:alice:alice-key")
+    try:
+        answer = exchange(node, b"GET /v1/webhooks?limit=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n\r\n"
+                                b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n"
+                                b"GET /v1/nowhere HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\nConnection: close\r\n\r\n"
+                                b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: after-close\r\n\r\n")
+    finally:
+        assert node.close() == 0
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3})", answer)
+    assert statuses == [b"200", b"200", b"404"], answer
+    assert b'"count":0' in answer and b"X-Request-Id: second" in answer and b"Connection: close" in answer
+    assert answer.endswith(b"<EOF>") and b"after-close" not in answer
+
+
+def test_a_413_reaches_a_client_that_is_still_sending():
+    node = Node("--user", "acme:alice:alice-key")
+    try:
+        # Declared too large, and sent whole anyway: the answer is not lost to a reset.
+        body = b"x" * 200_000
+        answer = exchange(node, b"POST /v1/webhooks HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\nContent-Type: application/json\r\n"
+                                + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        assert answer.startswith(b"HTTP/1.1 413") and b'"code":41300' in answer, answer[:200]
+        # Chunked, past the limit while arriving.
+        chunks = (b"10000\r\n" + b"x" * 0x10000 + b"\r\n") * 3 + b"0\r\n\r\n"
+        answer = exchange(node, b"POST /v1/webhooks HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
+        assert answer.startswith(b"HTTP/1.1 413") and b"Connection: close" in answer, answer[:200]
+        # Without credentials the answer is still 401 first, as before.
+        answer = exchange(node, b"POST /v1/webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+        assert node.call("GET", "/v1/webhooks")[0] == 200
+    finally:
+        assert node.close() == 0
+
+
+def test_http_1_0_and_expect_100_continue():
+    node = Node("--user", "acme:alice:alice-key")
+    try:
+        answer = exchange(node, b"GET /v1/health HTTP/1.0\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.0 200") and b"Connection: close" in answer and answer.endswith(b"<EOF>"), answer
+        assert re.search(rb"\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n", answer)
+        # The client waits for 100 Continue before its body; it comes at once.
+        host, port = node.base.split("//")[1].split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            body = b'{"url":"https://a.example/continued"}'
+            raw.sendall(b"POST /v1/webhooks HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\nExpect: 100-continue\r\n"
+                        + f"Content-Length: {len(body)}\r\n\r\n".encode())
+            assert raw.recv(4096).startswith(b"HTTP/1.1 100 Continue")
+            raw.sendall(body)
+            answer = b""
+            while b"}]}" not in answer:
+                answer += raw.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 200") and b"continued" in answer
+    finally:
+        assert node.close() == 0

@@ -4,11 +4,8 @@ import WhsObservability
 
 /// Writes attempts to the store in batches: whatever arrives while a write is under way goes
 /// in the next one, so a thousand pushes ending together cost a few transactions, not a
-/// thousand. Under load (the last batch held more than one attempt) the writer waits `gather`
-/// before the next batch, so that batches grow and the store's write lock (SQLite) or round
-/// trips (PostgreSQL) are taken less often; a lone attempt is written at once. A failed write
-/// is dropped from the log, not retried: the deliveries stay pending there, and a restart
-/// sends them again (at least once).
+/// thousand. A failed write is dropped from the log, not retried: the deliveries stay pending
+/// there, and a restart sends them again (at least once).
 final class AttemptLog: Sendable {
     private struct State {
         var waiting: [AttemptRecord] = []
@@ -22,13 +19,9 @@ final class AttemptLog: Sendable {
     /// Called after each batch is written: follows of the activity log look at once.
     let logged = Mutex<[@Sendable () -> Void]>([])
 
-    /// How long the writer gathers attempts under load before its next batch.
-    let gather: Duration
-
-    init(store: any AsyncDeliveryStore, metrics: Metrics? = nil, gather: Duration = .milliseconds(2)) {
+    init(store: any AsyncDeliveryStore, metrics: Metrics? = nil) {
         self.store = store
         self.metrics = metrics
-        self.gather = gather
     }
 
     /// Adds a record to be written soon; `written` runs once it is.
@@ -62,7 +55,6 @@ final class AttemptLog: Sendable {
             }
             for done in afterWrite { done() }
             for action in logged.withLock({ $0 }) { action() }
-            if records.count > 1, gather > .zero { try? await Task.sleep(for: gather) }
         }
     }
 }

@@ -3,8 +3,9 @@ import WebhookCore
 import WhsSupport
 
 /// A node's part of a shared delivery log (docs/SCALING.md): one loop claims due deliveries
-/// for as many workers as are free, so that nothing leased waits in this node's queue while
-/// its lease runs out. It sleeps until a delivery is queued anywhere (NOTIFY, or this node's
+/// for the free workers, and ahead of them while attempts are quick (`ceiling`), so that a
+/// fan-out costs a few claims rather than one per handful of deliveries; what waited in the
+/// queue too long for its lease is not attempted (`canStart`). It sleeps until a delivery is queued anywhere (NOTIFY, or this node's
 /// own trigger), a worker comes free, the next retry falls due, or a slow poll: the poll is
 /// what finds the expired leases of a node that died.
 final class SharedWork: Sendable {

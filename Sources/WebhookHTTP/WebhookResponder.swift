@@ -33,7 +33,7 @@ struct WebhookResponder: Sendable {
 
     func respond(to request: ServerRequest) async -> ServerResponse {
         let started = ContinuousClock.now
-        let trace = TraceIDSource.shared.id(for: request[header: TraceID.header])
+        let trace = TraceID.of(request[header: TraceID.header])
         let path = request.path
         let route = try? ServerRoute(path: path)
         let caller = Caller()

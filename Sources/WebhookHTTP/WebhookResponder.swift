@@ -31,6 +31,13 @@ struct WebhookResponder: Sendable {
     var inspector: Inspector?
     static let maxBodyBytes = 64 * 1024
 
+    /// The route label of a request in the metrics: the API route's template, `/ui` for every
+    /// page of the inspector (never the ids its paths hold), else `unmatched`.
+    static func metricsRoute(_ route: ServerRoute?, path: String, inspector: Bool) -> String {
+        if let route { return route.template(path: path) }
+        return inspector && Inspector.handles(path: path) ? "/ui" : "unmatched"
+    }
+
     func respond(to request: ServerRequest) async -> ServerResponse {
         let started = ContinuousClock.now
         let trace = TraceID.of(request[header: TraceID.header])
@@ -61,7 +68,7 @@ struct WebhookResponder: Sendable {
             response.headers.add(name: "WWW-Authenticate", value: #"Basic realm="whs", charset="UTF-8""#)
         }
         let elapsed = ContinuousClock.now - started
-        metrics?.request(method: WebhookResponder.methodLabel(request.method), route: route?.template(path: path) ?? "unmatched",
+        metrics?.request(method: WebhookResponder.methodLabel(request.method), route: WebhookResponder.metricsRoute(route, path: path, inspector: inspector != nil),
                          status: response.status, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         log.record(RequestLog.Entry(method: request.method.rawValue, target: request.uri, status: response.status,
                                     elapsed: elapsed, trace: trace, account: caller.account))

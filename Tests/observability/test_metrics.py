@@ -1,5 +1,6 @@
 """GET /metrics (docs/OPERATIONS.md, "Metrics"): who may read it, what it counts, what it never
 shows; --no-metrics. Prometheus itself scrapes nodes in test_prometheus.py."""
+import http.client
 import json
 import subprocess
 
@@ -58,6 +59,13 @@ def test_requests_attempts_and_mails_are_counted_with_the_node_and_no_account_da
         assert node.call("DELETE", "/v1/webhooks/abc")[0] == 400
         assert node.call("GET", "/v1/webhooks", user="mallory")[0] == 401
         assert node.call("GET", "/v1/no-such-route")[0] == 404
+        # The inspector's pages count under one label, whatever id their path holds.
+        page = http.client.HTTPConnection(node.base[len("http://"):], timeout=10)
+        page.request("GET", "/ui/mails/12345")
+        signed_out = page.getresponse()
+        signed_out.read()
+        page.close()
+        assert signed_out.status in (302, 303)
         hook = node.call("POST", "/v1/webhooks", body={"url": receiver.url(), "event": [1, 18, 32, 11]})[2]["result"][0]
         sent = node.call("POST", "/v1/mail/send", body={"from": "shop@example.com", "to": ["ann+open@example.com", "bob@example.com"],
                                                         "body": {"subject": "Hi", "content": {"html": "<p>x</p>"}}})
@@ -76,6 +84,7 @@ def test_requests_attempts_and_mails_are_counted_with_the_node_and_no_account_da
     assert grew("whs_http_requests_total", method="DELETE", route="/v1/webhooks/{id}", status="400") == 1
     assert grew("whs_http_requests_total", method="GET", route="/v1/webhooks", status="401") == 1
     assert grew("whs_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    assert grew("whs_http_requests_total", method="GET", route="/ui", status=str(signed_out.status)) == 1
     assert grew("whs_http_requests_total", method="POST", route="/v1/mail/send", status="200") == 1
     assert grew("whs_http_request_duration_seconds_count", route="/v1/webhooks") == 9  # 7, the 401 and the add
     # 2 mails: ann's request, sent, deliver, open; bob's request, sent, deliver. The first push failed once.

@@ -42,21 +42,21 @@ import WhsTestSupport
         try rule.run(ClearingStore(store: store, account: { store.account($0) }))
     }
 
-    @Test(arguments: QueryCase.all)
-    func memoryStoreQueries(_ rule: QueryCase) throws {
+    @Test(arguments: ClearingCase.queries)
+    func memoryStoreQueries(_ rule: ClearingCase) throws {
         let store = MemoryStore()
         try rule.run(ClearingStore(store: store, account: { store.account($0) }))
     }
 
-    @Test(arguments: QueryCase.all)
-    func sqliteStoreQueries(_ rule: QueryCase) throws {
+    @Test(arguments: ClearingCase.queries)
+    func sqliteStoreQueries(_ rule: ClearingCase) throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.path + "/store.sqlite")
         try rule.run(ClearingStore(store: store, account: { store.account($0) }))
     }
 
-    @Test(.enabled(if: TestPostgres.available), arguments: QueryCase.all)
-    func postgresStoreQueries(_ rule: QueryCase) throws {
+    @Test(.enabled(if: TestPostgres.available), arguments: ClearingCase.queries)
+    func postgresStoreQueries(_ rule: ClearingCase) throws {
         let directory = try TemporaryDirectory()
         let store = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
                                                 node: "queries")

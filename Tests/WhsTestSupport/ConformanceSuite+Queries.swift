@@ -4,21 +4,13 @@ import WhsSupport
 /// The searches of the mail and delivery logs (`GET /v1/mails?subject=&event=&before=`,
 /// `GET /v1/deliveries?event=&before=&failing_first=`, what the inspector pages and filters
 /// with): the same cases for the memory store, SQLite and PostgreSQL.
-public struct QueryCase: Sendable, CustomStringConvertible {
-    public let description: String
-    let body: @Sendable (ClearingStore) throws -> Void
-
-    public func run(_ store: ClearingStore) throws { try body(store) }
-
-    init(_ description: String, _ body: @escaping @Sendable (ClearingStore) throws -> Void) {
-        self.description = description
-        self.body = body
-    }
-
+/// They are cases of the clearing suite's shape (a description and a body run on a
+/// `ClearingStore`), kept apart in `queries`.
+extension ClearingCase {
     static let open = EventType.named("open")!
     static let click = EventType.named("click")!
 
-    public static let all: [QueryCase] = [
+    public static let queries: [ClearingCase] = [
         .init("mails are searched by subject without case, by an event of their life, and paged back with before") { s in
             let ids = try sendMails(s, "a", [("Welcome aboard", [deliver, open]), ("Your INVOICE", [deliver]), ("welcome back", [deliver, open, click]),
                                              ("Bounced", [])])
@@ -66,8 +58,6 @@ public struct QueryCase: Sendable, CustomStringConvertible {
             try expectEqual(try s.store.deliveries(account: "b", DeliveryQuery(failingFirst: true)).map(\.id), [])
         },
     ]
-
-    static let deliver = EventType.named("deliver")!
 
     /// One send per mail, each with its subject and the events of its life (no pushes); the
     /// mails' ids in order.

@@ -137,3 +137,14 @@ def nodes():
     yield start
     for node in started:
         node.close()
+
+
+def events_by_mail(requests):
+    """The events a receiver got, in arrival order, for each email id."""
+    order = {}
+    for push in requests:
+        body = json.loads(push["body"])
+        status = body["status"]["message_status"] if "status" in body else body["response"]["event"]
+        data = body["status"]["status_data"] if "status" in body else body["response"]["response_data"]
+        order.setdefault(data.get("email_id") or data["email_ids"][0], []).append(status)
+    return order

@@ -1,10 +1,8 @@
 """A node claims ahead of its workers (up to four times them while attempts are quick,
 docs/SCALING.md): a large claim still keeps each mail's pushes in order and pushes each
 delivery once."""
-import json
-from collections import Counter
 
-from cluster import Receiver, database, nodes, psql, wait_for  # noqa: F401 (fixtures)
+from cluster import Receiver, database, events_by_mail, nodes, psql, wait_for  # noqa: F401 (fixtures)
 
 
 def test_large_claims_keep_each_mails_pushes_in_order_and_push_each_once(database, nodes):
@@ -21,12 +19,7 @@ def test_large_claims_keep_each_mails_pushes_in_order_and_push_each_once(databas
             ids += sdk.send({"from": "shop@example.com", "to": recipients,
                              "body": {"subject": "Hi", "content": {"html": '<a href="https://x.example/a">a</a>'}}})["email_ids"]
         wait_for(lambda: len(receiver.requests) >= 1000, seconds=60, what="5 pushes for each of 200 recipients")
-        order = {}
-        for push in receiver.requests:
-            body = json.loads(push["body"])
-            status = body["status"]["message_status"] if "status" in body else body["response"]["event"]
-            data = body["status"]["status_data"] if "status" in body else body["response"]["response_data"]
-            order.setdefault(data.get("email_id") or data["email_ids"][0], []).append(status)
+        order = events_by_mail(receiver.requests)
         assert set(order) == set(ids)
         assert all(events == ["target", "sent", "delivered", "open", "click"] for events in order.values()), order
         wait_for(lambda: psql(database, "SELECT count(*) FROM deliveries WHERE state = 'succeeded'") == "1000", seconds=20,

@@ -5,7 +5,7 @@ import threading
 import time
 from collections import Counter
 
-from cluster import Receiver, database, nodes, psql, wait_for  # noqa: F401 (fixtures)
+from cluster import Receiver, database, events_by_mail, nodes, psql, wait_for  # noqa: F401 (fixtures)
 
 
 def test_adds_through_three_nodes_at_once_lose_nothing_and_races_have_one_winner(database, nodes):
@@ -135,12 +135,7 @@ def test_the_sdk_sends_through_one_node_and_the_pushes_arrive_in_order(database,
                            "body": {"subject": "Hi", "content": {"html": '<a href="https://x.example/a">a</a>'}}})
         assert len(answer["email_ids"]) == 20
         wait_for(lambda: len(receiver.requests) == 100, seconds=30, what="5 pushes for each of 20 recipients")
-        order = {}
-        for push in receiver.requests:
-            body = json.loads(push["body"])
-            status = body["status"]["message_status"] if "status" in body else body["response"]["event"]
-            data = body["status"]["status_data"] if "status" in body else body["response"]["response_data"]
-            order.setdefault(data.get("email_id") or data["email_ids"][0], []).append(status)
+        order = events_by_mail(receiver.requests)
         assert set(order) == set(answer["email_ids"])
         assert all(events == ["target", "sent", "delivered", "open", "click"] for events in order.values()), order
         # The other node's log has the mails; every attempt names a node of the two (which of

@@ -15,7 +15,9 @@ WHS = os.environ.get("WHS_BINARY") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "debug", "whs")
 
 ROUNDS = int(os.environ.get("WHS_CRASH_ROUNDS", "20"))
-ADDS = 20_000
+# Long enough to outlast the latest kill (the first block of output, then up to 0.8 s) on a fast
+# machine: whs adds about 22,000 a second, and 20,000 once finished before the kill.
+ADDS = 60_000
 
 
 def test_killed_mid_script_loses_nothing_it_printed():

@@ -85,6 +85,7 @@ def test_a_receiver_that_closes_mid_body_fails_the_attempt(store, faulty):
     assert attempt["status"] is None and attempt["latency_ms"] < 1000
 
 
+# FIDELITY.md F-122: an answer's body past 64 KiB is not read.
 def test_a_10_mb_answer_is_cut_off_not_read_and_the_status_counts(store, faulty):
     target = faulty("huge")
     attempt = only_attempt(push_once(store, target.url())[0])
@@ -176,6 +177,7 @@ def deliveries_state(store):
 
 # Pools: keep-alive counted at the receiver.
 
+# FIDELITY.md F-122: keep-alive connections per origin, at most 32, a closed one replaced.
 def test_keep_alive_connections_are_reused_within_the_cap(store, faulty):
     target = faulty("ok")
     adds = "\n".join(f"$_ = add {target.url()}/{n} events=deliver" for n in range(300))
@@ -371,6 +373,7 @@ def test_a_public_node_connects_only_to_the_address_it_checked(store, tmp_path):
         attacked.close()
 
 
+# FIDELITY.md F-103: resolving the name is inside the 3 s.
 def test_a_resolver_that_never_answers_ends_the_attempt_at_its_deadline(tmp_path):
     """The C library's resolver waits seconds per try (here 5 s, twice): the attempt stops
     waiting for it at its 3 s deadline. whs runs with a resolv.conf of its own (a mount

@@ -1,4 +1,5 @@
 import Glibc
+import WhsSupport
 
 /// `file:///home/a/b%20c.whs` and back: documents are named by URI, `source` names paths.
 enum FileURI {
@@ -48,14 +49,5 @@ enum FileURI {
 
 /// The names in a folder, for completing `source`.
 enum Directory {
-    static func names(in path: String) -> [String] {
-        guard let handle = opendir(path) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func names(in path: String) -> [String] { FileIO.names(inFolder: path) }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import WebhookCore
 import WhsLanguage
+import WhsSupport
 
 /// Tab completion, from the same command table that drives dispatch and help: command names;
 /// a command's argument names (`url=`, `api_user=`); event names after `events=`; variable names
@@ -136,12 +137,9 @@ public struct Completer {
         let slash = prefix.lastIndex(of: "/")
         let directory = slash.map { String(prefix[...$0]) } ?? ""
         let base = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-        guard let handle = opendir(directory.isEmpty ? "." : directory) else { return [] }
-        defer { closedir(handle) }
         var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard name != ".", name != "..", name.hasPrefix(base), !name.hasPrefix(".") || base.hasPrefix(".") else { continue }
+        for name in FileIO.names(inFolder: directory.isEmpty ? "." : directory) {
+            guard name.hasPrefix(base), !name.hasPrefix(".") || base.hasPrefix(".") else { continue }
             var info = stat()
             let isDirectory = stat(directory + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
             names.append(directory + name + (isDirectory ? "/" : " "))

@@ -13,6 +13,18 @@ public struct FileError: Error, CustomStringConvertible {
 }
 
 public enum FileIO {
+    /// The names in a folder, without `.` and `..`; empty when it cannot be read.
+    public static func names(inFolder path: String) -> [String] {
+        guard let handle = opendir(path) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// The whole file as UTF-8 text (invalid bytes become U+FFFD).
     public static func read(_ path: String) throws(FileError) -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

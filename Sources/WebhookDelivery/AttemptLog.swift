@@ -33,7 +33,9 @@ final class AttemptLog: Sendable {
             state.writing = true
             return true
         }
-        if startWriter { Task { await self.writeAll() } }
+        // On Swift's shared pool, not the worker's event loop: an embedded store's write
+        // blocks its thread.
+        if startWriter { Task(executorPreference: globalConcurrentExecutor) { await self.writeAll() } }
     }
 
     /// Writes batches until nothing is waiting.

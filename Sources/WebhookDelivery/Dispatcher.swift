@@ -64,7 +64,7 @@ public final class Dispatcher: Sendable {
         options.schedule = schedule
         optionsBox = Mutex(options)
         log = AttemptLog(store: store, metrics: metrics)
-        let pool = WorkerPool<Job>(limit: concurrency) { [weak self] job in await self?.process(job) }
+        let pool = WorkerPool<Job>(limit: concurrency, executors: PushClient.executors) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
     }
 

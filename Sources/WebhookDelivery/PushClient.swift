@@ -23,6 +23,9 @@ final class PushClient: Sendable {
     /// writes included), and a push waiting behind them there lost milliseconds (the p99 of
     /// scripts/bench/latency went from 2.5 to 5.8 ms until the two were apart).
     static let loops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+    /// The loops as task executors: the dispatcher's workers run on them, so that a push's
+    /// request and answer stay on the worker's own loop (its connections are opened there).
+    static let executors = EventLoopExecutor.each(of: loops)
     private let pools = Mutex<[String: PushPool]>([:])
     /// Made on the first https push: it loads the system's trust roots.
     private let tls = Mutex<NIOSSLContext?>(nil)
@@ -90,7 +93,9 @@ final class PushClient: Sendable {
             let remaining = deadline - .now()
             guard remaining > .zero else { throw .timedOut }
             let connection = PushConnection()
-            let bootstrap = ClientBootstrap(group: group)
+            // On the caller's loop when it is one of ours (a worker's): its pushes then never
+            // change threads.
+            let bootstrap = ClientBootstrap(group: group.any())
                 .connectTimeout(remaining)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in

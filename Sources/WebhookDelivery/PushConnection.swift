@@ -52,7 +52,11 @@ final class PushConnection: ChannelInboundHandler, @unchecked Sendable {
     func post(_ head: HTTPRequestHead, body: [UInt8], deadline: NIODeadline) async throws(PushFailure) -> Int {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: Int.self)
-        loop.execute { [self] in start(head, body: body, deadline: deadline, promise: promise) }
+        if loop.inEventLoop {
+            start(head, body: body, deadline: deadline, promise: promise)
+        } else {
+            loop.execute { [self] in start(head, body: body, deadline: deadline, promise: promise) }
+        }
         do {
             return try await promise.futureResult.get()
         } catch {

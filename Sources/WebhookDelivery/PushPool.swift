@@ -57,7 +57,14 @@ final class PushPool: Sendable {
         }
     }
 
+    /// An idle connection on the caller's event loop if there is one (a worker runs on one of
+    /// the client's loops: a connection there is used without a thread switch), else the most
+    /// recently used.
     private func take(_ state: inout State) -> Lease? {
+        if let here = state.idle.lastIndex(where: { $0.channel.eventLoop.inEventLoop }) {
+            let connection = state.idle.remove(at: here)
+            if connection.isActive { return .reuse(connection) }
+        }
         while let connection = state.idle.popLast() {
             if connection.isActive { return .reuse(connection) }
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WebhookDelivery
 
 /// One HTTP/1.1 connection of `whs serve`: NIOHTTP1 decodes the requests, this handler reads
 /// each body up to its route's limit, runs the responder on the connection's event loop, and
@@ -21,6 +22,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let responder: WebhookResponder
     private let executor: EventLoopExecutor
+    /// The loop's `Date` header.
+    private let date: HTTPDate
     /// The request being read: its head and what arrived of its body.
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
@@ -41,9 +44,10 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var badRequestNext = false
     static let lingerTime = TimeAmount.seconds(2)
 
-    init(responder: WebhookResponder, executor: EventLoopExecutor) {
+    init(responder: WebhookResponder, executor: EventLoopExecutor, date: HTTPDate) {
         self.responder = responder
         self.executor = executor
+        self.date = date
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -124,7 +128,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func responseHead(_ response: ServerResponse, for pending: Pending, length: Int?) -> HTTPResponseHead {
         var headers = response.headers
-        headers.add(name: "Date", value: executor.date.now)
+        headers.add(name: "Date", value: date.now)
         if let length {
             headers.add(name: "Content-Length", value: String(length))
         } else if pending.version.minor >= 1 {

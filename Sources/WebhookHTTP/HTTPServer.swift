@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import WebhookDelivery
 
 /// `whs serve`'s HTTP/1.1 server: SwiftNIO's sockets and NIOHTTP1's parser and encoder, one
 /// `ConnectionHandler` per connection in front of the responder (docs/DESIGN.md, "Serving").
@@ -21,8 +22,8 @@ struct HTTPServer {
         let connections = ConnectionSet()
         let responder = self.responder
         // One executor (and `Date` cache) per event loop, shared by its connections.
-        var executors: [ObjectIdentifier: EventLoopExecutor] = [:]
-        for loop in group.makeIterator() { executors[ObjectIdentifier(loop)] = EventLoopExecutor(loop) }
+        var executors: [ObjectIdentifier: (EventLoopExecutor, HTTPDate)] = [:]
+        for executor in EventLoopExecutor.each(of: group) { executors[ObjectIdentifier(executor.loop)] = (executor, HTTPDate()) }
         let loops = executors
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -35,7 +36,8 @@ struct HTTPServer {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
-                    try pipeline.addHandler(ConnectionHandler(responder: responder, executor: loops[ObjectIdentifier(channel.eventLoop)] ?? EventLoopExecutor(channel.eventLoop)))
+                    let (executor, date) = loops[ObjectIdentifier(channel.eventLoop)] ?? (EventLoopExecutor(channel.eventLoop), HTTPDate())
+                    try pipeline.addHandler(ConnectionHandler(responder: responder, executor: executor, date: date))
                     connections.insert(channel)
                 }
             }

@@ -72,19 +72,11 @@ public final class PostgresAccount: AsyncWebhookService {
     }
 
     public func list(_ query: WebhookQuery) async throws(WebhookError) -> Page {
-        let account = self.account
-        return try await store.pinned(retry: true) { connection -> Page in
-            // One round trip, one prepared statement: the total, and the page beside it.
-            var total = 0
-            var webhooks: [Webhook] = []
-            webhooks.reserveCapacity(query.limit)
-            let statement = WebhookPageStatement(account: account, limit: query.limit, offset: query.offset, apiUser: query.apiUser)
-            for try await (count, webhook) in try await connection.execute(statement, logger: PostgresStore.quiet) {
-                if let count { total = count }
-                if let webhook { webhooks.append(webhook) }
-            }
-            webhooks.sort { $0.id < $1.id }
-            return Page(webhooks: webhooks, total: total)
+        // One statement for this request and those that arrived with it on the same event
+        // loop (`PageBatches`): the totals and the pages beside them.
+        let store = self.store
+        return try await store.pageBatches.page(PageBatches.Request(account: account, query: query)) { requests throws(WebhookError) in
+            try await store.pages(requests)
         }
     }
 

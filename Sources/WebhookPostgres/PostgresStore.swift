@@ -17,6 +17,8 @@ public final class PostgresStore: Sendable {
     /// The hot path's connections (`pinned(_:)`); nil when their TLS settings could not be
     /// made, and then every call goes to the pool, which reports why.
     let pinned: PinnedConnections?
+    /// List requests that arrive together, read in one statement (`PageBatches`).
+    let pageBatches = PageBatches()
     public let location: PostgresLocation
     let seal: AppKeySeal
     /// The name on the leases this process takes and on the attempts it makes.

@@ -9,9 +9,6 @@ let package = Package(
         .executable(name: "whs", targets: ["whs"]),
     ],
     dependencies: [
-        // The server (`whs serve`). Without its default traits: no full Foundation, no
-        // swift-configuration.
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         // The remote client (`--url`, `connect URL`), https included.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // SHA-256 for stored keys; HMAC-SHA256 and MD5 for event signatures.
@@ -22,7 +19,7 @@ let package = Package(
         // async-http-client.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The push client's event loops and HTTP/1.1 codec (WebhookDelivery); already under
-        // async-http-client and hummingbird.
+        // async-http-client.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
@@ -60,11 +57,20 @@ let package = Package(
         // The web inspector (`/ui` on whs serve, docs/INSPECTOR.md): its pages and the embedded
         // assets (scripts/embed-inspector), over the store protocols; no server framework.
         .target(name: "WhsInspector", dependencies: ["WebhookCore", "WhsSupport"], exclude: ["Assets"]),
+        // The HTTP/1.1 server of `whs serve` and `whs listen` (docs/DESIGN.md "Serving"):
+        // SwiftNIO's sockets and codec under one connection handler of ours.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "WebhookDelivery",
             dependencies: [
-                "WebhookCore", "WhsSupport", "WhsObservability",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "WebhookCore", "WhsSupport", "WhsObservability", "HTTPServing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // The push client (PushClient.swift): pools of keep-alive connections on SwiftNIO.
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,10 +94,8 @@ let package = Package(
         .target(
             name: "WebhookHTTP",
             dependencies: [
-                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox", "WhsObservability", "WhsInspector",
-                // `whs serve`'s own HTTP/1.1 server (HTTPServer.swift, docs/DESIGN.md "Serving").
+                "WebhookCore", "WhsSupport", "WebhookDelivery", "MailSandbox", "WhsObservability", "WhsInspector", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,3 +1,4 @@
+import HTTPServing
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -1,6 +1,7 @@
 import Dispatch
-import Hummingbird
-import Logging
+import HTTPServing
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import WebhookCore
 import WhsSupport
@@ -124,7 +125,8 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
     private let onPush: @Sendable (ReceivedPush) -> Void
     private let pushes = Mutex<[ReceivedPush]>([])
     private let answered = Atomic<Int>(0)
-    private var task: Task<Void, Never>?
+    /// The background server of `start`, until `stop`.
+    private var running: ServerStop?
     public private(set) var port = 0
     /// The newest pushes kept for `inbox`; older ones are dropped.
     static let keep = 1000
@@ -139,19 +141,32 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
     /// Serves until SIGINT or SIGTERM (`whs listen`), or without `stopOnSignals` until the
     /// task is cancelled.
     public func run(stopOnSignals: Bool = true, ready: @escaping @Sendable (Int) -> Void) async throws {
-        try await application(ready: ready).runService(gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [])
+        let server = HTTPServer(host: options.host, port: options.port, responder: Responder(receiver: self))
+        if stopOnSignals {
+            try await server.run(ready: ready)
+        } else {
+            let stop = ServerStop()
+            try await withTaskCancellationHandler {
+                try await server.run(until: .stopped(stop), ready: ready)
+            } onCancel: {
+                stop.stop()
+            }
+        }
     }
 
     /// Starts serving in the background and returns once the port is bound (the shell's `listen`).
     public func start() throws(WebhookError) {
         let bound = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Int, WebhookError>?>(nil)
-        let app = application { port in
-            outcome.withLock { $0 = .success(port) }
-            bound.signal()
-        }
-        task = Task {
-            do { try await app.runService(gracefulShutdownSignals: []) } catch {
+        let stop = ServerStop()
+        let server = HTTPServer(host: options.host, port: options.port, responder: Responder(receiver: self))
+        Task {
+            do {
+                try await server.run(until: .stopped(stop)) { port in
+                    outcome.withLock { $0 = .success(port) }
+                    bound.signal()
+                }
+            } catch {
                 let failure = WebhookError.unreachable("cannot listen on \(options.host):\(options.port): \(error)")
                 outcome.withLock { if $0 == nil { $0 = .failure(failure) } }
                 bound.signal()
@@ -159,29 +174,20 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
         }
         bound.wait()
         switch outcome.withLock({ $0! }) {
-        case .success(let port): self.port = port
+        case .success(let port):
+            self.port = port
+            running = stop
         case .failure(let error): throw error
         }
     }
 
     public func stop() {
-        task?.cancel()
-        task = nil
+        running?.stop()
+        running = nil
     }
 
     public func received() -> [JSON] { pushes.withLock { $0.map(\.report) } }
     public func clear() { pushes.withLock { $0.removeAll() } }
-
-    func application(ready: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        var logger = Logger(label: "whs.listen")
-        logger.logLevel = .critical
-        return Application(
-            responder: Responder(receiver: self),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
-            onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-    }
 
     /// The status for the next push: 500 for the first `failFirst`, then `respond`.
     func nextStatus() -> Int {
@@ -197,33 +203,28 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
         onPush(push)
     }
 
-    struct Responder: HTTPResponder {
-        typealias Context = BasicRequestContext
+    struct Responder: ServerResponder {
         let receiver: PushReceiver
 
-        func respond(to request: Request, context: Context) async throws -> Response {
-            var body: [UInt8] = []
-            for try await part in request.body {
-                guard body.count + part.readableBytes <= PushReceiver.maxBodyBytes else { return answer(413) }
-                body.append(contentsOf: part.readableBytesView)
-            }
+        func bodyLimit(path: String) -> Int { PushReceiver.maxBodyBytes }
+
+        func respond(to request: ServerRequest) async -> ServerResponse {
+            guard case .bytes(let buffer) = request.body else { return answer(413) }
+            let body = Array(buffer.readableBytesView)
             // A relay passes every method on (a GET may be a URL check); alone, only POST is a push.
-            guard request.method == .post || receiver.relay != nil else { return answer(405) }
-            func header(_ name: String) -> String? {
-                request.headers.first { $0.name.canonicalName == name }?.value
-            }
-            let timestamp = header("x-webhook-timestamp")
-            let appKeyHeader = header("x-webhook-appkey")
-            let signature = header("x-webhook-signature")
+            guard request.method == .POST || receiver.relay != nil else { return answer(405) }
+            let timestamp = request[header: "x-webhook-timestamp"]
+            let appKeyHeader = request[header: "x-webhook-appkey"]
+            let signature = request[header: "x-webhook-signature"]
             let options = receiver.options
             let verdict = Signature.verify(timestamp: timestamp, appKeyHeader: appKeyHeader, signature: signature, secret: options.appKey)
-            let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+            let headers = request.headers.map { (name: $0.name, value: $0.value) }
             var relayed: RelayOutcome?
             if let relay = receiver.relay {
-                relayed = await relay.relay(method: request.method.rawValue, uri: request.uri.description, headers: headers, body: body)
+                relayed = await relay.relay(method: request.method.rawValue, uri: request.uri, headers: headers, body: body)
             }
             let status = relayed?.status ?? receiver.nextStatus()
-            receiver.keep(ReceivedPush(time: Clock.now(), method: request.method.rawValue, path: request.uri.path, headers: headers,
+            receiver.keep(ReceivedPush(time: Clock.now(), method: request.method.rawValue, path: request.path, headers: headers,
                                        timestamp: timestamp, appKeyHeader: appKeyHeader, signature: signature, body: body,
                                        verdict: verdict, status: status, relayed: relayed))
             // Kept before the wait: a push is shown when it arrives, even if its sender gives up
@@ -234,17 +235,14 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
         }
 
         /// The handler's answer, passed back to the push's sender.
-        func answer(_ relayed: RelayOutcome) -> Response {
-            var headers = HTTPFields()
-            headers[.contentType] = relayed.contentType ?? "text/plain; charset=utf-8"
-            return Response(status: .init(code: relayed.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: relayed.body)))
+        func answer(_ relayed: RelayOutcome) -> ServerResponse {
+            ServerResponse(status: relayed.status, headers: ["Content-Type": relayed.contentType ?? "text/plain; charset=utf-8"],
+                           body: .bytes(ByteBuffer(bytes: relayed.body)))
         }
 
-        func answer(_ status: Int) -> Response {
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; charset=utf-8"
+        func answer(_ status: Int) -> ServerResponse {
             let text = (200..<300).contains(status) ? "ok\n" : "status \(status)\n"
-            return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            return ServerResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .bytes(ByteBuffer(string: text)))
         }
     }
 }

@@ -1,3 +1,4 @@
+import HTTPServing
 import MailSandbox
 import NIOCore
 import NIOHTTP1
@@ -11,7 +12,7 @@ import WhsSupport
 /// Every request of `whs serve`, from start to finish: authenticate, route, decode, call the
 /// account's `WebhookService`, answer JSON. One responder instead of a router so that every
 /// answer, unknown routes and wrong methods included, is the API's own `{"code","message"}`.
-struct WebhookResponder: Sendable {
+struct WebhookResponder: ServerResponder {
     let backend: any AsyncWebhookBackend
     /// Pushes events for `/v1/events`; nil on a server without delivery (tests of the API alone).
     let dispatcher: Dispatcher?
@@ -210,9 +211,12 @@ struct WebhookResponder: Sendable {
 
     /// How much of a request's body the server reads: a mail's 70 MB on the send routes, 64 KiB
     /// on every other path (unknown ones included).
-    static func bodyLimit(path: String) -> Int {
-        (try? ServerRoute(path: path))?.takesMail == true ? MailRules.maxMailBytes : maxBodyBytes
+    func bodyLimit(path: String) -> Int {
+        (try? ServerRoute(path: path))?.takesMail == true ? MailRules.maxMailBytes : WebhookResponder.maxBodyBytes
     }
+
+    /// The server stops: every follow of `/v1/stream` ends, so that its connection can close.
+    func stopping() { follows.stopAll() }
 
     func ok(_ body: JSON) -> ServerResponse { WebhookResponder.json(body, status: 200) }
 

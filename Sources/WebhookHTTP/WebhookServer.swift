@@ -1,3 +1,4 @@
+import HTTPServing
 import MailSandbox
 import WebhookCore
 import WebhookDelivery

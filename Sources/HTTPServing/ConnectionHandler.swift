@@ -1,8 +1,7 @@
 import NIOCore
 import NIOHTTP1
-import WebhookDelivery
 
-/// One HTTP/1.1 connection of `whs serve`: NIOHTTP1 decodes the requests, this handler reads
+/// One HTTP/1.1 connection of `HTTPServer`: NIOHTTP1 decodes the requests, this handler reads
 /// each body up to its route's limit, runs the responder on the connection's event loop, and
 /// writes the answers in the order the requests came (pipelining), one at a time. A
 /// connection stays open between requests unless the client or a too-large body says not.
@@ -20,7 +19,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let keepAlive: Bool
     }
 
-    private let responder: WebhookResponder
+    private let responder: any ServerResponder
     private let executor: EventLoopExecutor
     /// The loop's `Date` header.
     private let date: HTTPDate
@@ -44,7 +43,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var badRequestNext = false
     static let lingerTime = TimeAmount.seconds(2)
 
-    init(responder: WebhookResponder, executor: EventLoopExecutor, date: HTTPDate) {
+    init(responder: any ServerResponder, executor: EventLoopExecutor, date: HTTPDate) {
         self.responder = responder
         self.executor = executor
         self.date = date
@@ -59,7 +58,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             dropping = false
             // A request without a body (most GETs) is not routed here to find its limit.
             let bodyless = !head.headers.contains(name: "content-length") && !head.headers.contains(name: "transfer-encoding")
-            limit = bodyless ? 0 : WebhookResponder.bodyLimit(path: String(head.uri.prefix { $0 != "?" }))
+            limit = bodyless ? 0 : responder.bodyLimit(path: String(head.uri.prefix { $0 != "?" }))
             if let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared > limit {
                 tooLarge(context: context)
             } else if !busy, head.headers.first(name: "expect")?.lowercased() == "100-continue" {

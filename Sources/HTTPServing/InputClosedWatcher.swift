@@ -4,18 +4,18 @@ import NIOCore
 /// connections, so a client that goes away while a stream has nothing to write does not
 /// close the channel: only this event says so. Put first in the pipeline while a stream runs,
 /// and taken out when it ends.
-final class InputClosedWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    let closed: @Sendable () -> Void
+public final class InputClosedWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    public typealias InboundIn = ByteBuffer
+    public let closed: @Sendable () -> Void
 
-    init(_ closed: @escaping @Sendable () -> Void) { self.closed = closed }
+    public init(_ closed: @escaping @Sendable () -> Void) { self.closed = closed }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event { closed() }
         context.fireUserInboundEventTriggered(event)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         closed()
         context.fireChannelInactive()
     }

@@ -4,20 +4,35 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
-import WebhookDelivery
 
-/// `whs serve`'s HTTP/1.1 server: SwiftNIO's sockets and NIOHTTP1's parser and encoder, one
-/// `ConnectionHandler` per connection in front of the responder (docs/DESIGN.md, "Serving").
-/// SIGTERM and SIGINT stop it gracefully: no new connections, follows end, requests under way
-/// are answered, idle connections close; then `run` returns.
-struct HTTPServer {
-    let host: String
-    let port: Int
-    let responder: WebhookResponder
+/// The HTTP/1.1 server of `whs serve` and `whs listen`: SwiftNIO's sockets and NIOHTTP1's
+/// parser and encoder, one `ConnectionHandler` per connection in front of the responder
+/// (docs/DESIGN.md, "Serving"). A stop (SIGTERM or SIGINT, or a `ServerStop`) is graceful: no
+/// new connections, the responder's streams end, requests under way are answered, idle
+/// connections close; then `run` returns.
+public struct HTTPServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let responder: any ServerResponder
     /// The longest a stop waits for requests under way before closing their connections.
     static let stopWait = Duration.seconds(10)
 
-    func run(ready: @escaping @Sendable (Int) -> Void) async throws {
+    public init(host: String, port: Int, responder: any ServerResponder) {
+        self.host = host
+        self.port = port
+        self.responder = responder
+    }
+
+    /// What stops a server.
+    public enum Until: Sendable {
+        /// SIGTERM or SIGINT (set aside from just before the server is ready until then).
+        case signals
+        /// `stop()` of this (a receiver the shell runs in the background).
+        case stopped(ServerStop)
+    }
+
+    /// Serves until told to stop; `ready` is given the bound port (useful with port 0).
+    public func run(until: Until = .signals, ready: @escaping @Sendable (Int) -> Void) async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let connections = ConnectionSet()
         let responder = self.responder
@@ -43,12 +58,15 @@ struct HTTPServer {
             }
             .bind(host: host, port: port)
             .get()
-        let stop = StopSignals()
+        let signals: StopSignals? = if case .signals = until { StopSignals() } else { nil }
         ready(server.localAddress?.port ?? 0)
-        await stop.wait()
-        // No new connections; every follow ends; each connection closes once its answer is out.
+        switch until {
+        case .signals: await signals!.wait()
+        case .stopped(let stop): await stop.wait()
+        }
+        // No new connections; every stream ends; each connection closes once its answer is out.
         try? await server.close()
-        responder.follows.stopAll()
+        responder.stopping()
         connections.quiesce()
         let deadline = ContinuousClock.now + HTTPServer.stopWait
         while !connections.isEmpty, ContinuousClock.now < deadline {
@@ -81,12 +99,40 @@ final class ConnectionSet: Sendable {
     }
 }
 
+/// A stop asked for by code: `stop()` ends the `run` that waits on it (at once if it was
+/// asked before the wait began).
+public final class ServerStop: Sendable {
+    private let state = Mutex<(stopped: Bool, waiting: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    public init() {}
+
+    public func stop() {
+        let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.stopped = true
+            defer { state.waiting = nil }
+            return state.waiting
+        }
+        waiting?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.stopped { return true }
+                state.waiting = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+}
+
 /// SIGTERM and SIGINT, from when it is made until the first of them arrives: the signals'
 /// default action (ending the process) is set aside meanwhile, and given back after.
 /// Unchecked: the sources are set once in `init` and cancelled once in `wait`.
 final class StopSignals: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
-    private let stopped = Mutex<(Bool, CheckedContinuation<Void, Never>?)>((false, nil))
+    private let stop = ServerStop()
     static let signals = [SIGTERM, SIGINT]
 
     init() {
@@ -98,31 +144,15 @@ final class StopSignals: @unchecked Sendable {
         }
         self.sources = sources
         for source in sources {
-            source.setEventHandler { [weak self] in self?.fire() }
+            source.setEventHandler { [weak self] in self?.stop.stop() }
             source.resume()
         }
-    }
-
-    private func fire() {
-        let waiting = stopped.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.0 = true
-            defer { state.1 = nil }
-            return state.1
-        }
-        waiting?.resume()
     }
 
     /// Returns once a signal came (at once if one came already); the signals are then the
     /// process's again.
     func wait() async {
-        await withCheckedContinuation { continuation in
-            let now = stopped.withLock { state -> Bool in
-                if state.0 { return true }
-                state.1 = continuation
-                return false
-            }
-            if now { continuation.resume() }
-        }
+        await stop.wait()
         for source in sources { source.cancel() }
         for number in StopSignals.signals { signal(number, SIG_DFL) }
     }

@@ -27,13 +27,25 @@ final class PushClient: Sendable {
     /// The loops as task executors: the dispatcher's workers run on them, so that a push's
     /// request and answer stay on the worker's own loop (its connections are opened there).
     static let executors = EventLoopExecutor.each(of: loops)
-    private let pools = Mutex<[String: PushPool]>([:])
+    private let pools = Mutex<Pools>(Pools())
+    /// Pools past this many are swept of the unused ones (no connection open or being opened,
+    /// nobody waiting) when a new one is made: a shared server pushes to whatever origins its
+    /// accounts register, and a pool per origin ever pushed to would grow without end.
+    let sweepAbove: Int
+
+    private struct Pools {
+        var byOrigin: [String: PushPool] = [:]
+        /// The size that makes the next sweep: twice what the last one left, so that sweeping
+        /// costs a constant share of the pools made.
+        var nextSweep = 0
+    }
     /// Made on the first https push: it loads the system's trust roots.
     private let tls = Mutex<NIOSSLContext?>(nil)
 
-    init(connectionsPerOrigin: Int, policy: PushPolicy) {
+    init(connectionsPerOrigin: Int, policy: PushPolicy, sweepAbove: Int = 1024) {
         self.connectionsPerOrigin = connectionsPerOrigin
         self.policy = policy
+        self.sweepAbove = sweepAbove
     }
 
     /// POSTs `body` to `target` with `headers` (Host and Content-Length are added) and returns
@@ -76,12 +88,22 @@ final class PushClient: Sendable {
     func pool(for target: PushTarget) -> PushPool {
         let origin = target.origin
         return pools.withLock { pools in
-            if let pool = pools[origin] { return pool }
+            if let pool = pools.byOrigin[origin] { return pool }
+            if pools.byOrigin.count >= max(sweepAbove, pools.nextSweep) {
+                // A push that took a pool just before it went keeps using it alone; the
+                // origin's next push makes a new one. Only an unused pool goes, so at most a
+                // push or two in that instant can exceed the origin's cap.
+                pools.byOrigin = pools.byOrigin.filter { !$0.value.isUnused }
+                pools.nextSweep = 2 * pools.byOrigin.count
+            }
             let pool = PushPool(limit: connectionsPerOrigin, loop: group.next())
-            pools[origin] = pool
+            pools.byOrigin[origin] = pool
             return pool
         }
     }
+
+    /// Pools kept now (the tests read it).
+    var poolCount: Int { pools.withLock { $0.byOrigin.count } }
 
     /// Resolves once, checks, and connects to the first checked address that answers.
     private func connect(_ target: PushTarget, pool: PushPool, deadline: NIODeadline) async throws(PushFailure) -> PushConnection {
@@ -183,6 +205,6 @@ final class PushClient: Sendable {
 
     /// Closes every idle connection.
     func shutdown() {
-        for pool in pools.withLock({ Array($0.values) }) { pool.closeIdle() }
+        for pool in pools.withLock({ Array($0.byOrigin.values) }) { pool.closeIdle() }
     }
 }

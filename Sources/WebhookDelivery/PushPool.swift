@@ -39,6 +39,9 @@ final class PushPool: Sendable {
     /// Connections open or being opened now (the pool tests read it).
     var openCount: Int { state.withLock { $0.open } }
 
+    /// Nothing open or being opened, and nobody waiting: the client may forget this pool.
+    var isUnused: Bool { state.withLock { $0.open == 0 && $0.waiters.isEmpty } }
+
     func lease(deadline: NIODeadline) async -> Lease {
         if let now = state.withLock({ take(&$0) }) { return now }
         return await withCheckedContinuation { continuation in

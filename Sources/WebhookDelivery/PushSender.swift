@@ -9,9 +9,13 @@ public final class PushSender: Sendable {
     public let timeout: Double
     let policy: PushPolicy
 
-    public init(timeout: Double = 3, connectionsPerHost: Int = 32, policy: PushPolicy = .anywhere) {
+    public convenience init(timeout: Double = 3, connectionsPerHost: Int = 32, policy: PushPolicy = .anywhere) {
+        self.init(timeout: timeout, client: PushClient(connectionsPerOrigin: connectionsPerHost, policy: policy), policy: policy)
+    }
+
+    init(timeout: Double, client: PushClient, policy: PushPolicy) {
         self.policy = policy
-        client = PushClient(connectionsPerOrigin: connectionsPerHost, policy: policy)
+        self.client = client
         self.timeout = timeout
     }
 

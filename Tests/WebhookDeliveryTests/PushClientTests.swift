@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import WebhookDelivery
 
@@ -63,6 +64,43 @@ import Testing
         #expect(stats["requests"] == pushes)
         #expect(stats["connections"] == 4, "\(stats)")
         #expect(stats["max_open"] == 4, "\(stats)")
+    }
+
+    /// Pools of origins no longer pushed to are forgotten: 40 origins where nothing listens
+    /// (each push refused, its pool then unused) leave at most the sweep's threshold and the
+    /// pools made since the last sweep, and a live origin's pool is kept throughout.
+    @Test func unusedPoolsAreSwept() async throws {
+        let receiver = try FaultyReceiver(mode: "ok", delay: 0)
+        let client = PushClient(connectionsPerOrigin: 4, policy: .anywhere, sweepAbove: 8)
+        let sender = PushSender(timeout: 3, client: client, policy: .anywhere)
+        let live = "http://127.0.0.1:\(receiver.port)/hook"
+        #expect(await sender.send(url: live, body: Array("{}".utf8), appKey: "key").status == 200)
+        var refusedPorts: [Int] = []
+        for _ in 0..<40 {
+            let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &length) } }
+            refusedPorts.append(Int(UInt16(bigEndian: address.sin_port)))
+            close(probe)  // bound, never listened: the port refuses connections
+        }
+        var most = 0
+        for port in refusedPorts {
+            let outcome = await sender.send(url: "http://127.0.0.1:\(port)/dead", body: Array("{}".utf8), appKey: "key")
+            #expect(outcome.error == "connection refused", "\(outcome)")
+            most = max(most, client.poolCount)
+        }
+        // The live origin keeps its idle connection open, so its pool is never swept.
+        #expect(most <= 8, "pools grew to \(most)")
+        #expect(client.poolCount < 41)
+        let liveTarget = try PushTarget.parse(live).get()
+        #expect(client.pool(for: liveTarget).openCount == 1)
+        #expect(await sender.send(url: live, body: Array("{}".utf8), appKey: "key").status == 200)
+        let stats = try receiver.stop()
+        #expect(stats["connections"] == 1, "\(stats)")
     }
 
     @Test func urlsTakenApart() throws {

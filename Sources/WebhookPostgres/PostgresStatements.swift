@@ -20,43 +20,6 @@ struct Cells {
     }
 }
 
-/// A page of an account's webhooks (of one API_USER when `apiUser` is set) with the total
-/// beside it: one row with the total alone when the page is empty.
-struct WebhookPageStatement: PostgresPreparedStatement {
-    static let name = "whs_webhook_page"
-    static let sql = """
-        SELECT t.total, p.id, p.url, p.events, p.api_user FROM
-          (SELECT coalesce(sum(n), 0)::int8 AS total FROM webhook_counts WHERE account = $1 AND ($4::text IS NULL OR api_user = $4)) t
-          LEFT JOIN LATERAL (SELECT id, url, events, api_user FROM webhooks WHERE account = $1 AND api_user = $4
-                             ORDER BY id LIMIT $2 OFFSET $3) p ON $4::text IS NOT NULL
-        UNION ALL
-        SELECT NULL, id, url, events, api_user FROM
-          (SELECT id, url, events, api_user FROM webhooks WHERE account = $1 AND $4::text IS NULL ORDER BY id LIMIT $2 OFFSET $3) a
-        """
-    typealias Row = (total: Int?, webhook: Webhook?)
-
-    let account: String
-    let limit: Int
-    let offset: Int
-    let apiUser: String?
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
-        bindings.append(account)
-        bindings.append(limit)
-        bindings.append(offset)
-        bindings.append(apiUser)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        var cells = Cells(row)
-        let total = try cells.next(Int?.self)
-        guard let id = try cells.next(Int?.self) else { return (total, nil) }
-        return (total, Webhook(id: id, url: try cells.next(), events: EventSet(mask: try cells.next()), apiUser: try cells.next()))
-    }
-}
-
 /// A webhook of an account by id.
 struct WebhookByIDStatement: PostgresPreparedStatement {
     static let name = "whs_webhook_by_id"

@@ -6,9 +6,10 @@ import WebhookCore
 final class SQLiteConnection {
     let handle: OpaquePointer
 
-    init(path: String) throws(WebhookError) {
+    /// Opens `path`; `create` false for a second connection to a file that must exist already.
+    init(path: String, create: Bool = true) throws(WebhookError) {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &db, flags, nil)
         guard status == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -46,6 +47,16 @@ final class SQLiteConnection {
         let statement = try prepare(sql)
         guard try statement.step() else { throw .storage("no row for: \(sql)") }
         return statement.int(0)
+    }
+
+    /// Resets every statement left mid-way (stepped to a row, not to its end): such a
+    /// statement keeps its read transaction, and the connection's snapshot, open.
+    func endReads() {
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 { sqlite3_reset(current) }
+            statement = sqlite3_next_stmt(handle, current)
+        }
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }

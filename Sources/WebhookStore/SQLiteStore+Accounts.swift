@@ -28,8 +28,8 @@ extension SQLiteStore: WebhookBackend {
     }
 
     public func authenticate(apiUser: String, apiKey: String) throws(WebhookError) -> String {
-        let found = try withLock { () throws(WebhookError) -> (account: String, hash: KeyHash)? in
-            let statement = statements.credential.bind(.text(apiUser))
+        let found = try reading { reader throws(WebhookError) -> (account: String, hash: KeyHash)? in
+            let statement = try reader.statements().credential.bind(.text(apiUser))
             guard try statement.step() else { return nil }
             let result = (statement.text(0), KeyHash(salt: statement.blob(1), hash: statement.blob(2)))
             _ = try statement.step()
@@ -49,8 +49,8 @@ extension SQLiteStore: WebhookBackend {
 
     /// The account, accepting only its own API_USERs.
     func memberAccount(_ account: String) throws(WebhookError) -> SQLiteAccount {
-        let names = try withLock { () throws(WebhookError) -> Set<String> in
-            let statement = statements.apiUsersOfAccount.bind(.text(account))
+        let names = try reading { reader throws(WebhookError) -> Set<String> in
+            let statement = try reader.statements().apiUsersOfAccount.bind(.text(account))
             var names: Set<String> = []
             while try statement.step() { names.insert(statement.text(0)) }
             return names

@@ -4,13 +4,12 @@ import WebhookCore
 /// The delivery log in SQLite (schema step 3).
 extension SQLiteStore: DeliveryStore {
     final class DeliveryStatements {
-        let makeAccount, appKey, replaceAppKey, subscribers, insert, copy, insertAttempt, updateState, outgoing, select, selectFailingFirst, selectOne, attempts, pending: SQLiteStatement
+        let makeAccount, appKey, replaceAppKey, insert, copy, insertAttempt, updateState, outgoing, select, selectFailingFirst, selectOne, attempts, pending: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             makeAccount = try c.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
             appKey = try c.prepare("SELECT app_key FROM accounts WHERE name = ?1")
             replaceAppKey = try c.prepare("UPDATE accounts SET app_key = ?2 WHERE name = ?1")
-            subscribers = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 AND events & ?2 != 0 ORDER BY id")
             insert = try c.prepare("""
                 INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)
@@ -57,12 +56,10 @@ extension SQLiteStore: DeliveryStore {
         return prepared
     }
 
-    /// Runs `body` in one write transaction, under the lock.
+    /// Runs `body` in a write transaction, under the lock, perhaps committed together with
+    /// other threads' writes (`grouped`, SQLiteGroupCommit.swift); all or none of its writes.
     func transaction<T>(_ body: (DeliveryStatements) throws(WebhookError) -> T) throws(WebhookError) -> T {
-        try withLock { () throws(WebhookError) -> T in
-            let statements = try deliveryStatements()
-            return try writing { () throws(WebhookError) -> T in try body(statements) }
-        }
+        try grouped { () throws(WebhookError) -> T in try body(try deliveryStatements()) }
     }
 
     public func appKey(account: String) throws(WebhookError) -> String {
@@ -87,9 +84,11 @@ extension SQLiteStore: DeliveryStore {
         }
     }
 
+    /// On a read connection when the store's own is busy (`reading`): a send looks its
+    /// subscribers up while pushes are being logged.
     public func subscribers(account: String, events: EventSet) throws(WebhookError) -> [Webhook] {
-        try withLock { () throws(WebhookError) -> [Webhook] in
-            let rows = try deliveryStatements().subscribers.bind(.text(account), .integer(events.mask))
+        try reading { reader throws(WebhookError) -> [Webhook] in
+            let rows = try reader.statements().subscribers.bind(.text(account), .integer(events.mask))
             var found: [Webhook] = []
             while try rows.step() {
                 found.append(Webhook(id: rows.int(0), url: rows.text(1), events: EventSet(mask: rows.int(2)), apiUser: rows.text(3)))

@@ -5,17 +5,27 @@ import WebhookCore
 
 /// The embedded store: one SQLite file in WAL mode. Several processes may write it at once
 /// (each write waits up to `busyTimeout` for the lock); one process may share it across
-/// threads (every operation holds `lock`).
+/// threads (every write, and every read of the store's connection, holds `lock`; the hot
+/// reads may run beside them on read connections of their own, `SQLiteReader.swift`).
 public final class SQLiteStore: @unchecked Sendable {
     public let path: String
     let connection: SQLiteConnection
     let statements: Statements
-    let lock = Mutex(())
-    /// Totals of recent queries, by account and API_USER filter; valid while the file has not
-    /// changed. Counting a large account's index on every page is what a server's list costs
-    /// most, and pages are asked for far more often than webhooks change.
-    var totals: [String: Int] = [:]
-    var totalsVersion = -1
+    /// Held by every write and by reads on `connection` (SQLiteLock.swift says why not `Mutex`).
+    let lock = SQLiteLock()
+    /// The hot reads on the store's own connection, used under `lock`.
+    let primary: SQLiteReader
+    /// Read connections of their own, each under its own lock, opened when a read would
+    /// otherwise wait for `lock` (`reading`), so that a server's reads do not queue behind
+    /// its writes.
+    let readers: [ReaderSlot] = (0..<SQLiteStore.readerCount).map { _ in ReaderSlot() }
+    /// The read connection a read waits for when every one is busy, in turn.
+    let nextReader = Atomic<UInt>(0)
+    /// Copies the WAL back after a write released `lock` (SQLiteCheckpoints.swift).
+    let checkpoints = SQLiteCheckpoints()
+    /// Writes waiting to commit together (SQLiteGroupCommit.swift).
+    let writeQueue = SQLiteWriteQueue()
+    var groupStatementsIfPrepared: SQLiteWriteQueue.GroupStatements?
     /// The delivery log's statements, prepared on first use: most runs of whs never deliver,
     /// and start-up pays for every statement prepared.
     var deliveryStatementsIfPrepared: DeliveryStatements?
@@ -41,8 +51,14 @@ public final class SQLiteStore: @unchecked Sendable {
         // NORMAL in WAL mode: a commit survives the process being killed; only a power loss
         // can take back the last transactions. That is the trade sqlite3 users make too.
         try connection.execute("PRAGMA synchronous = NORMAL")
+        // Checkpoints outside `lock`, past the same 1,000 frames as SQLite's own.
+        checkpoints.watch(connection)
+        // Writes committed together each run in a savepoint, whose copies of the pages it
+        // changes then stay in memory instead of a temporary file (SQLiteGroupCommit.swift).
+        try connection.execute("PRAGMA temp_store = MEMORY")
         try Schema.migrate(connection)
         statements = try Statements(connection)
+        primary = SQLiteReader(sharing: connection)
     }
 
     /// Creates an empty file readable by its owner only, unless it exists already: the store
@@ -58,22 +74,9 @@ public final class SQLiteStore: @unchecked Sendable {
         SQLiteAccount(store: self, account: name, policy: apiUsers)
     }
 
-    /// The cached total for `key`, or nil. Other processes' commits change `data_version`
-    /// and empty the cache; this connection's own writes empty it in `changed()`. Called under the lock.
-    func cachedTotal(_ key: String) throws(WebhookError) -> Int? {
-        guard try statements.dataVersion.reset().step() else { return nil }
-        let version = statements.dataVersion.int(0)
-        _ = try statements.dataVersion.step()
-        if version != totalsVersion {
-            totals.removeAll(keepingCapacity: true)
-            totalsVersion = version
-            return nil
-        }
-        return totals[key]
-    }
-
-    /// Forgets cached totals after this connection wrote. Called under the lock.
-    func changed() { totals.removeAll(keepingCapacity: true) }
+    /// Forgets the cached totals of this connection after it wrote (its own commits do not
+    /// change its `data_version`; the read connections' do). Called under the lock.
+    func changed() { primary.totals.removeAll(keepingCapacity: true) }
 
     /// The seal of this store's app keys. Called under the lock.
     func appKeySeal() throws(WebhookError) -> AppKeySeal {
@@ -83,9 +86,15 @@ public final class SQLiteStore: @unchecked Sendable {
         return seal
     }
 
-    /// Runs `body` with the connection to itself.
+    /// Runs `body` with the connection to itself; then, if the WAL grew enough, checkpoints
+    /// it without holding `lock`.
     func withLock<T>(_ body: () throws(WebhookError) -> T) throws(WebhookError) -> T {
-        try lock.withLock { _ throws(WebhookError) in try body() }
+        let result = try lock.withLock { () throws(WebhookError) -> T in
+            checkpoints.restartIfLong(connection)
+            return try body()
+        }
+        if checkpoints.due { checkpoints.run(path: path) }
+        return result
     }
 
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so a writer waits for the lock
@@ -105,25 +114,17 @@ public final class SQLiteStore: @unchecked Sendable {
 
     /// The prepared statements of every operation, compiled once per open store.
     final class Statements {
-        let insert, select, selectForUser, count, countForUser, byID, byOwnerURL, update, delete: SQLiteStatement
-        let credential, apiUsersOfAccount, dataVersion: SQLiteStatement
+        /// The writes; the reads are `SQLiteReader.Statements`.
+        let insert, byOwnerURL, update, delete: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             insert = try c.prepare("INSERT INTO webhooks(account, api_user, url, events) VALUES (?1, ?2, ?3, ?4)")
-            select = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 ORDER BY id LIMIT ?2 OFFSET ?3")
-            selectForUser = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 AND api_user = ?4 ORDER BY id LIMIT ?2 OFFSET ?3")
-            count = try c.prepare("SELECT count(*) FROM webhooks WHERE account = ?1")
-            countForUser = try c.prepare("SELECT count(*) FROM webhooks WHERE account = ?1 AND api_user = ?2")
-            byID = try c.prepare("SELECT id, url, events, api_user FROM webhooks WHERE account = ?1 AND id = ?2")
             byOwnerURL = try c.prepare("SELECT id FROM webhooks WHERE account = ?1 AND api_user = ?2 AND url = ?3")
             update = try c.prepare("""
                 UPDATE webhooks SET url = coalesce(?3, url), events = coalesce(?4, events), api_user = coalesce(?5, api_user)
                 WHERE account = ?1 AND id = ?2
                 """)
             delete = try c.prepare("DELETE FROM webhooks WHERE account = ?1 AND id = ?2")
-            credential = try c.prepare("SELECT account, key_salt, key_hash FROM api_users WHERE name = ?1")
-            dataVersion = try c.prepare("PRAGMA data_version")
-            apiUsersOfAccount = try c.prepare("SELECT name FROM api_users WHERE account = ?1")
         }
     }
 }
@@ -143,8 +144,8 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
     public var backendDescription: String { "store \(store.path)" }
 
     public func list(_ query: WebhookQuery) throws(WebhookError) -> Page {
-        try store.withLock { () throws(WebhookError) -> Page in
-            let s = store.statements
+        try store.reading { reader throws(WebhookError) -> Page in
+            let s = try reader.statements()
             let rows: SQLiteStatement
             let counter: SQLiteStatement
             if let apiUser = query.apiUser {
@@ -158,11 +159,11 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
             webhooks.reserveCapacity(query.limit)
             while try rows.step() { webhooks.append(webhook(from: rows)) }
             let key = account + "\u{0}" + (query.apiUser ?? "\u{0}*")
-            if let total = try store.cachedTotal(key) { return Page(webhooks: webhooks, total: total) }
+            if let total = try reader.cachedTotal(key) { return Page(webhooks: webhooks, total: total) }
             guard try counter.step() else { throw .storage("count returned no row") }
             let total = counter.int(0)
             _ = try counter.step()
-            store.totals[key] = total
+            reader.totals[key] = total
             return Page(webhooks: webhooks, total: total)
         }
     }
@@ -197,7 +198,7 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
                 ).run()
             } catch {
                 guard s.update.isConstraintFailure(error) else { throw error }
-                let current = try row(id: id)
+                let current = try row(id: id, on: store.primary)
                 throw try duplicate(apiUser: patch.apiUser ?? current?.apiUser ?? "", url: patch.url ?? current?.url ?? "")
             }
             store.changed()
@@ -214,14 +215,14 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
     }
 
     public func get(id: Int) throws(WebhookError) -> Webhook {
-        try store.withLock { () throws(WebhookError) -> Webhook in
-            guard let found = try row(id: id) else { throw .webhookNotFound(id: id) }
+        try store.reading { reader throws(WebhookError) -> Webhook in
+            guard let found = try row(id: id, on: reader) else { throw .webhookNotFound(id: id) }
             return found
         }
     }
 
-    private func row(id: Int) throws(WebhookError) -> Webhook? {
-        let statement = store.statements.byID.bind(.text(account), .integer(id))
+    private func row(id: Int, on reader: SQLiteReader) throws(WebhookError) -> Webhook? {
+        let statement = try reader.statements().byID.bind(.text(account), .integer(id))
         guard try statement.step() else { return nil }
         let found = webhook(from: statement)
         _ = try statement.step()

@@ -1,15 +1,16 @@
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 import WebhookCore
 
-/// Webhook pages read together: the list requests that arrive while the node's page statement
-/// is out are sent as one statement when it is answered (`WebhookPagesStatement`), so a busy
-/// node writes one statement, wakes one backend and reads one answer for many requests, where
-/// each request cost a round trip of its own (docs/PERFORMANCE.md, issue 21, "Pages read
-/// together"). Nothing is kept between statements: every request is answered by a statement
-/// written after it arrived, so it sees every write committed before it, on any node. A quiet
-/// node sends each request alone, at once: no request waits for company.
+/// Webhook pages read together: the list requests that arrive on an event loop while its page
+/// statement is out are sent as one statement when it is answered (`WebhookPagesStatement`), so
+/// a busy node writes one statement, wakes one backend and reads one answer for many requests,
+/// where each request cost a round trip of its own (docs/PERFORMANCE.md, issue 21, "List
+/// requests read together"). Nothing is kept between statements: every request is answered by a
+/// statement written after it arrived, so it sees every write committed before it, on any node.
+/// A quiet node sends each request alone, at once: no request waits for company.
 final class PageBatches: Sendable {
     struct Request: Sendable, Hashable {
         let account: String
@@ -27,36 +28,49 @@ final class PageBatches: Sendable {
         let continuation: UnsafeContinuation<Outcome, Never>
     }
 
-    /// The node's page statement: whether one is out, and the requests waiting for the next.
-    struct State {
-        var running = 0
-        var queue: [Waiter] = []
+    /// One event loop's page statement: whether it is out, and the requests waiting for the next.
+    final class Line: Sendable {
+        struct State {
+            var running = 0
+            var queue: [Waiter] = []
+        }
+        let state = Mutex(State())
     }
-    let state = Mutex(State())
 
-    /// Page statements out at once: one per node, whichever event loop its requests came on.
-    /// The requests that come while it is out make the next one. Measured in alternating runs
-    /// (docs/PERFORMANCE.md): one per event loop, or two per node, gave smaller statements and
-    /// woke more backends for fewer requests each (two nodes behind nginx 5,055 to 5,718 req/s
-    /// against 6,060 for one per node); four per loop was worse still.
+    /// Page statements out at once per event loop: one; the requests that come while it is out
+    /// make the next one, and its answer is read and its requests resumed on their own loop.
+    /// Measured in alternating runs (docs/PERFORMANCE.md): two or four per loop spread the
+    /// requests thinner (0.45 and 0.24 of an SQLite node against 0.60); one per node, shared by
+    /// the loops, read distinct pages at 5,600 to 6,200 req/s against 7,200 to 8,500.
     static let running = 1
     /// Requests per statement at most: 32 pages of up to 100 webhooks.
     static let largest = 32
     /// Statements written so far (tests count them to see requests read together).
     let statements = Atomic<Int>(0)
+    /// A line per event loop of the group the server runs requests on; calls from elsewhere
+    /// (the shell, tests) share one.
+    let lines: [ObjectIdentifier: Line]
+    let elsewhere = Line()
 
-    /// `request`'s page, read in the node's next page statement; `run` reads a batch of pages,
-    /// in the order of its requests.
+    init() {
+        var lines: [ObjectIdentifier: Line] = [:]
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() { lines[ObjectIdentifier(loop)] = Line() }
+        self.lines = lines
+    }
+
+    /// `request`'s page, read in the next page statement of the caller's event loop; `run`
+    /// reads a batch of pages, in the order of its requests.
     func page(_ request: Request, run: ([Request]) async throws(WebhookError) -> [Page]) async throws(WebhookError) -> Page {
+        let line = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { lines[ObjectIdentifier($0)] } ?? elsewhere
         let limit = PageBatches.running
-        let leads = self.state.withLock { state -> Bool in
+        let leads = line.state.withLock { state -> Bool in
             guard state.running < limit else { return false }
             state.running += 1
             return true
         }
         if !leads {
             let outcome = await withUnsafeContinuation { (continuation: UnsafeContinuation<Outcome, Never>) in
-                let now = self.state.withLock { state -> Bool in
+                let now = line.state.withLock { state -> Bool in
                     if state.running < limit {
                         state.running += 1
                         return true
@@ -69,7 +83,7 @@ final class PageBatches: Sendable {
             if case .page(let page) = outcome { return try page.get() }
         }
         // This request sends the next statement: itself and the requests waiting, in order.
-        let others = self.state.withLock { state -> [Waiter] in
+        let others = line.state.withLock { state -> [Waiter] in
             let taken = min(state.queue.count, PageBatches.largest - 1)
             defer { state.queue.removeFirst(taken) }
             return Array(state.queue.prefix(taken))
@@ -82,7 +96,7 @@ final class PageBatches: Sendable {
             pages = .failure(error)
         }
         // The next statement goes first (its requests have waited longest), then the answers.
-        let next = self.state.withLock { state -> Waiter? in
+        let next = line.state.withLock { state -> Waiter? in
             guard !state.queue.isEmpty else {
                 state.running -= 1
                 return nil

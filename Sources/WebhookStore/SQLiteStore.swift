@@ -93,7 +93,7 @@ public final class SQLiteStore: @unchecked Sendable {
             checkpoints.restartIfLong(connection)
             return try body()
         }
-        if checkpoints.due { checkpoints.run(path: path) }
+        if checkpoints.due { checkpoints.request(path: path) }
         return result
     }
 

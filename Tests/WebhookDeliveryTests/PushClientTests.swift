@@ -75,7 +75,11 @@ import Testing
         let sender = PushSender(timeout: 3, client: client, policy: .anywhere)
         let live = "http://127.0.0.1:\(receiver.port)/hook"
         #expect(await sender.send(url: live, body: Array("{}".utf8), appKey: "key").status == 200)
+        // Ports held bound and never listened on: they refuse connections, and no other
+        // process of a parallel test run can take one meanwhile.
         var refusedPorts: [Int] = []
+        var held: [Int32] = []
+        defer { for socket in held { close(socket) } }
         for _ in 0..<40 {
             let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
@@ -85,7 +89,7 @@ import Testing
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &length) } }
             refusedPorts.append(Int(UInt16(bigEndian: address.sin_port)))
-            close(probe)  // bound, never listened: the port refuses connections
+            held.append(probe)
         }
         var most = 0
         for port in refusedPorts {

@@ -121,12 +121,24 @@ import WhsTestSupport
         let script = directory.path + "/hello.whs"
         try "#!\(WhsBinary.path) --memory\nprint \"hello\" $args[0]\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = ["world"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        // "Text file busy" (ETXTBSY): a process another test forks at the moment the script is
+        // written inherits its descriptor open for writing, until that child execs. It passes
+        // in a moment; Go's os/exec retries the same way.
+        var started: (Process, Pipe)?
+        for attempt in 1...50 where started == nil {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = ["world"]
+            let output = Pipe()
+            process.standardOutput = output
+            do {
+                try process.run()
+                started = (process, output)
+            } catch let error as NSError where attempt < 50 && (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY) {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        let (process, output) = try #require(started)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "hello world\n")

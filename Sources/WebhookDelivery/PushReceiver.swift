@@ -141,7 +141,6 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
     /// Serves until SIGINT or SIGTERM (`whs listen`), or without `stopOnSignals` until the
     /// task is cancelled.
     public func run(stopOnSignals: Bool = true, ready: @escaping @Sendable (Int) -> Void) async throws {
-        let server = HTTPServer(host: options.host, port: options.port, responder: Responder(receiver: self))
         if stopOnSignals {
             try await server.run(ready: ready)
         } else {
@@ -154,12 +153,15 @@ public final class PushReceiver: PushInbox, @unchecked Sendable {
         }
     }
 
+    /// The server answering for this receiver on `options`' address.
+    var server: HTTPServer { HTTPServer(host: options.host, port: options.port, responder: Responder(receiver: self)) }
+
     /// Starts serving in the background and returns once the port is bound (the shell's `listen`).
     public func start() throws(WebhookError) {
         let bound = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Int, WebhookError>?>(nil)
         let stop = ServerStop()
-        let server = HTTPServer(host: options.host, port: options.port, responder: Responder(receiver: self))
+        let server = self.server
         Task {
             do {
                 try await server.run(until: .stopped(stop)) { port in

@@ -1,5 +1,5 @@
 import CSQLite
-import Glibc
+import Dispatch
 import Synchronization
 import WebhookCore
 
@@ -7,10 +7,10 @@ import WebhookCore
 /// commit that grows the WAL past 1,000 frames, so the writer holds `lock` through copying the
 /// pages and two fsyncs, and every read and write of the process waits. Instead a hook on the
 /// store's connection notes the WAL's size at each commit, and once the writer released `lock`
-/// a thread of the store's copies the WAL back on a connection of its own (PASSIVE: it never
+/// a serial queue of the store's copies the WAL back on a connection of its own (PASSIVE: it never
 /// waits for a writer or a reader, and they never wait for it). Durability is unchanged: a commit is in
 /// the WAL, as before; only when the WAL is copied back moved.
-final class SQLiteCheckpoints: @unchecked Sendable {
+final class SQLiteCheckpoints: Sendable {
     /// SQLite's own default threshold.
     static let frames = 1000
     /// The WAL starts again from its beginning only at a write that finds every frame copied
@@ -25,77 +25,20 @@ final class SQLiteCheckpoints: @unchecked Sendable {
     let copiedThrough = Atomic<Int>(0)
     /// The checkpoint's connection, opened on first use.
     let side = Mutex<SQLiteConnection?>(nil)
-    /// The thread that runs checkpoints (`request`), while it runs; it ends after
-    /// `idleSeconds` without one, so a store at rest keeps no thread.
-    let threadRunning = Atomic<Bool>(false)
-    /// A checkpoint asked for and not yet begun.
+    /// A checkpoint asked for and not yet begun: requests meanwhile add nothing.
     let requested = Atomic<Bool>(false)
-    /// Wakes the thread.
-    private let wake: UnsafeMutablePointer<sem_t>
-    static let idleSeconds = 5
+    /// Where checkpoints run, one at a time: Dispatch lends the queue a thread while it has
+    /// work, so a store at rest keeps none.
+    private let queue = DispatchQueue(label: "whs.sqlite.checkpoints")
 
-    init() {
-        wake = .allocate(capacity: 1)
-        sem_init(wake, 0, 0)
-    }
-
-    deinit {
-        sem_destroy(wake)
-        wake.deallocate()
-    }
-
-    /// Asks the checkpoint thread to copy the WAL of the store at `path` back, starting the
-    /// thread if none runs. Returns at once: the writer (often an event loop, whose other
-    /// connections wait meanwhile) does not spend the checkpoint's copying and fsyncs itself.
+    /// Asks for the WAL of the store at `path` to be copied back, on `queue`. Returns at once:
+    /// the writer (often an event loop, whose other connections wait meanwhile) does not spend
+    /// the checkpoint's copying and fsyncs itself.
     func request(path: String) {
         guard requested.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        sem_post(wake)
-        guard threadRunning.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        let context = Unmanaged.passRetained(Worker(checkpoints: self, path: path)).toOpaque()
-        var thread = pthread_t()
-        guard pthread_create(&thread, nil, { context in
-            Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue().loop()
-            return nil
-        }, context) == 0 else {
-            // No thread: checkpoint here, as before.
-            Unmanaged<Worker>.fromOpaque(context).release()
-            threadRunning.store(false, ordering: .releasing)
+        queue.async { [self] in
             requested.store(false, ordering: .releasing)
             run(path: path)
-            return
-        }
-        pthread_detach(thread)
-    }
-
-    /// The checkpoint thread's work: wait for a request, run it; end after `idleSeconds`
-    /// without one (unless one came as it was ending).
-    private final class Worker {
-        let checkpoints: SQLiteCheckpoints
-        let path: String
-
-        init(checkpoints: SQLiteCheckpoints, path: String) {
-            self.checkpoints = checkpoints
-            self.path = path
-        }
-
-        func loop() {
-            while true {
-                var deadline = timespec()
-                clock_gettime(CLOCK_REALTIME, &deadline)
-                deadline.tv_sec += SQLiteCheckpoints.idleSeconds
-                if sem_timedwait(checkpoints.wake, &deadline) == 0 {
-                    checkpoints.requested.store(false, ordering: .releasing)
-                    checkpoints.run(path: path)
-                    continue
-                }
-                if errno == EINTR { continue }
-                checkpoints.threadRunning.store(false, ordering: .releasing)
-                // A request made between the timeout and now found the thread running and
-                // started none: take it up again.
-                guard checkpoints.requested.load(ordering: .acquiring),
-                      checkpoints.threadRunning.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-                else { return }
-            }
         }
     }
 

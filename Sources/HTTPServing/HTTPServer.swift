@@ -126,34 +126,3 @@ public final class ServerStop: Sendable {
         }
     }
 }
-
-/// SIGTERM and SIGINT, from when it is made until the first of them arrives: the signals'
-/// default action (ending the process) is set aside meanwhile, and given back after.
-/// Unchecked: the sources are set once in `init` and cancelled once in `wait`.
-final class StopSignals: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let stop = ServerStop()
-    static let signals = [SIGTERM, SIGINT]
-
-    init() {
-        var sources: [any DispatchSourceSignal] = []
-        for number in StopSignals.signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            sources.append(source)
-        }
-        self.sources = sources
-        for source in sources {
-            source.setEventHandler { [weak self] in self?.stop.stop() }
-            source.resume()
-        }
-    }
-
-    /// Returns once a signal came (at once if one came already); the signals are then the
-    /// process's again.
-    func wait() async {
-        await stop.wait()
-        for source in sources { source.cancel() }
-        for number in StopSignals.signals { signal(number, SIG_DFL) }
-    }
-}

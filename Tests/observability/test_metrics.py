@@ -106,7 +106,10 @@ def test_refused_pushes_and_store_figures():
     try:
         node.call("POST", "/v1/webhooks", body={"url": "http://10.1.2.3/hook", "event": [1]})
         node.call("POST", "/v1/events", body={"event": "deliver"})
-        wait_for(lambda: sample(node.metrics(), "whs_pushes_refused_total") == 1, what="a refused push")
+        # The attempt is counted when it ends and the delivery's state written a moment after,
+        # with the attempt log's next batch: wait for both.
+        wait_for(lambda: sample(node.metrics(), "whs_pushes_refused_total") == 1
+                 and sample(node.metrics(), "whs_deliveries", state="failed") == 1, what="a refused push, logged")
         metrics = node.metrics()
         assert sample(metrics, "whs_deliveries", state="failed") == 1
         assert sample(metrics, "whs_delivery_attempts_total", outcome="failed") == 1

@@ -5,7 +5,13 @@ import WebhookCore
 public enum MailLife {
     /// The events of one recipient's mail, in order.
     public static func events(for recipient: MailAddress, settings: MailSettings) -> [EventType] {
-        let tags = recipient.tags.compactMap(EventType.named)
+        events(tags: recipient.tags, settings: settings)
+    }
+
+    /// The same from the recipient's `+` tags (`MailAddress.tags`), which the mailer reads once
+    /// for the life and the faults.
+    static func events(tags given: [String], settings: MailSettings) -> [EventType] {
+        let tags = given.compactMap(EventType.named)
         let names = Set(tags.map(\.name))
         if names.contains("invalid") { return [event("request"), event("invalid")] }
         if names.contains("soft_bounce") { return [event("request"), event("sent"), event("soft_bounce")] }

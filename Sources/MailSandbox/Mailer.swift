@@ -17,6 +17,8 @@ public final class Mailer: Sendable {
     /// How long a `request_id` is remembered.
     public static let requestIDMemory = 3600.0
     public static let defaultEventDelay = 0.2
+    /// Writes the sends without a request_id, several in one transaction.
+    let writer = SendWriter()
 
     public init(store: any AsyncMailStore & AsyncDeliveryStore, dispatcher: Dispatcher, eventDelay: Double = Mailer.defaultEventDelay) {
         self.store = store
@@ -71,59 +73,110 @@ public final class Mailer: Sendable {
             html = stored.html
             text = stored.text
         }
-        let now = Clock.now()
-        let itime = Int(now * 1000)
-        let messageID = EventPayload.newMessageID(itime: itime)
-        let taskID = EventPayload.sampleTaskID(messageID)
         _ = try await dispatcher.appKey(account: account)
-        let options = dispatcher.options
-        let delay = options.scaled(eventDelay)
-        let faults = self.faults
-        let lives = request.to.map { MailLife.events(for: $0, settings: request.settings) }
+        // Each recipient's tags are read once, for its life and its faults.
+        let tags = request.to.map(\.tags)
+        let lives = tags.map { MailLife.events(tags: $0, settings: request.settings) }
+        var wanted = EventSet(mask: 0)
+        for life in lives { for event in life { wanted.insert(event) } }
         // One look-up for every event of the send: the store's lock is what pushes being logged
         // contend for.
-        let subscribed = try await store.subscribers(account: account, events: EventSet(lives.joined()))
+        let subscribed = try await store.subscribers(account: account, events: wanted)
             .filter { $0.apiUser.isEmpty || $0.apiUser == apiUser }
-        func reaching(_ event: EventType) -> [Webhook] { subscribed.filter { $0.events.contains(event) } }
-
-        var mails: [PlannedMail] = []
-        var emailIDs: [JSON] = []
-        for (index, recipient) in request.to.enumerated() {
-            let variables = request.variables(forRecipient: index)
-            let header = MailHeader(
-                messageID: messageID, emailID: EventPayload.emailID(messageID: messageID, index: index, address: recipient.address),
-                taskID: taskID, apiUser: apiUser, from: request.from.written, to: recipient.written, address: recipient.address,
-                subject: MailLife.replacing(variables, in: subject), customArgs: request.customArgs, labelID: request.labelID,
-                labelName: request.labelName, template: request.templateName)
-            let mailHTML = MailLife.replacing(variables, in: html)
-            let link = MailLife.firstLink(in: mailHTML) ?? EventPayload.Mail.placeholderLink
-            var events: [PlannedEvent] = []
-            for (step, event) in lives[index].enumerated() {
-                let time = now + Double(step) * delay
-                var next = try planned(event, of: header, at: time, url: event.name == "click" ? link : nil, webhooks: reaching(event),
-                                       extras: options.payloadExtras)
-                next.step = step
-                events.append(next)
-            }
-            events = MailFaults.apply(DeliveryFault.tagged(recipient).union(faults.draw()), to: events, lateBy: options.scaled(faults.lateDelay))
-            mails.append(PlannedMail(header: header, html: mailHTML, text: MailLife.replacing(variables, in: text), events: events,
-                                     extra: Mailer.extra(of: request, variables)))
-            emailIDs.append(.string(header.emailID))
+        let prepared = PreparedSend(account: account, apiUser: apiUser, request: request, subject: subject, html: html, text: text,
+                                    tags: tags, lives: lives, subscribed: subscribed)
+        guard request.requestID != nil else {
+            // Written together with the sends that arrive meanwhile (`SendWriter`).
+            let (plan, chains) = try await writer.record(prepared, by: self)
+            return sent(plan, chains: chains)
         }
-        let answer: JSON = .object([("email_ids", .array(emailIDs)), ("request_id", .string(request.requestID ?? ""))])
-        let plan = PlannedSend(account: account, apiUser: apiUser, requestID: request.requestID, answer: answer, mails: mails, created: now)
-        switch try await store.recordSend(plan, repeatsSince: now - Mailer.requestIDMemory) {
+        // A request_id is looked up and remembered in the send's own transaction.
+        let plan = try self.plan(prepared, at: Clock.now())
+        switch try await store.recordSend(plan.send, repeatsSince: plan.send.created - Mailer.requestIDMemory) {
         case .repeated(let first):
             return Sent(answer: first, messageID: "", deliveryIDs: [])
         case .sent(let chains):
             dispatcher.startChains(chains)
-            if let metrics = dispatcher.metrics {
-                var events: [String: Int] = [:]
-                for mail in mails { for event in mail.loggedEvents { events[event.event.name, default: 0] += 1 } }
-                metrics.mailsSent(mails.count, events: events)
-            }
-            return Sent(answer: answer, messageID: messageID, deliveryIDs: chains.flatMap { $0.map(\.id) })
+            return sent(plan, chains: chains)
         }
+    }
+
+    /// What a send knows before its time is taken: its checked request and whom it reaches.
+    struct PreparedSend: Sendable {
+        let account: String
+        let apiUser: String
+        let request: MailRequest
+        let subject: String
+        let html: String
+        let text: String
+        let tags: [[String]]
+        let lives: [[EventType]]
+        let subscribed: [Webhook]
+    }
+
+    /// A send's plan, taken at one moment: what the store writes, and how many delivery chains
+    /// it makes (one per webhook of each mail), so that a send written with others finds its own.
+    struct Plan: Sendable {
+        let send: PlannedSend
+        let messageID: String
+        let chainCount: Int
+    }
+
+    /// The life of each of the send's mails from `now`: ids, events and their push bodies.
+    func plan(_ prepared: PreparedSend, at now: Double) throws(WebhookError) -> Plan {
+        let request = prepared.request
+        let itime = Int(now * 1000)
+        let messageID = EventPayload.newMessageID(itime: itime)
+        let taskID = EventPayload.sampleTaskID(messageID)
+        let options = dispatcher.options
+        let delay = options.scaled(eventDelay)
+        let faults = self.faults
+        let subscribed = prepared.subscribed
+        func reaching(_ event: EventType) -> [Webhook] { subscribed.filter { $0.events.contains(event) } }
+
+        var mails: [PlannedMail] = []
+        var emailIDs: [JSON] = []
+        var chainCount = 0
+        for (index, recipient) in request.to.enumerated() {
+            let variables = request.variables(forRecipient: index)
+            let header = MailHeader(
+                messageID: messageID, emailID: EventPayload.emailID(messageID: messageID, index: index, address: recipient.address),
+                taskID: taskID, apiUser: prepared.apiUser, from: request.from.written, to: recipient.written, address: recipient.address,
+                subject: MailLife.replacing(variables, in: prepared.subject), customArgs: request.customArgs, labelID: request.labelID,
+                labelName: request.labelName, template: request.templateName)
+            let mailHTML = MailLife.replacing(variables, in: prepared.html)
+            let link = MailLife.firstLink(in: mailHTML) ?? EventPayload.Mail.placeholderLink
+            var events: [PlannedEvent] = []
+            var webhooks = Set<Int>()
+            for (step, event) in prepared.lives[index].enumerated() {
+                let time = now + Double(step) * delay
+                var next = try planned(event, of: header, at: time, url: event.name == "click" ? link : nil, webhooks: reaching(event),
+                                       extras: options.payloadExtras)
+                next.step = step
+                for webhook in next.webhooks { webhooks.insert(webhook.id) }
+                events.append(next)
+            }
+            chainCount += webhooks.count
+            events = MailFaults.apply(MailFaults.tagged(prepared.tags[index]).union(faults.draw()), to: events,
+                                      lateBy: options.scaled(faults.lateDelay))
+            mails.append(PlannedMail(header: header, html: mailHTML, text: MailLife.replacing(variables, in: prepared.text), events: events,
+                                     extra: Mailer.extra(of: request, variables)))
+            emailIDs.append(.string(header.emailID))
+        }
+        let answer: JSON = .object([("email_ids", .array(emailIDs)), ("request_id", .string(request.requestID ?? ""))])
+        return Plan(send: PlannedSend(account: prepared.account, apiUser: prepared.apiUser, requestID: request.requestID, answer: answer,
+                                      mails: mails, created: now),
+                    messageID: messageID, chainCount: chainCount)
+    }
+
+    /// A send written, its pushes started: counted, and answered.
+    func sent(_ plan: Plan, chains: [[DeliveryLink]]) -> Sent {
+        if let metrics = dispatcher.metrics {
+            var events: [String: Int] = [:]
+            for mail in plan.send.mails { for event in mail.loggedEvents { events[event.event.name, default: 0] += 1 } }
+            metrics.mailsSent(plan.send.mails.count, events: events)
+        }
+        return Sent(answer: plan.send.answer, messageID: plan.messageID, deliveryIDs: chains.flatMap { $0.map(\.id) })
     }
 
     /// An engagement event on a delivered mail, now: logged and pushed. Returns its deliveries.

@@ -153,6 +153,48 @@ import WhsTestSupport
         }
     }
 
+    /// Sends made at once are written together (`SendWriter`); each still answers with its own
+    /// mails, and its deliveries are exactly those of its mails in the log, on every store.
+    @Test func sendsAtOnceKeepTheirOwnMailsAndDeliveries() async throws {
+        let directory = try TemporaryDirectory()
+        for (name, store) in try await Self.stores(directory) {
+            try await store.grant(UserGrant(account: "acme", apiUser: "alice", apiKey: "k1"))
+            let service = try await store.webhooks(account: "acme")
+            _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/all", apiUser: nil, events: nil))
+            _ = try await service.add(try WebhookDraft.validated(url: "http://127.0.0.1:9/opens", apiUser: nil, events: [.name("open")]))
+            let mailer = Self.mailer(store)
+            let count = 40
+            let sends = try await withThrowingTaskGroup(of: (Int, Mailer.Sent).self) { group in
+                for n in 0..<count {
+                    group.addTask {
+                        (n, try await mailer.send(account: "acme", apiUser: "alice", Self.send(["u\(n)+open@example.com", "v\(n)@example.com"]), route: .send))
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            #expect(sends.count == count, "\(name)")
+            var seen = Set<Int>()
+            for (n, sent) in sends {
+                guard case .array(let ids)? = sent.answer["email_ids"], ids.count == 2, case .string(let first) = ids[0], case .string(let second) = ids[1] else {
+                    Issue.record("\(name): \(sent.answer)"); continue
+                }
+                #expect(first.hasSuffix("0$u\(n)+open@example.com") && second.hasSuffix("1$v\(n)@example.com"), "\(name)")
+                // u: request, sent, deliver, open to /all and open to /opens; v: request, sent, deliver to /all.
+                #expect(sent.deliveryIDs.count == 8, "\(name): \(sent.deliveryIDs)")
+                var logged: [Int] = []
+                for emailID in [first, second] {
+                    let mail = try #require(try await store.mail(account: "acme", id: try await mailer.mailID(account: "acme", emailID)))
+                    #expect(mail.header.messageID == sent.messageID, "\(name)")
+                    logged += mail.deliveries.map(\.id)
+                }
+                #expect(Set(logged) == Set(sent.deliveryIDs), "\(name): send \(n)")
+                #expect(seen.isDisjoint(with: sent.deliveryIDs), "\(name): a delivery answered for two sends")
+                seen.formUnion(sent.deliveryIDs)
+            }
+            #expect(try await store.mails(account: "acme", MailQuery(limit: 500)).count == 2 * count, "\(name)")
+        }
+    }
+
     /// A mail's deliveries to one webhook form a chain in the log, so that a restart sends
     /// what was not attempted yet in order.
     @Test func pendingChainsSurviveInTheLog() async throws {

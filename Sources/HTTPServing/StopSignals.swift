@@ -9,7 +9,9 @@ import Synchronization
 /// Not `DispatchSource.makeSignalSource`: on Linux, libdispatch installs its own handler later,
 /// on its manager thread, and the signal has to be ignored until then, so a SIGTERM sent just
 /// after the server said it was ready was thrown away and the server never stopped (6 stops in
-/// 100 in a loop; Tests/server/test_stop_signals.py). A byte in a pipe cannot be lost that way.
+/// 100 with the cores busy; Tests/observability/test_server_connections.py). A byte in a pipe
+/// cannot be lost that way. A handler needs a thread that does not block the signal (a
+/// signalfd did not): `whs` unblocks both when it starts, since a process may inherit them blocked.
 /// Unchecked: everything is set once in `init`; `wait` is called once.
 final class StopSignals: @unchecked Sendable {
     static let signals = [SIGTERM, SIGINT]

@@ -17,7 +17,19 @@ func fail(_ message: String, status: Int32) -> Never {
     exit(status)
 }
 
+/// Lets SIGTERM and SIGINT reach this thread and every thread it makes from now on. A process
+/// can start with them blocked (the mask is inherited through exec: the Swift test runner's
+/// threads block them); then `whs serve` never saw its stop and Ctrl-C never reached the shell.
+func unblockStopSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
+
 func main() -> Int32 {
+    unblockStopSignals()
     let options: CommandLineOptions
     do {
         options = try CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst()))

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from support import Node, basic
+from support import WHS, Node, basic
 
 AUTH = ("Authorization: " + basic("alice")).encode()
 
@@ -122,3 +122,21 @@ def stop_forty_times():
             node.process.kill()
             raise AssertionError(f"stop {number + 1}: whs serve still ran 5 s after the signal")
         assert node.process.returncode == 0, (number, node.err)
+
+
+def test_a_server_started_with_the_stop_signals_blocked_still_stops():
+    # A signal mask is inherited through exec: the Swift test runner's threads block SIGTERM,
+    # and a server it started never saw its stop (the handler needs an unblocked thread).
+    def block():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    for number in (signal.SIGTERM, signal.SIGINT):
+        process = subprocess.Popen([WHS, "serve", "--memory", "--port", "0", "--quiet"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, preexec_fn=block)
+        assert "listening on" in process.stdout.readline()
+        process.send_signal(number)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError(f"whs serve started with {number.name} blocked still ran 5 s after it")
+        assert process.returncode == 0, process.stderr.read()

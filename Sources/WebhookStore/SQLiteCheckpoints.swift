@@ -60,10 +60,16 @@ final class SQLiteCheckpoints: Sendable {
 
     /// Before a write, under `lock`: if the WAL grew past `restartFrames`, copies back what
     /// the checkpoints beside the writes left (little: they copied the rest), so that this
-    /// write starts the WAL again from its beginning.
+    /// write starts the WAL again from its beginning. It first waits for a checkpoint under way
+    /// on the side connection: two checkpoints never run at once (the second is SQLITE_BUSY
+    /// and copies nothing), and when the disk is slow the side's ran through one restart after
+    /// another while the WAL grew to 5,900 frames (a CI run). Past this size the writes wait
+    /// for the disk rather than the WAL growing without bound.
     func restartIfLong(_ connection: SQLiteConnection) {
         guard walFrames.load(ordering: .relaxed) >= Self.restartFrames else { return }
-        _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        side.withLock { _ in
+            _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
         walFrames.store(0, ordering: .relaxed)
         copiedThrough.store(0, ordering: .relaxed)
     }

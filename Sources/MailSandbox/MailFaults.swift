@@ -4,12 +4,6 @@ import WebhookCore
 /// events are planned in order. The mail's life stays what it was (its events, their times);
 /// only the pushes move, or gain a copy, and every delivery a fault touched is marked.
 enum MailFaults {
-    /// The faults a recipient's tags ask for (`DeliveryFault.tagged`, from tags already read).
-    static func tagged(_ tags: [String]) -> Set<DeliveryFault> {
-        guard !tags.isEmpty else { return [] }
-        return Set(DeliveryFault.allCases.filter { tags.contains($0.tag) })
-    }
-
     /// `events` in the order they are to be pushed, after `faults`. `lateBy`: how long `late`
     /// holds the pushes back (already scaled by the time scale).
     static func apply(_ faults: Set<DeliveryFault>, to events: [PlannedEvent], lateBy: Double) -> [PlannedEvent] {

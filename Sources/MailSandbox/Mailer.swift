@@ -157,7 +157,7 @@ public final class Mailer: Sendable {
                 events.append(next)
             }
             chainCount += webhooks.count
-            events = MailFaults.apply(MailFaults.tagged(prepared.tags[index]).union(faults.draw()), to: events,
+            events = MailFaults.apply(DeliveryFault.tagged(tags: prepared.tags[index]).union(faults.draw()), to: events,
                                       lateBy: options.scaled(faults.lateDelay))
             mails.append(PlannedMail(header: header, html: mailHTML, text: MailLife.replacing(variables, in: prepared.text), events: events,
                                      extra: Mailer.extra(of: request, variables)))

@@ -19,8 +19,11 @@ public enum DeliveryFault: String, Sendable, CaseIterable {
     public var tag: String { self == .duplicate ? "dup" : rawValue }
 
     /// The faults a recipient's tags ask for.
-    public static func tagged(_ address: MailAddress) -> Set<DeliveryFault> {
-        let tags = Set(address.tags)
+    public static func tagged(_ address: MailAddress) -> Set<DeliveryFault> { tagged(tags: address.tags) }
+
+    /// The same from `+` tags already read (`MailAddress.tags`).
+    public static func tagged(tags: [String]) -> Set<DeliveryFault> {
+        guard !tags.isEmpty else { return [] }
         return Set(allCases.filter { tags.contains($0.tag) })
     }
 

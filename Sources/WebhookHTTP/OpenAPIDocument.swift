@@ -636,7 +636,7 @@ components:
 
   requestBodies:
     WebhookPatch:
-      description: the fields to change; no body (or an empty one) changes nothing
+      description: "the fields to change; no body, `{}` or only nulls change nothing; a blank body (only spaces or line ends) is not JSON: 400"
       required: false
       content: {application/json: {schema: {$ref: "#/components/schemas/WebhookPatch"}}}
 

@@ -10,6 +10,8 @@ import WhsTestSupport
     static let corpus: [([String], String, Int, Int)] = [
         (["-X", "POST", "--data", "not json"], "/v1/webhooks", 400, 40003),
         (["-X", "POST", "--data", ""], "/v1/webhooks", 400, 40003),
+        (["-X", "POST", "--data-binary", "\r"], "/v1/webhooks/1", 400, 40003),
+        (["-X", "PUT", "--data-binary", " \n"], "/v1/webhooks/1", 400, 40003),
         (["-X", "POST", "--data", "[1,2]"], "/v1/webhooks", 400, 40003),
         (["-X", "POST", "--data", "{\"url\":"], "/v1/webhooks", 400, 40003),
         (["-X", "POST", "--data", String(repeating: "[", count: 5000)], "/v1/webhooks", 400, 40003),

@@ -73,6 +73,6 @@ public struct EventSet: Sendable, Hashable {
         }
         return codes
     }
-    private static let codeOfBit = EventType.all.map(\.code)
+    static let codeOfBit = EventType.all.map(\.code)
     public func contains(_ event: EventType) -> Bool { mask & (1 << event.bit) != 0 }
 }

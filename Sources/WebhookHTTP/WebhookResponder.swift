@@ -91,7 +91,7 @@ struct WebhookResponder: ServerResponder {
         let limit = route.takesMail ? MailRules.maxMailBytes : WebhookResponder.maxBodyBytes
         switch (route, request.method) {
         case (.webhooks, .GET):
-            return ok(try await service.list(try WireDecoding.query(request.query)).json)
+            return WebhookResponder.json(bytes: try await service.list(try WireDecoding.query(request.query)).jsonBytes, status: 200)
         case (.webhooks, _):
             let webhook = try await service.add(try WireDecoding.draft(try body(of: request, limit: limit)))
             return ok(.object([("result", .array([webhook.json]))]))
@@ -222,8 +222,10 @@ struct WebhookResponder: ServerResponder {
 
     static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
 
-    static func json(_ body: JSON, status: Int) -> ServerResponse {
-        ServerResponse(status: status, headers: jsonHeaders, body: .bytes(ByteBuffer(bytes: body.bytes)))
+    static func json(_ body: JSON, status: Int) -> ServerResponse { json(bytes: body.bytes, status: status) }
+
+    static func json(bytes: [UInt8], status: Int) -> ServerResponse {
+        ServerResponse(status: status, headers: jsonHeaders, body: .bytes(ByteBuffer(bytes: bytes)))
     }
 
     /// `GET /v1/openapi.yaml`: the document, made once.

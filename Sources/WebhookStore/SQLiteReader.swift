@@ -46,14 +46,21 @@ final class SQLiteReader {
         return try body(self)
     }
 
-    /// The cached total for `key`, or nil. `data_version` changes when another connection (of
-    /// this process or another) commits, and then the cache empties; the store's own
-    /// connection also empties its cache after its own writes (`SQLiteStore.changed()`).
-    func cachedTotal(_ key: String) throws(WebhookError) -> Int? {
+    /// Begins a read transaction and keeps it open until `read`'s body returns: the
+    /// `data_version` statement is left on its row, and every statement stepped meanwhile reads
+    /// the same snapshot. A page and its total then come from one transaction, and a list
+    /// takes the WAL's read lock once (two `fcntl`s) instead of once per statement.
+    /// `data_version` changes when another connection (of this process or another) commits;
+    /// the store's own connection also empties its cache after its own writes
+    /// (`SQLiteStore.changed()`).
+    func holdSnapshot() throws(WebhookError) -> Int {
         let dataVersion = try statements().dataVersion
-        guard try dataVersion.reset().step() else { return nil }
-        let version = dataVersion.int(0)
-        _ = try dataVersion.step()
+        guard try dataVersion.reset().step() else { throw .storage("data_version returned no row") }
+        return dataVersion.int(0)
+    }
+
+    /// The cached total for `key` at `version` (from `holdSnapshot`), or nil.
+    func cachedTotal(_ key: String, version: Int) -> Int? {
         if version != totalsVersion {
             totals.removeAll(keepingCapacity: true)
             totalsVersion = version

@@ -146,6 +146,7 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
     public func list(_ query: WebhookQuery) throws(WebhookError) -> Page {
         try store.reading { reader throws(WebhookError) -> Page in
             let s = try reader.statements()
+            let version = try reader.holdSnapshot()
             let rows: SQLiteStatement
             let counter: SQLiteStatement
             if let apiUser = query.apiUser {
@@ -159,7 +160,7 @@ public final class SQLiteAccount: WebhookService, @unchecked Sendable {
             webhooks.reserveCapacity(query.limit)
             while try rows.step() { webhooks.append(webhook(from: rows)) }
             let key = account + "\u{0}" + (query.apiUser ?? "\u{0}*")
-            if let total = try reader.cachedTotal(key) { return Page(webhooks: webhooks, total: total) }
+            if let total = reader.cachedTotal(key, version: version) { return Page(webhooks: webhooks, total: total) }
             guard try counter.step() else { throw .storage("count returned no row") }
             let total = counter.int(0)
             _ = try counter.step()

@@ -57,6 +57,12 @@ extension JSON {
         for _ in 0..<level { out.append(contentsOf: indent) }
     }
 
+    /// `number` as JSON, appended: for writers that make their bytes without a tree.
+    public static func append(_ number: Int, to out: inout [UInt8]) { writeInteger(number, to: &out) }
+
+    /// `string` as a JSON string literal, appended: for writers that make their bytes without a tree.
+    public static func append(_ string: String, to out: inout [UInt8]) { writeString(string, to: &out) }
+
     private static func writeInteger(_ number: Int, to out: inout [UInt8]) {
         if number >= 0, number < 10 { out.append(UInt8(ascii: "0") + UInt8(number)); return }
         out.append(contentsOf: String(number).utf8)

@@ -163,4 +163,22 @@ import WebhookCore
         #expect(hook.json.text == #"{"url":"http://qxxx.com","event":[1,3],"api_user":"my_test","id":168}"#)
         #expect(Page(webhooks: [hook], total: 2).json.text == #"{"result":[{"url":"http://qxxx.com","event":[1,3],"api_user":"my_test","id":168}],"count":1,"total":2}"#)
     }
+
+    /// The server writes its list answer without the tree (`Page.jsonBytes`): the same bytes,
+    /// escapes, every event, an empty page and large numbers included.
+    @Test func pageBytesWrittenDirectlyAreTheTreesBytes() throws {
+        let every = try Validation.events(EventType.all.map { .code($0.code) })
+        let pages = [
+            Page(webhooks: [], total: 0),
+            Page(webhooks: [], total: 1_234_567),
+            Page(webhooks: [Webhook(id: 1, url: "https://a.example/x", events: try Validation.events([.code(11)]), apiUser: "")], total: 1),
+            Page(webhooks: [
+                Webhook(id: 168, url: "http://qxxx.com/\"q\"\\/\u{7}é", events: every, apiUser: "my_test"),
+                Webhook(id: Int.max, url: "https://b.example/?a=1&b=<2>", events: try Validation.events([.code(32), .code(1), .code(5)]), apiUser: "u.v@w-x"),
+            ], total: 9_000_000_000),
+        ]
+        for page in pages {
+            #expect(page.jsonBytes == page.json.bytes, "\(page.json.text)")
+        }
+    }
 }

@@ -75,6 +75,9 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// The statement's text, as prepared (for a test's `EXPLAIN QUERY PLAN`).
+    var sql: String { sqlite3_sql(handle).map { String(cString: $0) } ?? "" }
+
     /// Binds `values` to ?1, ?2, ... (up to four: no statement here needs more, and a fixed
     /// count keeps an array allocation off every insert).
     @discardableResult

@@ -4,19 +4,21 @@ import WebhookCore
 /// The delivery log in SQLite (schema step 3).
 extension SQLiteStore: DeliveryStore {
     final class DeliveryStatements {
-        let makeAccount, appKey, replaceAppKey, insert, copy, insertAttempt, updateState, outgoing, select, selectFailingFirst, selectOne, attempts, pending: SQLiteStatement
+        let makeAccount, appKey, replaceAppKey, insertBody, insert, copy, insertAttempt, updateState, outgoing, select, selectByMessage, selectFailingFirst, selectOne, attempts, pending: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             makeAccount = try c.prepare("INSERT OR IGNORE INTO accounts(name, app_key) VALUES (?1, ?2)")
             appKey = try c.prepare("SELECT app_key FROM accounts WHERE name = ?1")
             replaceAppKey = try c.prepare("UPDATE accounts SET app_key = ?2 WHERE name = ?1")
+            // A fan-out's body is written once (schema step 8); its deliveries name it.
+            insertBody = try c.prepare("INSERT INTO delivery_bodies(payload) VALUES (?1)")
             insert = try c.prepare("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, body_id, state, next_attempt, created)
+                VALUES (?1, ?2, ?3, ?4, ?5, x'', ?6, 'pending', ?7, ?7)
                 """)
             copy = try c.prepare("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id)
-                SELECT account, webhook_id, url, event, message_id, payload, 'pending', ?3, ?3, mail_id FROM deliveries
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, body_id, state, next_attempt, created, mail_id)
+                SELECT account, webhook_id, url, event, message_id, payload, body_id, 'pending', ?3, ?3, mail_id FROM deliveries
                 WHERE account = ?1 AND id = ?2
                 """)
             insertAttempt = try c.prepare("""
@@ -27,13 +29,27 @@ extension SQLiteStore: DeliveryStore {
             updateState = try c.prepare("""
                 UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt = ?4 WHERE id = ?1 AND state <> 'cancelled'
                 """)
-            outgoing = try c.prepare("SELECT account, url, payload, attempts, state, fault FROM deliveries WHERE id = ?1")
+            // The body inline (a send's, or from before step 8) or in `delivery_bodies`.
+            outgoing = try c.prepare("""
+                SELECT d.account, d.url, coalesce(b.payload, d.payload), d.attempts, d.state, d.fault
+                FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.body_id WHERE d.id = ?1
+                """)
             let filtered = """
                 SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries
                 WHERE account = ?1 AND (?2 IS NULL OR webhook_id = ?2) AND (?3 IS NULL OR state = ?3)
                   AND (?4 IS NULL OR message_id = ?4) AND (?6 IS NULL OR event = ?6) AND (?7 IS NULL OR id < ?7)
                 """
             select = try c.prepare("\(filtered) ORDER BY id DESC LIMIT ?5")
+            // One message's deliveries (a wait's read, `message_id=`): a statement of its own,
+            // since the planner cannot use `deliveries_by_message` for `?4 IS NULL OR
+            // message_id = ?4` and read every delivery of the account instead, a fan-out's
+            // wait more with each fan-out before it (docs/PERFORMANCE.md, "SQLite fan-out").
+            selectByMessage = try c.prepare("""
+                SELECT id, webhook_id, url, event, message_id, state, next_attempt, created, fault FROM deliveries
+                WHERE account = ?1 AND message_id = ?4 AND (?2 IS NULL OR webhook_id = ?2) AND (?3 IS NULL OR state = ?3)
+                  AND (?6 IS NULL OR event = ?6) AND (?7 IS NULL OR id < ?7)
+                ORDER BY id DESC LIMIT ?5
+                """)
             // Failing first (`failing_first=true`): a statement of its own, so that the usual
             // one keeps ordering by the index alone.
             selectFailingFirst = try c.prepare("""
@@ -101,10 +117,15 @@ extension SQLiteStore: DeliveryStore {
                                  payload: [UInt8], at time: Double) throws(WebhookError) -> [Delivery] {
         try transaction { s throws(WebhookError) -> [Delivery] in
             var made: [Delivery] = []
+            guard !webhooks.isEmpty else { return made }
             made.reserveCapacity(webhooks.count)
+            _ = s.insertBody.reset()
+            s.insertBody.bindBlob(payload, at: 1)
+            try s.insertBody.run()
+            let body = connection.lastInsertRowID
             for webhook in webhooks {
                 s.insert.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.code), .text(messageID))
-                s.insert.bindBlob(payload, at: 6)
+                s.insert.bind(.integer(body), at: 6)
                 s.insert.bind(.real(time), at: 7)
                 try s.insert.run()
                 made.append(Delivery(id: connection.lastInsertRowID, webhookID: webhook.id, url: webhook.url, event: event,
@@ -153,7 +174,7 @@ extension SQLiteStore: DeliveryStore {
         try withLock { () throws(WebhookError) -> [Delivery] in
             let s = try deliveryStatements()
             var found: [Delivery] = []
-            let rows = (query.failingFirst ? s.selectFailingFirst : s.select).bind(
+            let rows = (query.failingFirst ? s.selectFailingFirst : query.messageID != nil ? s.selectByMessage : s.select).bind(
                 .text(account), query.webhookID.map { .integer($0) } ?? .null, query.state.map { .text($0.rawValue) } ?? .null,
                 query.messageID.map { .text($0) } ?? .null, .integer(query.limit))
             rows.bind(query.event.map { .integer($0.code) } ?? .null, at: 6)

@@ -164,6 +164,25 @@ enum Schema {
             SELECT account, 3, NEW.delivery_id, NEW.number, NEW.time FROM deliveries WHERE id = NEW.delivery_id;
         END;
         """,
+        // 8 (fan-out): an event's body once, not in each of its deliveries. A fan-out of one
+        // event to a thousand webhooks wrote the same body (about 400 bytes) into a thousand
+        // rows, seven rows to a page, and every attempt's update rewrote those wide pages
+        // (docs/PERFORMANCE.md, "SQLite fan-out"). Its deliveries now name a row of
+        // `delivery_bodies` (`body_id`) and carry an empty `payload`; deliveries written before
+        // this step, and a send's (each mail's push has a body of its own), keep theirs inline
+        // with no `body_id`. A body goes with the last delivery that names it.
+        """
+        CREATE TABLE delivery_bodies (
+            id      INTEGER PRIMARY KEY,
+            payload BLOB NOT NULL
+        );
+        ALTER TABLE deliveries ADD COLUMN body_id INTEGER;
+        CREATE INDEX deliveries_by_body ON deliveries(body_id) WHERE body_id IS NOT NULL;
+        CREATE TRIGGER delivery_bodies_unused AFTER DELETE ON deliveries
+        WHEN OLD.body_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries WHERE body_id = OLD.body_id) BEGIN
+            DELETE FROM delivery_bodies WHERE id = OLD.body_id;
+        END;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws(WebhookError) {

@@ -75,6 +75,28 @@ public protocol DeliveryClaims: Sendable {
     /// Calls `action` whenever any process queues a delivery (PostgreSQL's NOTIFY). Started
     /// once; it keeps listening (and reconnecting) until the process ends.
     func onDeliveriesQueued(_ action: @escaping @Sendable () -> Void)
+    /// A trigger's deliveries written as `AsyncDeliveryStore.insertDeliveries` writes them, the
+    /// first `limit` (by id) already leased to `node` for `lease` seconds by the same write: the
+    /// trigger's node hands those to its workers at once instead of claiming back what it just
+    /// wrote. nil when the store does not do this (the caller inserts, then claims).
+    func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String, payload: [UInt8], at time: Double,
+                          leasing limit: Int, to node: String, lease: Double) async throws(WebhookError) -> LeasedInsert?
+}
+
+extension DeliveryClaims {
+    public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String, payload: [UInt8], at time: Double,
+                                 leasing limit: Int, to node: String, lease: Double) async throws(WebhookError) -> LeasedInsert? { nil }
+}
+
+/// A trigger's deliveries (by id) and how many of the first ones are leased to the writer.
+public struct LeasedInsert: Sendable {
+    public let deliveries: [Delivery]
+    public let leased: Int
+
+    public init(deliveries: [Delivery], leased: Int) {
+        self.deliveries = deliveries
+        self.leased = leased
+    }
 }
 
 /// A delivery a node has leased, with what sending it needs.

@@ -204,6 +204,30 @@ enum PostgresSchema {
         DROP TRIGGER activity_of_attempts ON delivery_attempts;
         DROP FUNCTION whs_activity_of_attempts();
         """,
+        // 7 (the cost of a settle, docs/PERFORMANCE.md, fifth session): the queue of pending
+        // deliveries in a table of its own, with the leases. `deliveries_pending` held `state`
+        // and `next_attempt`, which logging an attempt changes, so no settle was a HOT update:
+        // each wrote a new entry into the four other indexes of `deliveries`. Now no index of
+        // `deliveries` holds a column that a claim or a settle changes, so both are HOT there;
+        // the claim leases the queue's row (HOT as well: the lease is in no index), and a settle
+        // deletes it, or moves its due time for a retry. A row is in the queue exactly while
+        // its delivery is pending (every statement that writes a pending delivery or ends one
+        // keeps the two together in one statement). Leases held at the upgrade move with their
+        // rows (nodes are stopped for an upgrade: docs/SCALING.md).
+        """
+        CREATE TABLE delivery_queue (
+            id           bigint PRIMARY KEY,
+            next_attempt double precision NOT NULL,
+            after_id     bigint,
+            lease_node   text,
+            lease_until  double precision
+        ) WITH (fillfactor = 50);
+        CREATE INDEX delivery_queue_due ON delivery_queue(next_attempt, id);
+        INSERT INTO delivery_queue(id, next_attempt, after_id, lease_node, lease_until)
+            SELECT id, coalesce(next_attempt, created), after_id, lease_node, lease_until FROM deliveries WHERE state = 'pending';
+        DROP INDEX deliveries_pending;
+        ALTER TABLE deliveries DROP COLUMN lease_node, DROP COLUMN lease_until;
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, node: String) async throws {

@@ -50,6 +50,9 @@ struct InsertSendStatement: PostgresPreparedStatement {
             FROM unnest($20::bigint[], $21::text[], $22::bigint[], $23::text[], $24::bigint[], $25::text[], $26::bytea[], $27::float8[],
                         $28::bigint[], $29::bigint[], $30::text[])
                  AS x(i, a, w, u, e, m, p, t, ml, af, fl)
+            RETURNING id, next_attempt, after_id
+        ), queued AS (
+            INSERT INTO delivery_queue(id, next_attempt, after_id) SELECT id, next_attempt, after_id FROM deliveries_made
         )
         SELECT 1 FROM (SELECT pg_notify('\(PostgresStore.queuedChannel)', '') WHERE cardinality($20::bigint[]) > 0) AS woken
         """

@@ -93,8 +93,10 @@ extension PostgresStore: AsyncActivityLog, DeliveryCensus {
             var counts: [DeliveryState: Int] = [:]
             var leased = 0
             for try await (state, count, held) in try await client.query("""
-                SELECT state, count(*), count(*) FILTER (WHERE lease_node = \(node ?? "") AND lease_until > extract(epoch FROM clock_timestamp()))
-                FROM deliveries GROUP BY state
+                SELECT state, count(*), 0::int8 FROM deliveries GROUP BY state
+                UNION ALL
+                SELECT 'leased', 0::int8, count(*) FROM delivery_queue
+                WHERE lease_node = \(node ?? "") AND lease_until > extract(epoch FROM clock_timestamp())
                 """, logger: PostgresStore.quiet).decode((String, Int, Int).self) {
                 if let known = DeliveryState(rawValue: state) { counts[known] = count }
                 leased += held

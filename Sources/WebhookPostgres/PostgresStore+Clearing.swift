@@ -25,10 +25,16 @@ extension PostgresStore: AsyncDataClearing {
                     through = last
                 }
                 var cancelled: [Int] = []
+                // Cancelled deliveries leave the queue in the same statement (schema step 7).
                 for try await id in try await connection.query("""
-                    UPDATE deliveries SET state = 'cancelled', next_attempt = NULL, lease_node = NULL, lease_until = NULL
-                    WHERE account = \(account) AND state = 'pending' AND (\(before)::float8 IS NULL OR created < \(before))
-                    RETURNING id
+                    WITH cancelled AS (
+                        UPDATE deliveries SET state = 'cancelled', next_attempt = NULL
+                        WHERE account = \(account) AND state = 'pending' AND (\(before)::float8 IS NULL OR created < \(before))
+                        RETURNING id
+                    ), dequeued AS (
+                        DELETE FROM delivery_queue WHERE id IN (SELECT id FROM cancelled)
+                    )
+                    SELECT id FROM cancelled
                     """, logger: logger).decode(Int.self) {
                     cancelled.append(id)
                 }

@@ -35,33 +35,47 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
 
     public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String,
                                  payload: [UInt8], at time: Double) async throws(WebhookError) -> [Delivery] {
-        guard !webhooks.isEmpty else { return [] }
+        try await insertDeliveries(account: account, webhooks: webhooks, event: event, messageID: messageID, payload: payload, at: time,
+                                   leasing: 0, to: "", lease: 0)?.deliveries ?? []
+    }
+
+    /// The trigger's one statement, its first `limit` queue rows written already leased to `node`.
+    public func insertDeliveries(account: String, webhooks: [Webhook], event: EventType, messageID: String, payload: [UInt8], at time: Double,
+                                 leasing limit: Int, to node: String, lease: Double) async throws(WebhookError) -> LeasedInsert? {
+        guard !webhooks.isEmpty else { return LeasedInsert(deliveries: [], leased: 0) }
         let statement = InsertDeliveriesStatement(account: account, webhooks: webhooks.map(\.id), urls: webhooks.map(\.url), event: event.code,
-                                                  messageID: messageID, payload: ByteBuffer(bytes: payload), time: time)
+                                                  messageID: messageID, payload: ByteBuffer(bytes: payload), time: time,
+                                                  leasing: max(0, limit), node: node, lease: lease)
         let made = try await pinned { connection -> [Int: Int] in
             var made: [Int: Int] = [:]
             made.reserveCapacity(webhooks.count)
-            for try await (id, webhook) in try await connection.execute(statement, logger: PostgresStore.quiet) {
-                made[webhook] = id
+            for try await (ids, madeFor) in try await connection.execute(statement, logger: PostgresStore.quiet) {
+                for (id, webhook) in zip(ids, madeFor) { made[webhook] = id }
             }
             return made
         }
-        return webhooks.compactMap { webhook in
+        let deliveries = webhooks.compactMap { webhook in
             made[webhook.id].map {
                 Delivery(id: $0, webhookID: webhook.id, url: webhook.url, event: event, messageID: messageID, state: .pending,
                          attempts: [], nextAttempt: time, created: time)
             }
         }.sorted { $0.id < $1.id }
+        return LeasedInsert(deliveries: deliveries, leased: min(max(0, limit), deliveries.count))
     }
 
     public func copyDelivery(account: String, id: Int, at time: Double) async throws(WebhookError) -> Delivery {
         let copied = try await transaction { connection -> Delivery? in
             var copy: Delivery?
             for try await row in try await connection.query("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id)
-                SELECT account, webhook_id, url, event, message_id, payload, 'pending', \(time), \(time), mail_id FROM deliveries
-                WHERE account = \(account) AND id = \(id)
-                RETURNING \(unescaped: PostgresStore.deliveryColumns)
+                WITH copy AS (
+                    INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id)
+                    SELECT account, webhook_id, url, event, message_id, payload, 'pending', \(time), \(time), mail_id FROM deliveries
+                    WHERE account = \(account) AND id = \(id)
+                    RETURNING \(unescaped: PostgresStore.deliveryColumns)
+                ), queued AS (
+                    INSERT INTO delivery_queue(id, next_attempt) SELECT id, next_attempt FROM copy
+                )
+                SELECT * FROM copy
                 """, logger: PostgresStore.quiet) {
                 copy = try PostgresStore.delivery(row)
             }
@@ -128,7 +142,10 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
         try await call { client -> [PendingDelivery] in
             var found: [PendingDelivery] = []
             for try await (id, due, after, attempts) in try await client.query(
-                "SELECT id, next_attempt, after_id, attempts FROM deliveries WHERE state = 'pending' ORDER BY next_attempt, id",
+                """
+                SELECT q.id, q.next_attempt, q.after_id, d.attempts FROM delivery_queue q JOIN deliveries d ON d.id = q.id
+                ORDER BY q.next_attempt, q.id
+                """,
                 logger: PostgresStore.quiet
             ).decode((Int, Double?, Int?, Int).self) {
                 found.append(PendingDelivery(id: id, due: due ?? 0, after: after, attemptsMade: attempts))

@@ -275,11 +275,15 @@ struct DeliveryRows {
     func insert(_ connection: PostgresConnection) async throws {
         guard !ids.isEmpty else { return }
         try await connection.query("""
-            INSERT INTO deliveries(id, account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id, fault)
-            SELECT i, a, w, u, e, m, p, 'pending', t, t, ml, NULLIF(af, -1), NULLIF(fl, '')
-            FROM unnest(\(ids)::bigint[], \(accounts)::text[], \(webhooks)::bigint[], \(urls)::text[], \(events)::int[], \(messageIDs)::text[],
-                        \(payloads)::bytea[], \(times)::float8[], \(mails)::bigint[], \(after)::bigint[], \(faults)::text[])
-                 AS x(i, a, w, u, e, m, p, t, ml, af, fl)
+            WITH made AS (
+                INSERT INTO deliveries(id, account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id, fault)
+                SELECT i, a, w, u, e, m, p, 'pending', t, t, ml, NULLIF(af, -1), NULLIF(fl, '')
+                FROM unnest(\(ids)::bigint[], \(accounts)::text[], \(webhooks)::bigint[], \(urls)::text[], \(events)::int[], \(messageIDs)::text[],
+                            \(payloads)::bytea[], \(times)::float8[], \(mails)::bigint[], \(after)::bigint[], \(faults)::text[])
+                     AS x(i, a, w, u, e, m, p, t, ml, af, fl)
+                RETURNING id, next_attempt, after_id
+            )
+            INSERT INTO delivery_queue(id, next_attempt, after_id) SELECT id, next_attempt, after_id FROM made
             """, logger: PostgresStore.quiet)
         try await connection.query("SELECT pg_notify(\(PostgresStore.queuedChannel), '')", logger: PostgresStore.quiet)
     }

@@ -37,6 +37,21 @@ final class SharedWork: Sendable {
         return concurrency + min(concurrency * (SharedWork.claimAhead - 1), ahead * concurrency)
     }
 
+    /// Takes the room left under `ceiling` for deliveries leased outside the claim loop (a
+    /// trigger's own, leased as they are written); what is not used is given back.
+    func reserve(ceiling: Int) -> Int {
+        inHand.withLock { held in
+            let room = max(0, ceiling - held)
+            held += room
+            return room
+        }
+    }
+
+    func giveBack(_ room: Int) {
+        guard room > 0 else { return }
+        inHand.withLock { $0 -= room }
+    }
+
     func noteAttempt(seconds: Double) {
         attemptTime.withLock { $0 = $0 * 0.9 + seconds * 0.1 }
     }
@@ -67,6 +82,37 @@ extension Dispatcher {
                 await shared.wake.wait(seconds: sleep)
             }
         }
+    }
+
+    /// A trigger's deliveries on a shared log: the first of them, as many as this node has room
+    /// for, leased to it as they are written and handed to its workers now, rather than claimed
+    /// back by a round trip once the trigger has answered; the rest wake every node's claims.
+    func insertLeased(_ shared: SharedWork, account: String, webhooks: [Webhook], event: EventType, messageID: String, payload: [UInt8],
+                      at now: Double) async throws(WebhookError) -> [Delivery] {
+        let room = shared.reserve(ceiling: shared.ceiling(concurrency: concurrency, timeout: sender.timeout))
+        let leasedAt = ContinuousClock.now
+        let made: LeasedInsert?
+        do {
+            made = try await shared.claims.insertDeliveries(account: account, webhooks: webhooks, event: event, messageID: messageID,
+                                                            payload: payload, at: now, leasing: room, to: shared.node, lease: shared.lease)
+        } catch {
+            shared.giveBack(room)
+            throw error
+        }
+        shared.giveBack(room - (made?.leased ?? 0))
+        let deliveries: [Delivery]
+        if let made {
+            deliveries = made.deliveries
+            for delivery in deliveries.prefix(made.leased) {
+                workers.push(Job(id: delivery.id, outgoing: OutgoingDelivery(account: account, url: delivery.url, payload: payload, attemptsMade: 0,
+                                                                             state: .pending), claimedAt: leasedAt))
+            }
+        } else {
+            deliveries = try await store.insertDeliveries(account: account, webhooks: webhooks, event: event, messageID: messageID,
+                                                          payload: payload, at: now)
+        }
+        if !deliveries.isEmpty { shared.wake.raise() }
+        return deliveries
     }
 
     /// Claims what the free workers can start now; returns how long to sleep before the next look.

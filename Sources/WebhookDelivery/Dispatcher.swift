@@ -35,8 +35,6 @@ public final class Dispatcher: Sendable {
     let cancels = Mutex(CancelledWork())
     /// What each attempt is reported to (`whs serve`'s `/metrics`); nil when nothing counts.
     public let metrics: Metrics?
-    /// Pushes under way now.
-    let pushing = Atomic<Int>(0)
 
     /// A dispatcher that schedules its own work, on a store only this process delivers from.
     public convenience init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
@@ -63,7 +61,7 @@ public final class Dispatcher: Sendable {
         var options = PushOptions()
         options.schedule = schedule
         optionsBox = Mutex(options)
-        log = AttemptLog(store: store, metrics: metrics)
+        log = AttemptLog(store: store, metrics: metrics, gathers: shared == nil)
         let pool = WorkerPool<Job>(limit: concurrency, executors: PushClient.executors) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
     }
@@ -78,7 +76,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// Pushes under way on this process now (the `whs_deliveries_in_flight` gauge).
-    public var inFlight: Int { pushing.load(ordering: .relaxed) }
+    public var inFlight: Int { log.underWay.load(ordering: .relaxed) }
 
     /// True when pushes to private addresses are refused (a public node).
     public var refusesPrivateAddresses: Bool { sender.policy.refusesPrivate }
@@ -112,15 +110,17 @@ public final class Dispatcher: Sendable {
         let subscribed = try await store.subscribers(account: account, events: EventSet([trigger.event]))
         let matching = subscribed.filter { $0.apiUser.isEmpty || $0.apiUser == trigger.apiUser }
         let payload = body.bytes
+        if let shared {
+            let deliveries = try await insertLeased(shared, account: account, webhooks: matching, event: trigger.event, messageID: messageID,
+                                                    payload: payload, at: now)
+            return TriggerResult(messageID: messageID, deliveries: deliveries,
+                                 note: matching.isEmpty ? Dispatcher.whyNothingMatched(trigger, subscribed: subscribed) : nil)
+        }
         let deliveries = try await store.insertDeliveries(account: account, webhooks: matching, event: trigger.event,
                                                           messageID: messageID, payload: payload, at: now)
-        if let shared {
-            if !deliveries.isEmpty { shared.wake.raise() }
-        } else {
-            for delivery in deliveries {
-                start(Job(id: delivery.id, outgoing: OutgoingDelivery(account: account, url: delivery.url, payload: payload,
-                                                                     attemptsMade: 0, state: .pending)), due: now)
-            }
+        for delivery in deliveries {
+            start(Job(id: delivery.id, outgoing: OutgoingDelivery(account: account, url: delivery.url, payload: payload,
+                                                                 attemptsMade: 0, state: .pending)), due: now)
         }
         return TriggerResult(messageID: messageID, deliveries: deliveries,
                              note: matching.isEmpty ? Dispatcher.whyNothingMatched(trigger, subscribed: subscribed) : nil)
@@ -268,9 +268,9 @@ public final class Dispatcher: Sendable {
         let started = Clock.now()
         let options = self.options
         let forged = outgoing.fault == .badsig
-        pushing.add(1, ordering: .relaxed)
+        log.underWay.add(1, ordering: .relaxed)
         var outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key, signature: options.signature, forged: forged)
-        pushing.subtract(1, ordering: .relaxed)
+        log.underWay.subtract(1, ordering: .relaxed)
         if forged, let error = outcome.error, let status = outcome.status, (400..<500).contains(status) {
             outcome = PushSender.Outcome(status: status, latencyMilliseconds: outcome.latencyMilliseconds, error: "\(error) (a badsig push, signed wrong on purpose: refusing it is right)")
         }

@@ -117,4 +117,30 @@ final class PostgresQueueTests: XCTestCase {
         }
         XCTAssertEqual(hot, "20/20", "every settle a HOT update")
     }
+
+    /// A trigger's first deliveries leased to its node by the insert itself: no other node
+    /// claims them, and the rest are due for anyone.
+    func testATriggersFirstDeliveriesAreLeasedToItsNodeAsTheyAreWritten() async throws {
+        let directory = try TemporaryDirectory()
+        let location = try TestPostgres.freshDatabase()
+        let store = try await open(location, directory, node: "a")
+        let account = store.account("acme")
+        var webhooks: [Webhook] = []
+        for i in 0..<12 {
+            webhooks.append(try await account.add(try WebhookDraft.validated(url: "https://h\(i).example/", apiUser: "", events: [.name("deliver")])))
+        }
+        let made = try await store.insertDeliveries(account: "acme", webhooks: webhooks, event: EventType.all[0], messageID: "m",
+                                                    payload: Array("{}".utf8), at: Date().timeIntervalSince1970 - 1, leasing: 5, to: "a", lease: 30)
+        let inserted = try XCTUnwrap(made)
+        XCTAssertEqual(inserted.leased, 5)
+        XCTAssertEqual(inserted.deliveries.map(\.id), inserted.deliveries.map(\.id).sorted())
+        let leased = inserted.deliveries.prefix(5).map(\.id)
+        XCTAssertEqual(try TestPostgres.psql(location, "SELECT string_agg(id::text, ',' ORDER BY id) FROM delivery_queue WHERE lease_node = 'a'"),
+                       leased.map(String.init).joined(separator: ","))
+        let other = try await store.claim(node: "b", limit: 100, lease: 30)
+        XCTAssertEqual(other.map(\.id), inserted.deliveries.dropFirst(5).map(\.id), "the other node takes only the rest")
+        let all = try await store.insertDeliveries(account: "acme", webhooks: webhooks, event: EventType.all[0], messageID: "m2",
+                                                   payload: Array("{}".utf8), at: Date().timeIntervalSince1970 - 1, leasing: 100, to: "a", lease: 30)
+        XCTAssertEqual(all?.leased, 12, "no more leased than written")
+    }
 }

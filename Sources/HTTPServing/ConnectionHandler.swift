@@ -3,12 +3,13 @@ import NIOHTTP1
 
 /// One HTTP/1.1 connection of `HTTPServer`: NIOHTTP1 decodes the requests, this handler reads
 /// each body up to its route's limit, runs the responder on the connection's event loop, and
-/// writes the answers in the order the requests came (pipelining), one at a time. A
-/// connection stays open between requests unless the client or a too-large body says not.
+/// writes the answers in the order the requests came (pipelining), one at a time, as bytes of
+/// its own making (`ResponseBytes`). A connection stays open between requests unless the
+/// client or a too-large body says not.
 final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Requests read ahead of their answers before reading stops (pipelining clients).
     static let queued = 16
@@ -41,6 +42,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lingering = false
     /// A request that could not be parsed follows the ones queued: a 400 once they are answered.
     private var badRequestNext = false
+    /// The streamed answer being written is chunked (HTTP/1.1); on HTTP/1.0 its end is the close.
+    private var chunked = false
     static let lingerTime = TimeAmount.seconds(2)
 
     init(responder: any ServerResponder, executor: EventLoopExecutor, date: HTTPDate) {
@@ -64,7 +67,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else if !busy, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl asks before sending a body over 1 MB (a mail with attachments), and
                 // would otherwise wait a second for this.
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(ResponseBytes.continueHead(head.version)), promise: nil)
             }
         case .body(let part):
             guard !dropping, head != nil else { return }
@@ -125,38 +128,66 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return promise.futureResult
     }
 
-    private func responseHead(_ response: ServerResponse, for pending: Pending, length: Int?) -> HTTPResponseHead {
-        var headers = response.headers
-        headers.add(name: "Date", value: date.now)
-        if let length {
-            headers.add(name: "Content-Length", value: String(length))
-        } else if pending.version.minor >= 1 {
-            headers.add(name: "Transfer-Encoding", value: "chunked")
+    /// The answer's head into `buffer`: its status and headers, then `Date`, the framing
+    /// (`Content-Length`, or chunked for a stream on HTTP/1.1; none for a status that has no
+    /// body) and `Connection` when it differs from the version's default. False if one of the
+    /// answer's headers cannot be sent (`ResponseBytes.writeHead`).
+    private func writeHead(_ response: ServerResponse, for pending: Pending, length: Int?, into buffer: inout ByteBuffer) -> Bool {
+        guard ResponseBytes.writeHead(status: response.status, version: pending.version, headers: response.headers, into: &buffer) else {
+            return false
+        }
+        ResponseBytes.writeField("Date", date.now, into: &buffer)
+        if HTTPResponseStatus(statusCode: response.status).mayHaveResponseBody {
+            if let length {
+                ResponseBytes.writeField("Content-Length", String(length), into: &buffer)
+            } else if pending.version.minor >= 1 {
+                ResponseBytes.writeField("Transfer-Encoding", "chunked", into: &buffer)
+            }
         }
         let keepAlive = pending.keepAlive && !closeWhenIdle && (length != nil || pending.version.minor >= 1)
         if !keepAlive {
-            headers.add(name: "Connection", value: "close")
+            ResponseBytes.writeField("Connection", "close", into: &buffer)
         } else if pending.version.minor == 0 {
-            headers.add(name: "Connection", value: "keep-alive")
+            ResponseBytes.writeField("Connection", "keep-alive", into: &buffer)
         }
-        return HTTPResponseHead(version: pending.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        ResponseBytes.endHead(&buffer)
+        return true
     }
 
     /// Writes the answer (a stream's as it is produced), then goes on with the next request.
     private func send(_ response: ServerResponse, for pending: Pending, context: ChannelHandlerContext) async {
         var keepAlive = pending.keepAlive && (pending.version.minor >= 1 || response.isBytes)
+        // A HEAD request's answer, and a 1xx, 204 or 304, have a head only.
+        let bodiless = pending.request.method == .HEAD || !HTTPResponseStatus(statusCode: response.status).mayHaveResponseBody
+        var buffer = context.channel.allocator.buffer(capacity: 512)
         switch response.body {
         case .bytes(let bytes):
-            context.write(wrapOutboundOut(.head(responseHead(response, for: pending, length: bytes.readableBytes))), promise: nil)
-            if bytes.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            guard writeHead(response, for: pending, length: bytes.readableBytes, into: &buffer) else {
+                return refuse(context: context)
+            }
+            if bodiless || bytes.readableBytes == 0 {
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            } else if bytes.readableBytes <= ResponseBytes.coalescedBodyLimit {
+                buffer.writeImmutableBuffer(bytes)
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            } else {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+            }
         case .stream(let produce):
-            context.writeAndFlush(wrapOutboundOut(.head(responseHead(response, for: pending, length: nil))), promise: nil)
-            do {
-                try await produce(ChannelBodyWriter(context: NIOLoopBound(context, eventLoop: context.eventLoop), handler: self))
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            } catch {
-                keepAlive = false
+            guard writeHead(response, for: pending, length: nil, into: &buffer) else {
+                return refuse(context: context)
+            }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            if !bodiless {
+                chunked = pending.version.minor >= 1
+                do {
+                    try await produce(ChannelBodyWriter(context: NIOLoopBound(context, eventLoop: context.eventLoop), handler: self))
+                    if chunked { context.writeAndFlush(wrapOutboundOut(ResponseBytes.lastChunk), promise: nil) }
+                } catch {
+                    keepAlive = false
+                }
+                chunked = false
             }
         }
         if case .tooLarge = pending.request.body {
@@ -164,6 +195,12 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             finished(keepAlive: keepAlive, context: context)
         }
+    }
+
+    /// An answer with a header that cannot be sent: a 500 instead, and the connection closes.
+    private func refuse(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ResponseBytes.internalError), promise: nil)
+        finished(keepAlive: false, context: context)
     }
 
     private func finished(keepAlive: Bool, context: ChannelHandlerContext) {
@@ -253,15 +290,15 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func badRequest(context: ChannelHandlerContext) {
-        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["Connection": "close", "Content-Length": "0"])
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(ResponseBytes.badRequest)).whenComplete { _ in context.close(promise: nil) }
     }
 
     /// The writes of a streamed answer, each flushed and awaited: a client that reads slowly
     /// slows the stream down instead of growing its buffer.
     fileprivate func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))))
+        guard chunked else { return context.writeAndFlush(wrapOutboundOut(buffer)) }
+        guard let framed = ResponseBytes.chunk(buffer, allocator: context.channel.allocator) else { return context.eventLoop.makeSucceededVoidFuture() }
+        return context.writeAndFlush(wrapOutboundOut(framed))
     }
 }
 

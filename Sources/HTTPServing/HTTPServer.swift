@@ -6,7 +6,7 @@ import NIOPosix
 import Synchronization
 
 /// The HTTP/1.1 server of `whs serve` and `whs listen`: SwiftNIO's sockets and NIOHTTP1's
-/// parser and encoder, one `ConnectionHandler` per connection in front of the responder
+/// parser, one `ConnectionHandler` per connection in front of the responder
 /// (docs/DESIGN.md, "Serving"). A stop (SIGTERM or SIGINT, or a `ServerStop`) is graceful: no
 /// new connections, the responder's streams end, requests under way are answered, idle
 /// connections close; then `run` returns.
@@ -50,7 +50,8 @@ public struct HTTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+                    // The request decoder only: `ConnectionHandler` writes its answers' bytes itself.
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     let (executor, date) = loops[ObjectIdentifier(channel.eventLoop)] ?? (EventLoopExecutor(channel.eventLoop), HTTPDate())
                     try pipeline.addHandler(ConnectionHandler(responder: responder, executor: executor, date: date))
                     connections.insert(channel)

@@ -117,6 +117,8 @@ enum WireDecoding {
 
     /// A query string's part: `+` is a space. In a path (`plusIsSpace: false`) it is itself.
     static func percentDecoded(_ text: Substring, plusIsSpace: Bool = true) -> String? {
+        // Most parts (`limit`, `10`) have nothing to decode: taken as they are, no copy made.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || ($0 == UInt8(ascii: "+") && plusIsSpace) }) { return String(text) }
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {

@@ -18,6 +18,14 @@ import WhsSupport
         #expect(try JSON.parse(text) == expected)
     }
 
+    @Test(arguments: [0, 7, 9, 10, 99, 100, 168, -1, -9, -10, -123_456, 4_294_967_296, Int.max, Int.min])
+    func integersAreWrittenAsTheirDecimalDigits(_ number: Int) {
+        #expect(JSON.int(number).text == String(number))
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        JSON.append(number, to: &out)
+        #expect(out == Array("[\(number)".utf8))
+    }
+
     @Test(arguments: [
         ("", "unexpected end of JSON"),
         ("{", "expected a string key in object"),

@@ -1,6 +1,7 @@
 """The server's own HTTP/1.1 pipeline (issue 21): trace ids made from a pool of randomness stay
 distinct past a refill, pipelined requests are answered in order on one connection, a 413 reaches
-a client that is still sending its body, HTTP/1.0 and Expect: 100-continue are honoured, and a stop signal is never lost."""
+a client that is still sending its body, HTTP/1.0 and Expect: 100-continue are honoured, a HEAD
+answer has a head only, a stream is framed in chunks, and a stop signal is never lost."""
 import re
 import signal
 import socket
@@ -97,6 +98,45 @@ def test_http_1_0_and_expect_100_continue():
             assert answer.startswith(b"HTTP/1.1 200") and b"continued" in answer
     finally:
         assert node.close() == 0
+
+
+def test_a_head_answer_has_the_length_of_its_body_and_no_body():
+    # The server writes its answers' bytes itself (ResponseBytes): a HEAD request's answer (a
+    # 405 here: the API has no HEAD routes) keeps its Content-Length and sends no body, and the
+    # connection goes on with the next answer.
+    node = Node("--user", "acme:alice:alice-key")
+    try:
+        answer = exchange(node, b"HEAD /v1/webhooks HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n\r\n"
+                                b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    finally:
+        assert node.close() == 0
+    head, rest = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 405 Method Not Allowed\r\n") and b"\r\nAllow: GET, POST\r\n" in head, answer
+    assert int(re.search(rb"\r\nContent-Length: (\d+)", head).group(1)) > 0, answer
+    assert rest.startswith(b"HTTP/1.1 200 OK\r\n"), answer  # the next answer, with no body between
+    assert rest.endswith(b'"store":"reachable"}<EOF>'), answer
+
+
+def test_a_stream_is_written_in_chunks_and_ends_with_the_last_chunk():
+    node = Node("--user", "acme:alice:alice-key")
+    try:
+        answer = exchange(node, b"GET /v1/stream?timeout=300ms HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\nConnection: close\r\n\r\n", wait=3)
+    finally:
+        assert node.close() == 0
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"\r\nTransfer-Encoding: chunked" in head and b"Content-Length" not in head, head
+    # Each chunk is its size in hex, the bytes, a line end; the last is "0" and an empty line.
+    events, rest = b"", body
+    while True:
+        size, rest = rest.split(b"\r\n", 1)
+        size = int(size, 16)
+        if size == 0:
+            assert rest == b"\r\n<EOF>", rest
+            break
+        events, rest = events + rest[:size], rest[size:]
+        assert rest.startswith(b"\r\n"), rest[:40]
+        rest = rest[2:]
+    assert b"event: ready" in events, events
 
 
 def test_a_stop_signal_sent_the_moment_the_server_is_ready_stops_it():

@@ -35,6 +35,8 @@ public final class Dispatcher: Sendable {
     let cancels = Mutex(CancelledWork())
     /// What each attempt is reported to (`whs serve`'s `/metrics`); nil when nothing counts.
     public let metrics: Metrics?
+    /// Pushes under way now.
+    let pushing = Atomic<Int>(0)
 
     /// A dispatcher that schedules its own work, on a store only this process delivers from.
     public convenience init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
@@ -61,7 +63,7 @@ public final class Dispatcher: Sendable {
         var options = PushOptions()
         options.schedule = schedule
         optionsBox = Mutex(options)
-        log = AttemptLog(store: store, metrics: metrics, gathers: shared == nil)
+        log = AttemptLog(store: store, metrics: metrics)
         let pool = WorkerPool<Job>(limit: concurrency, executors: PushClient.executors) { [weak self] job in await self?.process(job) }
         workerPool.withLock { $0 = pool }
     }
@@ -76,7 +78,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// Pushes under way on this process now (the `whs_deliveries_in_flight` gauge).
-    public var inFlight: Int { log.underWay.load(ordering: .relaxed) }
+    public var inFlight: Int { pushing.load(ordering: .relaxed) }
 
     /// True when pushes to private addresses are refused (a public node).
     public var refusesPrivateAddresses: Bool { sender.policy.refusesPrivate }
@@ -268,9 +270,9 @@ public final class Dispatcher: Sendable {
         let started = Clock.now()
         let options = self.options
         let forged = outgoing.fault == .badsig
-        log.underWay.add(1, ordering: .relaxed)
+        pushing.add(1, ordering: .relaxed)
         var outcome = await sender.send(url: outgoing.url, body: outgoing.payload, appKey: key, signature: options.signature, forged: forged)
-        log.underWay.subtract(1, ordering: .relaxed)
+        pushing.subtract(1, ordering: .relaxed)
         if forged, let error = outcome.error, let status = outcome.status, (400..<500).contains(status) {
             outcome = PushSender.Outcome(status: status, latencyMilliseconds: outcome.latencyMilliseconds, error: "\(error) (a badsig push, signed wrong on purpose: refusing it is right)")
         }

@@ -122,51 +122,35 @@ extension SQLiteStore: MailStore {
                 try s.forgetSend.bind(.text(send.account), .text(requestID)).run()
                 try s.rememberSend.bind(.text(send.account), .text(requestID), .text(send.answer.text), .real(send.created)).run()
             }
-            return .sent(chains: try recordMailsByWave(s, send))
-        }
-    }
-
-    /// The mails of a send, then their deliveries wave by wave: every mail's first event, then
-    /// every mail's second, and so on (inside the send's transaction). A mail's pushes go one
-    /// after the other, so the attempts the log writes together are mostly of one wave across
-    /// the mails sent together; with a mail's deliveries side by side (rows of about 550 bytes,
-    /// seven a page) each attempt batch rewrote a page per mail or two, and those pages were
-    /// most of the WAL's frames (docs/PERFORMANCE.md, "The send path (issue 21, fifth
-    /// session)"). Each mail's chains are the same as when its deliveries are written together,
-    /// and they are returned mail by mail, in the mails' order.
-    private func recordMailsByWave(_ s: MailStatements, _ send: PlannedSend) throws(WebhookError) -> [[DeliveryLink]] {
-        var mailIDs: [Int] = []
-        mailIDs.reserveCapacity(send.mails.count)
-        for mail in send.mails {
-            let h = mail.header
-            s.insertMail.bind(.text(send.account), .text(h.messageID), .text(h.emailID), .integer(h.taskID), .text(h.apiUser))
-            s.insertMail.bind(.text(h.from), at: 6)
-            s.insertMail.bind(.text(h.to), at: 7)
-            s.insertMail.bind(.text(h.address), at: 8)
-            s.insertMail.bind(.text(h.subject), at: 9)
-            s.insertMail.bind(.text(mail.html), at: 10)
-            s.insertMail.bind(.text(mail.text), at: 11)
-            s.insertMail.bind(.text(h.customArgs.text), at: 12)
-            s.insertMail.bind(h.labelID.map { .integer($0) } ?? .null, at: 13)
-            s.insertMail.bind(h.labelName.map { .text($0) } ?? .null, at: 14)
-            s.insertMail.bind(h.template.map { .text($0) } ?? .null, at: 15)
-            s.insertMail.bind(.real(send.created), at: 16)
-            s.insertMail.bind(.text(MailEventRecord.rowJSON(mail.loggedEvents).text), at: 17)
-            s.insertMail.bind(.text(MailRecord.extraRow(mail.extra)), at: 18)
-            try s.insertMail.run()
-            mailIDs.append(connection.lastInsertRowID)
-        }
-        var mailChains = [DeliveryChains](repeating: DeliveryChains(), count: send.mails.count)
-        let waves = send.mails.map(\.events.count).max() ?? 0
-        for wave in 0..<waves {
-            for (index, mail) in send.mails.enumerated() where wave < mail.events.count {
-                let event = mail.events[wave]
-                let links = try insertDeliveries(s, account: send.account, mailID: mailIDs[index], header: mail.header, event,
-                                                 after: { mailChains[index].previous(webhook: $0) })
-                mailChains[index].add(event.webhooks, links)
+            var chains: [[DeliveryLink]] = []
+            for mail in send.mails {
+                let h = mail.header
+                s.insertMail.bind(.text(send.account), .text(h.messageID), .text(h.emailID), .integer(h.taskID), .text(h.apiUser))
+                s.insertMail.bind(.text(h.from), at: 6)
+                s.insertMail.bind(.text(h.to), at: 7)
+                s.insertMail.bind(.text(h.address), at: 8)
+                s.insertMail.bind(.text(h.subject), at: 9)
+                s.insertMail.bind(.text(mail.html), at: 10)
+                s.insertMail.bind(.text(mail.text), at: 11)
+                s.insertMail.bind(.text(h.customArgs.text), at: 12)
+                s.insertMail.bind(h.labelID.map { .integer($0) } ?? .null, at: 13)
+                s.insertMail.bind(h.labelName.map { .text($0) } ?? .null, at: 14)
+                s.insertMail.bind(h.template.map { .text($0) } ?? .null, at: 15)
+                s.insertMail.bind(.real(send.created), at: 16)
+                s.insertMail.bind(.text(MailEventRecord.rowJSON(mail.loggedEvents).text), at: 17)
+                s.insertMail.bind(.text(MailRecord.extraRow(mail.extra)), at: 18)
+                try s.insertMail.run()
+                let mailID = connection.lastInsertRowID
+                var mailChains = DeliveryChains()
+                for event in mail.events {
+                    let links = try insertDeliveries(s, account: send.account, mailID: mailID, header: h, event,
+                                                     after: { mailChains.previous(webhook: $0) })
+                    mailChains.add(event.webhooks, links)
+                }
+                chains += mailChains.chains
             }
+            return .sent(chains: chains)
         }
-        return mailChains.flatMap(\.chains)
     }
 
     public func recordEvent(account: String, mailID: Int, _ event: PlannedEvent) throws(WebhookError) -> [DeliveryLink] {

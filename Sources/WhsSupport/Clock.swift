@@ -16,8 +16,36 @@ public enum Clock {
         let (year, month, day) = civilDate(daysSinceEpoch: inDay < 0 ? days - 1 : days)
         let ms = inDay < 0 ? inDay + 86_400_000 : inDay
         let hour = ms / 3_600_000, minute = ms / 60_000 % 60, second = ms / 1000 % 60
-        func two(_ n: Int) -> String { String(n).leftPadded(2) }
-        return "\(String(year).leftPadded(4))-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second)).\(String(ms % 1000).leftPadded(3))Z"
+        guard (0...9999).contains(year) else {
+            func two(_ n: Int) -> String { String(n).leftPadded(2) }
+            return "\(String(year).leftPadded(4))-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second)).\(String(ms % 1000).leftPadded(3))Z"
+        }
+        // The 24 bytes written in place: a fan-out's answer has two times per delivery, and
+        // interpolating seven strings for each was a tenth of the shell's share of the run.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, at offset: Int, digits: Int) {
+                var rest = value
+                for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+                    out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, at: 0, digits: 4)
+            out[4] = UInt8(ascii: "-")
+            put(month, at: 5, digits: 2)
+            out[7] = UInt8(ascii: "-")
+            put(day, at: 8, digits: 2)
+            out[10] = UInt8(ascii: "T")
+            put(hour, at: 11, digits: 2)
+            out[13] = UInt8(ascii: ":")
+            put(minute, at: 14, digits: 2)
+            out[16] = UInt8(ascii: ":")
+            put(second, at: 17, digits: 2)
+            out[19] = UInt8(ascii: ".")
+            put(ms % 1000, at: 20, digits: 3)
+            out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// Unix seconds of `2026-11-26T17:03:04.512Z` (the form `iso8601` writes); nil for anything else.

@@ -24,6 +24,9 @@ def test_mails_and_deliveries_are_searched_and_paged(server, receiver):
     for subject, to in (("Spring SALE", "ann+open@example.com"), ("Invoice", "bob+invalid@example.com"), ("Summer sale", "cy@example.com")):
         sdk.send({"from": "shop@example.com", "to": [to], "body": {"subject": subject, "content": {"html": "<p>x</p>"}}})
     wait_for(lambda: len(target.requests) >= 4, 10, "the pushes")
+    # The receiver has a push a moment before the attempt log writes it: wait for the log too,
+    # or two reads of the deliveries below can differ by an attempt written between them.
+    wait_for(lambda: [d["state"] for d in query(whs_serve, "/v1/deliveries")[1]["deliveries"]] == ["succeeded"] * 3, 10, "the attempts logged")
 
     status, found = query(whs_serve, "/v1/mails", subject="sale")
     assert status == 200 and [mail["subject"] for mail in found["mails"]] == ["Spring SALE", "Summer sale"]

@@ -6,7 +6,7 @@ import WhsSupport
 extension SQLiteStore: MailStore {
     final class MailStatements {
         let putTemplate, template, templates, deleteTemplate, previousSend, forgetSend, rememberSend: SQLiteStatement
-        let insertMail, updateEvents, insertDelivery, mails, mailsTo, mailsOfMessage, mailsSearch, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
+        let insertMail, updateEvents, insertBody, insertDelivery, mails, mailsTo, mailsOfMessage, mailsSearch, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             putTemplate = try c.prepare("""
@@ -26,9 +26,11 @@ extension SQLiteStore: MailStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                 """)
             updateEvents = try c.prepare("UPDATE mails SET events = ?3 WHERE account = ?1 AND id = ?2")
+            insertBody = try c.prepare("INSERT INTO delivery_bodies(payload) VALUES (?1)")
+            // The body in `delivery_bodies`, as a trigger's: the row a settle rewrites stays narrow.
             insertDelivery = try c.prepare("""
-                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, state, next_attempt, created, mail_id, after_id, fault)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9, ?10)
+                INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, body_id, state, next_attempt, created, mail_id, after_id, fault)
+                VALUES (?1, ?2, ?3, ?4, ?5, x'', ?6, 'pending', ?7, ?7, ?8, ?9, ?10)
                 """)
             let columns = """
                 SELECT id, message_id, email_id, task_id, api_user, sender, recipient, address, subject, html, text, custom_args,
@@ -169,9 +171,16 @@ extension SQLiteStore: MailStore {
     private func insertDeliveries(_ s: MailStatements, account: String, mailID: Int, header: MailHeader, _ event: PlannedEvent,
                                   after: (Int) -> Int?) throws(WebhookError) -> [DeliveryLink] {
         var links: [DeliveryLink] = []
+        guard !event.webhooks.isEmpty else { return links }
+        // One body for the event's deliveries to every webhook (a send's push body is its own
+        // event's, and a mail's later events each have theirs).
+        _ = s.insertBody.reset()
+        s.insertBody.bindBlob(event.payload, at: 1)
+        try s.insertBody.run()
+        let body = connection.lastInsertRowID
         for webhook in event.webhooks {
             s.insertDelivery.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.event.code), .text(header.messageID))
-            s.insertDelivery.bindBlob(event.payload, at: 6)
+            s.insertDelivery.bind(.integer(body), at: 6)
             s.insertDelivery.bind(.real(event.due), at: 7)
             s.insertDelivery.bind(.integer(mailID), at: 8)
             s.insertDelivery.bind(after(webhook.id).map { .integer($0) } ?? .null, at: 9)

@@ -169,8 +169,9 @@ enum Schema {
         // rows, seven rows to a page, and every attempt's update rewrote those wide pages
         // (docs/PERFORMANCE.md, "SQLite fan-out"). Its deliveries now name a row of
         // `delivery_bodies` (`body_id`) and carry an empty `payload`; deliveries written before
-        // this step, and a send's (each mail's push has a body of its own), keep theirs inline
-        // with no `body_id`. A body goes with the last delivery that names it.
+        // this step keep theirs inline with no `body_id`. A body goes with the last delivery
+        // that names it. (A send's deliveries were kept inline at first; since the same session
+        // each event of a mail writes its body here too, one for all its webhooks.)
         """
         CREATE TABLE delivery_bodies (
             id      INTEGER PRIMARY KEY,

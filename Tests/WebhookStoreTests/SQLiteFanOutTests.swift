@@ -39,6 +39,44 @@ import WhsTestSupport
         #expect(try count(store, "SELECT count(*) FROM delivery_bodies") == 0)
     }
 
+    /// A send's pushes keep their bodies in `delivery_bodies` too (one per event of a mail,
+    /// whatever the number of webhooks): each delivery sends its own event's body, and the
+    /// bodies go with their deliveries.
+    @Test func aSendsEventsEachWriteTheirBodyOnce() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.path + "/s.sqlite")
+        let hooks = (1...2).map { Webhook(id: $0, url: "https://a.example/\($0)", events: EventSet([Self.deliver]), apiUser: "") }
+        let events = ["request", "deliver"].enumerated().map { step, name in
+            var planned = PlannedEvent(event: EventType.named(name)!, time: 100 + Double(step), detail: .object([]),
+                                       payload: Array("{\"event\":\"\(name)\"}".utf8), webhooks: hooks)
+            planned.step = step
+            return planned
+        }
+        let mail = PlannedMail(header: MailHeader(messageID: "m1", emailID: "m1$r@example.com", taskID: 1, apiUser: "",
+                                                  from: "s@example.com", to: "r@example.com", address: "r@example.com", subject: "Hi",
+                                                  customArgs: .object([]), labelID: nil, labelName: nil, template: nil),
+                               html: "", text: "t", events: events)
+        guard case .sent(let chains) = try store.recordSend(PlannedSend(account: "acme", apiUser: "", requestID: nil, answer: .object([]),
+                                                                        mails: [mail], created: 100), repeatsSince: 0) else {
+            Issue.record("the send was not written")
+            return
+        }
+        #expect(chains.count == 2 && chains.allSatisfy { $0.count == 2 })
+        #expect(try count(store, "SELECT count(*) FROM delivery_bodies") == 2)
+        #expect(try count(store, "SELECT count(*) FROM deliveries WHERE length(payload) = 0 AND body_id IS NOT NULL") == 4)
+        for chain in chains {
+            #expect(try store.outgoing(deliveryID: chain[0].id)?.payload == Array(#"{"event":"request"}"#.utf8))
+            #expect(try store.outgoing(deliveryID: chain[1].id)?.payload == Array(#"{"event":"deliver"}"#.utf8))
+            #expect(chain.map { $0.outgoing?.payload } == [Array(#"{"event":"request"}"#.utf8), Array(#"{"event":"deliver"}"#.utf8)])
+        }
+        for delivery in chains.joined() {
+            try store.recordAttempt(deliveryID: delivery.id, DeliveryAttempt(number: 1, time: 102, status: 200, latencyMilliseconds: 1, error: nil),
+                                    state: .succeeded, nextAttempt: nil)
+        }
+        _ = try store.clear(account: "acme", [.deliveries], before: nil)
+        #expect(try count(store, "SELECT count(*) FROM delivery_bodies") == 0)
+    }
+
     @Test func aResetTakesTheBodiesOfItsDeliveries() throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.path + "/s.sqlite")

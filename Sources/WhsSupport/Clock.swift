@@ -22,28 +22,22 @@ public enum Clock {
         }
         // The 24 bytes written in place: a fan-out's answer has two times per delivery, and
         // interpolating seven strings for each was a tenth of the shell's share of the run.
+        // Each field's digits, then the character after it: `2026-11-26T17:03:04.512Z`.
+        let fields: [(value: Int, digits: Int, after: UInt8)] = [
+            (year, 4, UInt8(ascii: "-")), (month, 2, UInt8(ascii: "-")), (day, 2, UInt8(ascii: "T")), (hour, 2, UInt8(ascii: ":")),
+            (minute, 2, UInt8(ascii: ":")), (second, 2, UInt8(ascii: ".")), (ms % 1000, 3, UInt8(ascii: "Z")),
+        ]
         return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ value: Int, at offset: Int, digits: Int) {
-                var rest = value
-                for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+            var offset = 0
+            for field in fields {
+                var rest = field.value
+                for index in stride(from: offset + field.digits - 1, through: offset, by: -1) {
                     out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
                     rest /= 10
                 }
+                out[offset + field.digits] = field.after
+                offset += field.digits + 1
             }
-            put(year, at: 0, digits: 4)
-            out[4] = UInt8(ascii: "-")
-            put(month, at: 5, digits: 2)
-            out[7] = UInt8(ascii: "-")
-            put(day, at: 8, digits: 2)
-            out[10] = UInt8(ascii: "T")
-            put(hour, at: 11, digits: 2)
-            out[13] = UInt8(ascii: ":")
-            put(minute, at: 14, digits: 2)
-            out[16] = UInt8(ascii: ":")
-            put(second, at: 17, digits: 2)
-            out[19] = UInt8(ascii: ".")
-            put(ms % 1000, at: 20, digits: 3)
-            out[23] = UInt8(ascii: "Z")
             return 24
         }
     }

@@ -48,8 +48,8 @@ enum WireDecoding {
     }
 
     /// The modify body: any of the fields; null is the same as absent. No body at all changes
-    /// nothing; a body of only spaces or line ends is not JSON and is refused like any other
-    /// (docs/FIDELITY.md F-13).
+    /// nothing; a body of only spaces or line ends is not JSON, and the parser refuses it like
+    /// any other (docs/FIDELITY.md F-13).
     static func patch(_ body: [UInt8]) throws(WebhookError) -> WebhookPatch {
         let fields = body.isEmpty ? [:] : try object(body)
         return try WebhookPatch.validated(
@@ -60,9 +60,6 @@ enum WireDecoding {
 
     static func object(_ body: [UInt8], allowed: [String] = bodyFields) throws(WebhookError) -> [String: JSON] {
         guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
-        guard !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-            throw .invalidJSON("the body is blank (only spaces or line ends)")
-        }
         let document: JSON
         do { document = try JSON.parse(bytes: body, maxDepth: 32) } catch { throw .invalidJSON(error.description) }
         guard case .object(let members) = document else { throw .invalidJSON("it is not an object") }

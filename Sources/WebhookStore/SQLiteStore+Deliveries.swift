@@ -72,6 +72,17 @@ extension SQLiteStore: DeliveryStore {
         return prepared
     }
 
+    /// Writes an event's body once into `delivery_bodies` (schema step 8) and returns its id,
+    /// which its deliveries name: a fan-out's and each event of a sent mail. Inside a
+    /// transaction, under the lock.
+    func insertBody(_ payload: [UInt8]) throws(WebhookError) -> Int {
+        let insert = try deliveryStatements().insertBody
+        _ = insert.reset()
+        insert.bindBlob(payload, at: 1)
+        try insert.run()
+        return connection.lastInsertRowID
+    }
+
     /// Runs `body` in a write transaction, under the lock, perhaps committed together with
     /// other threads' writes (`grouped`, SQLiteGroupCommit.swift); all or none of its writes.
     func transaction<T>(_ body: (DeliveryStatements) throws(WebhookError) -> T) throws(WebhookError) -> T {
@@ -119,10 +130,7 @@ extension SQLiteStore: DeliveryStore {
             var made: [Delivery] = []
             guard !webhooks.isEmpty else { return made }
             made.reserveCapacity(webhooks.count)
-            _ = s.insertBody.reset()
-            s.insertBody.bindBlob(payload, at: 1)
-            try s.insertBody.run()
-            let body = connection.lastInsertRowID
+            let body = try insertBody(payload)
             for webhook in webhooks {
                 s.insert.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.code), .text(messageID))
                 s.insert.bind(.integer(body), at: 6)

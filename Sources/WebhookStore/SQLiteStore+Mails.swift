@@ -6,7 +6,7 @@ import WhsSupport
 extension SQLiteStore: MailStore {
     final class MailStatements {
         let putTemplate, template, templates, deleteTemplate, previousSend, forgetSend, rememberSend: SQLiteStatement
-        let insertMail, updateEvents, insertBody, insertDelivery, mails, mailsTo, mailsOfMessage, mailsSearch, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
+        let insertMail, updateEvents, insertDelivery, mails, mailsTo, mailsOfMessage, mailsSearch, mail, mailDeliveries, attempts, byEmailID: SQLiteStatement
 
         init(_ c: SQLiteConnection) throws(WebhookError) {
             putTemplate = try c.prepare("""
@@ -26,7 +26,6 @@ extension SQLiteStore: MailStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                 """)
             updateEvents = try c.prepare("UPDATE mails SET events = ?3 WHERE account = ?1 AND id = ?2")
-            insertBody = try c.prepare("INSERT INTO delivery_bodies(payload) VALUES (?1)")
             // The body in `delivery_bodies`, as a trigger's: the row a settle rewrites stays narrow.
             insertDelivery = try c.prepare("""
                 INSERT INTO deliveries(account, webhook_id, url, event, message_id, payload, body_id, state, next_attempt, created, mail_id, after_id, fault)
@@ -174,10 +173,7 @@ extension SQLiteStore: MailStore {
         guard !event.webhooks.isEmpty else { return links }
         // One body for the event's deliveries to every webhook (a send's push body is its own
         // event's, and a mail's later events each have theirs).
-        _ = s.insertBody.reset()
-        s.insertBody.bindBlob(event.payload, at: 1)
-        try s.insertBody.run()
-        let body = connection.lastInsertRowID
+        let body = try insertBody(event.payload)
         for webhook in event.webhooks {
             s.insertDelivery.bind(.text(account), .integer(webhook.id), .text(webhook.url), .integer(event.event.code), .text(header.messageID))
             s.insertDelivery.bind(.integer(body), at: 6)

@@ -20,8 +20,8 @@ public enum Clock {
             func two(_ n: Int) -> String { String(n).leftPadded(2) }
             return "\(String(year).leftPadded(4))-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second)).\(String(ms % 1000).leftPadded(3))Z"
         }
-        // The 24 bytes written in place: a fan-out's answer has two times per delivery, and
-        // interpolating seven strings for each was a tenth of the shell's share of the run.
+        // The 24 bytes written in place, not seven interpolated strings: a fan-out's answer has
+        // two times per delivery.
         // Each field's digits, then the character after it: `2026-11-26T17:03:04.512Z`.
         let fields: [(value: Int, digits: Int, after: UInt8)] = [
             (year, 4, UInt8(ascii: "-")), (month, 2, UInt8(ascii: "-")), (day, 2, UInt8(ascii: "T")), (hour, 2, UInt8(ascii: ":")),

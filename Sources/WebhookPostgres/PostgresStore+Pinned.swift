@@ -27,7 +27,8 @@ extension PostgresStore {
                     let why = failures.lastReason.map { ": \($0)" } ?? ""
                     throw WebhookError.unreachable("the database did not answer within \(PostgresStore.callTimeout.components.seconds) s (\(location))\(why)")
                 }
-                let stale = PostgresStore.isStalePreparation(error), broken = lease.connection.isClosed
+                let stale = PostgresStore.isStalePreparation(error)
+                let broken = lease.connection.isClosed || PostgresStore.isConnectionLost(error)
                 if stale || broken { lease.retire() }
                 // A stale preparation ran nothing, so the call may always run again; a call on a
                 // broken connection only when the caller says so.
@@ -39,6 +40,22 @@ extension PostgresStore {
                 }
                 throw PostgresStore.described(error, location)
             }
+        }
+    }
+
+    /// True for the errors that end the connection they came on. The backend's FATAL
+    /// "terminating connection due to administrator command" (SQLSTATE 57P01, as from
+    /// `pg_terminate_backend` or a server's fast shutdown) reaches the call before the socket's
+    /// close does, so `isClosed` can still be false when the call fails: class 57P is the
+    /// operator ending the backend, class 08 a connection exception.
+    static func isConnectionLost(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        switch psql.code {
+        case .serverClosedConnection, .uncleanShutdown, .connectionError: return true
+        case .server:
+            guard let state = psql.serverInfo?[.sqlState] else { return false }
+            return state.hasPrefix("57P") || state.hasPrefix("08")
+        default: return false
         }
     }
 

@@ -218,6 +218,8 @@ public final class Interpreter {
         // retain and a release per statement per loop step (bench/loop).
         try body.withUnsafeBufferPointer { statements throws(RuntimeError) -> Flow in
             for index in statements.indices {
+                // Integer arithmetic into a variable, without taking the statement apart.
+                if let assignment = statements[index].intAssignment, slots.assignInts(assignment) { continue }
                 let statement = statements[index]
                 // Assignments, most of a loop's body, go straight to the slot.
                 if case .assign(let slot, let expression) = statement.kind {

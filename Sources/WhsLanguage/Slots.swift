@@ -44,6 +44,31 @@ final class Slots {
         storage[slot] = value
     }
 
+    /// Runs `$x = $a op b` when `$a` and `b` are integers and the result fits, writing the
+    /// slot where it lies; false, having changed nothing, for anything else (the caller then
+    /// evaluates the statement the general way, which also reports an overflow or an unset
+    /// variable).
+    @inline(__always) func assignInts(_ assignment: IntAssignment) -> Bool {
+        guard assignment.slot < count, assignment.left < count, case .int(let left)? = storage[assignment.left] else { return false }
+        let right: Int
+        switch assignment.right {
+        case .int(let number): right = number
+        case .slot(let slot):
+            guard slot < count, case .int(let number)? = storage[slot] else { return false }
+            right = number
+        }
+        let result: (partialValue: Int, overflow: Bool)
+        switch assignment.op {
+        case .add: result = left.addingReportingOverflow(right)
+        case .subtract: result = left.subtractingReportingOverflow(right)
+        case .multiply: result = left.multipliedReportingOverflow(by: right)
+        default: return false
+        }
+        guard !result.overflow else { return false }
+        storage[assignment.slot] = .int(result.partialValue)
+        return true
+    }
+
     private func grow(to needed: Int) {
         if needed > capacity {
             let larger = max(needed, capacity * 2)

@@ -46,6 +46,9 @@ enum BinaryOperator: String {
     case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case contains = "in"
+
+    /// `+ - *`: on two integers an integer, or an overflow.
+    var isIntArithmetic: Bool { self == .add || self == .subtract || self == .multiply }
 }
 
 /// `name arg...` with its arguments as written; `spec` is the table entry it resolved to.
@@ -71,15 +74,52 @@ public final class Statement {
     let kind: StatementKind
     public let range: Range<Int>
     public let source: SourceFile
+    /// `kind` again when it is `$x = $a + $b` (or `-`, `*`, with a variable or an integer on
+    /// the right), in a form with only numbers in it: reading it is a load, where matching
+    /// `kind` retains and releases its boxes on every step of a loop (bench/loop).
+    let intAssignment: IntAssignment?
 
     init(kind: StatementKind, range: Range<Int>, source: SourceFile) {
         self.kind = kind
         self.range = range
         self.source = source
+        intAssignment = IntAssignment(kind)
     }
 
     /// The statement as written.
     public var text: String { source.slice(range) }
+}
+
+/// `$slot = $left op right` with `op` one of `+ - *`: run on integers without the tree
+/// (`Slots.assignInts`); any other values, or an overflow, take the general path.
+struct IntAssignment {
+    enum Right {
+        case slot(Int)
+        case int(Int)
+    }
+    let slot: Int
+    let op: BinaryOperator
+    let left: Int
+    let right: Right
+
+    init?(_ kind: StatementKind) {
+        guard case .assign(let slot, let expression) = kind else { return nil }
+        switch expression {
+        case .binaryOfVariables(let op, let left, _, let other, _, _) where op.isIntArithmetic:
+            self.init(slot: slot, op: op, left: left, right: .slot(other))
+        case .binaryOfVariableAndLiteral(let op, let left, _, .int(let number), _) where op.isIntArithmetic:
+            self.init(slot: slot, op: op, left: left, right: .int(number))
+        default:
+            return nil
+        }
+    }
+
+    init(slot: Int, op: BinaryOperator, left: Int, right: Right) {
+        self.slot = slot
+        self.op = op
+        self.left = left
+        self.right = right
+    }
 }
 
 indirect enum StatementKind {

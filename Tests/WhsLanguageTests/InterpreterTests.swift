@@ -82,6 +82,24 @@ import Testing
         #expect(run("for $i in [1, 2] { for $j in [1, 2] { if $j == 2 { break }; $i * 10 + $j } }").shown == ["11", "21"])
     }
 
+    /// `$x = $a + $b` (and `-`, `*`, with an integer on the right) inside a block runs on the
+    /// integers in place (`IntAssignment`); everything else, and every failure, the general
+    /// way, with the same values and messages as outside a block.
+    @Test func integerAssignmentsInBlocksAsEverywhere() {
+        #expect(run("$s = 0; for $i in range(4) { $s = $s + $i; $d = $s - 10; $m = $d * $i; $k = 7 - $i }; [$s, $d, $m, $k]").shown == ["[6, -4, -12, 4]"])
+        #expect(run("$x = \"a\"; for $i in range(2) { $x = $x + \"b\" }; $x").shown == ["\"abb\""])
+        #expect(run("$f = 0.5; for $i in range(3) { $f = $f + $i }; $f").shown == ["3.5"])
+        #expect(run("$t = 2; if true { $u = $t * 1.5; $w = $t - 3 }; [$u, $w]").shown == ["[3.0, -1]"])
+        #expect(run("def twice($a) { $r = $a * 2; return $r }; twice(21)").shown == ["42"])
+        let overflow = run("$b = 9223372036854775806; for $i in range(3) { $b = $b + 1 }")
+        #expect(overflow.error == "t.whs:1:56: error: integer overflow in +")
+        #expect(run("$b = 9223372036854775806; for $i in range(3) { if $b == 9223372036854775807 { break }; $b = $b + 1 }; $b").shown == ["9223372036854775807"])
+        #expect(run("$c = -9223372036854775807; for $i in range(2) { $c = $c * 2 }").error == "t.whs:1:57: error: integer overflow in *")
+        #expect(run("for $i in range(1) { $z = $nope + 1 }").error == "t.whs:1:27: error: $nope is not set")
+        #expect(run("$n = 1; for $i in range(1) { $z = $n + $nope }").error == "t.whs:1:40: error: $nope is not set")
+        #expect(run("$s = \"a\"; for $i in range(1) { $z = $s - 1 }").error?.contains("cannot") == true)
+    }
+
     @Test func lastValueAndErrorVariables() {
         let interpreter = ParserTests.interpreter()
         for statement in try! interpreter.parse(SourceFile(name: nil, text: "1 + 1")) { try! interpreter.run(statement) }

@@ -135,6 +135,26 @@ public struct Object: Sendable, Equatable {
         rebuildIndexIfLarge()
     }
 
+    /// A JSON object's members as values. Without a repeated key (whs's own answers: a
+    /// fan-out's 1,000 deliveries) the pairs are kept as they come, with no search per key;
+    /// with one, a later value replaces the earlier one in its place, as `init(_:)` does.
+    init(json members: [(key: String, value: JSON)]) {
+        let converted = members.map { (key: $0.key, value: Value($0.value)) }
+        if Object.hasRepeatedKey(converted) {
+            self.init(converted.map { ($0.key, $0.value) })
+        } else {
+            self.init(uniqueKeys: converted)
+        }
+    }
+
+    static func hasRepeatedKey(_ pairs: [(key: String, value: Value)]) -> Bool {
+        if pairs.count > indexThreshold { return Set(pairs.map(\.key)).count != pairs.count }
+        for later in pairs.indices.dropFirst() {
+            for earlier in 0..<later where pairs[earlier].key == pairs[later].key { return true }
+        }
+        return false
+    }
+
     public init(_ pairs: [(String, Value)]) {
         self.pairs.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
@@ -203,7 +223,7 @@ extension Value {
         case .double(let number): self = .double(number)
         case .string(let text): self = .string(text)
         case .array(let items): self = .list(items.map(Value.init))
-        case .object(let members): self = .object(Object(members.map { ($0.key, Value($0.value)) }))
+        case .object(let members): self = .object(Object(json: members))
         }
     }
 }

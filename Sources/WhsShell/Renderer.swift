@@ -19,7 +19,7 @@ public struct Renderer {
     }
 
     public func render(_ value: Value) -> String {
-        if format == .json { return value.json().text }
+        if format == .json { return Renderer.jsonText(value) }
         if format == .csv { return csv(value) }
         switch value {
         case .string(let text): return text

@@ -228,6 +228,57 @@ enum PostgresSchema {
         DROP INDEX deliveries_pending;
         ALTER TABLE deliveries DROP COLUMN lease_node, DROP COLUMN lease_until;
         """,
+        // 8 (the claim's plan, docs/PERFORMANCE.md, sixth session): the claim as a function
+        // whose one plan is made once per connection and can only be the index's: the due
+        // rows read in `delivery_queue_due`'s order up to the limit, each joined row found by
+        // its primary key. Planned at every run (an unnamed statement) it cost 0.25 to 0.3 ms
+        // of planning a claim, about as much as running it; prepared as it was, its generic
+        // plan, made while the queue was empty (a node polls from its start), read the whole
+        // queue and sorted it. The function's settings hold only while it runs: with the other
+        // scans, the sort and the hash and merge joins off, and the rows it leases and reads
+        // found by `id = ANY` of the rows before them (a join planned on a table believed empty
+        // scanned the whole primary key for each row), the planner has no other plan to
+        // choose, whatever it believes the tables hold; the chain's check is a scalar subquery,
+        // which cannot become a hash of every delivery; `force_generic_plan` keeps it from
+        // planning each call again. One case the settings cannot cover: planned on tables
+        // with no pages at all (a fresh database, whose nodes poll from their start), every
+        // index costs nothing and a lookup by id may take a full scan of another index that
+        // holds `id`; so a claim on a queue of no pages returns at once, and the plan is made
+        // at the first claim that finds a page (with one row, the plan is the right one).
+        // An older node still claims with its own statement.
+        """
+        CREATE FUNCTION whs_claim(claimer text, most bigint, lease float8)
+            RETURNS TABLE(id bigint, account text, url text, payload bytea, attempts int, fault text)
+            LANGUAGE plpgsql
+            SET plan_cache_mode = force_generic_plan
+            SET enable_seqscan = off
+            SET enable_bitmapscan = off
+            SET enable_sort = off
+            SET enable_hashjoin = off
+            SET enable_mergejoin = off
+        AS $$
+        #variable_conflict use_column
+        BEGIN
+            IF pg_relation_size('delivery_queue') = 0 THEN
+                RETURN;
+            END IF;
+            RETURN QUERY
+            WITH due AS (
+                SELECT q.id FROM delivery_queue q
+                WHERE q.next_attempt <= (SELECT extract(epoch FROM clock_timestamp())::float8)
+                  AND (q.lease_until IS NULL OR q.lease_until < (SELECT extract(epoch FROM clock_timestamp())::float8))
+                  AND (q.after_id IS NULL OR coalesce((SELECT p.state <> 'pending' OR p.attempts > 0 FROM deliveries p WHERE p.id = q.after_id), true))
+                ORDER BY q.next_attempt, q.id
+                LIMIT most
+                FOR UPDATE OF q SKIP LOCKED
+            ), leased AS (
+                UPDATE delivery_queue SET lease_node = claimer, lease_until = extract(epoch FROM clock_timestamp())::float8 + lease
+                WHERE delivery_queue.id = ANY (ARRAY(SELECT due.id FROM due))
+                RETURNING delivery_queue.id
+            )
+            SELECT d.id, d.account, d.url, d.payload, d.attempts, d.fault FROM deliveries d WHERE d.id = ANY (ARRAY(SELECT leased.id FROM leased));
+        END $$;
+        """,
     ]
 
     static func migrate(_ client: PostgresClient, node: String) async throws {

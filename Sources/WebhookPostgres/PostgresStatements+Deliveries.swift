@@ -62,31 +62,15 @@ struct InsertDeliveriesStatement: PostgresPreparedStatement {
 
 /// `FOR UPDATE SKIP LOCKED`: nodes claiming at the same moment take different rows and never
 /// wait for each other. Times are the database's clock, so nodes on machines whose clocks
-/// differ agree on when a lease runs out. The clock is read by scalar subqueries, not joined
-/// from a CTE: then the due rows are read in order from `deliveries_pending` and the scan
-/// stops at the limit (with the CTE the planner took every due row by a bitmap scan and sorted
-/// them, so each claim of a fan-out of 1,000 read the whole backlog, and bitmap scans never
-/// mark the index's dead entries, so every claim read those again too). The due rows and their
-/// leases are the queue's (schema step 7); the deliveries are read only for what is claimed.
+/// differ agree on when a lease runs out. The claim is the function `whs_claim` (schema step
+/// 8, where its statement is): its plan is made once per connection and is always the scan of
+/// `delivery_queue_due` in order up to the limit. As a statement of its own, planned at every
+/// run, its planning cost about as much as running it; prepared, its generic plan, made while
+/// the queue was empty, read the whole queue and sorted it. The due rows and their leases are
+/// the queue's (schema step 7); the deliveries are read only for what is claimed.
 struct ClaimStatement: PostgresPreparedStatement {
     static let name = "whs_claim"
-    static let sql = """
-        WITH due AS (
-            SELECT q.id FROM delivery_queue q
-            WHERE q.next_attempt <= (SELECT extract(epoch FROM clock_timestamp())::float8)
-              AND (q.lease_until IS NULL OR q.lease_until < (SELECT extract(epoch FROM clock_timestamp())::float8))
-              AND (q.after_id IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM deliveries p WHERE p.id = q.after_id AND p.state = 'pending' AND p.attempts = 0))
-            ORDER BY q.next_attempt, q.id
-            LIMIT $2
-            FOR UPDATE OF q SKIP LOCKED
-        ), leased AS (
-            UPDATE delivery_queue SET lease_node = $1, lease_until = extract(epoch FROM clock_timestamp())::float8 + $3
-            FROM due WHERE delivery_queue.id = due.id
-            RETURNING delivery_queue.id
-        )
-        SELECT d.id, d.account, d.url, d.payload, d.attempts, d.fault FROM leased JOIN deliveries d ON d.id = leased.id
-        """
+    static let sql = "SELECT id, account, url, payload, attempts, fault FROM whs_claim($1, $2, $3)"
     typealias Row = ClaimedDelivery
 
     let node: String

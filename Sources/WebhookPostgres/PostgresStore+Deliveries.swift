@@ -157,18 +157,12 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
     // MARK: claims
 
     /// `ClaimStatement`. Not run twice: a claim whose answer was lost leaves its rows leased
-    /// until the lease runs out, and then any node takes them. Planned at every run (an unnamed
-    /// statement), not prepared: `delivery_queue` is empty or nearly so when a node starts and
-    /// polls, and from there a prepared statement's generic plan read the whole queue and
-    /// sorted it instead of its index, so a claim took 3.6 ms instead of 0.8 once the queue
-    /// held a fan-out and its dead rows (the planner sees the table's size at each plan).
+    /// until the lease runs out, and then any node takes them.
     public func claim(node: String, limit: Int, lease: Double) async throws(WebhookError) -> [ClaimedDelivery] {
         try await pinned { connection -> [ClaimedDelivery] in
             var claimed: [ClaimedDelivery] = []
-            let statement = ClaimStatement(node: node, limit: limit, lease: lease)
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: ClaimStatement.sql, binds: try statement.makeBindings()),
-                                                            logger: PostgresStore.quiet) {
-                claimed.append(try statement.decodeRow(row))
+            for try await delivery in try await connection.execute(ClaimStatement(node: node, limit: limit, lease: lease), logger: PostgresStore.quiet) {
+                claimed.append(delivery)
             }
             return claimed.sorted { $0.id < $1.id }
         }

@@ -44,7 +44,7 @@ final class PostgresQueueTests: XCTestCase {
             SELECT setval('deliveries_id_seq', 5);
             """)
         let store = try await open(location, directory, node: "new")
-        XCTAssertEqual(try TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations"), "7")
+        XCTAssertEqual(try TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations"), "\(PostgresSchema.migrations.count)")
         XCTAssertEqual(try queue(location), ["2:20:-", "3:30:old", "4:40:-"], "every pending delivery queued, the lease kept, nothing settled")
         XCTAssertEqual(try TestPostgres.psql(location, "SELECT count(*) FROM pg_indexes WHERE indexname = 'deliveries_pending'"), "0")
 

@@ -23,8 +23,9 @@ import WhsTestSupport
         for n in 0..<50 {
             _ = try store.account("local").add(try WebhookDraft.validated(url: "http://127.0.0.1:\(port)/h/\(n)", apiUser: nil, events: nil))
         }
-        let delivery = try LocalEventDelivery(store: store)
-        let answer = try delivery.trigger(EventTrigger(event: EventType.named("deliver")!), wait: DeliveryWait(timeout: 60))
+        // A 30 s deadline per push: a CI run of every suite at once on two cores must not time one out.
+        let delivery = try LocalEventDelivery(store: store, dispatcher: Dispatcher(store: store, timeout: 30))
+        let answer = try delivery.trigger(EventTrigger(event: EventType.named("deliver")!), wait: DeliveryWait(timeout: 120))
         guard case .array(let deliveries)? = answer["deliveries"] else { Issue.record("no deliveries in \(answer)"); return }
         #expect(answer["count"] == .int(50))
         #expect(answer["note"] == nil)
@@ -51,8 +52,9 @@ import WhsTestSupport
         let wake = LogWake()
         wake.raise()
         let started = Clock.now()
-        wake.wait(seconds: 0.05)
-        // A timed wait never ends early unless raised.
-        #expect(Clock.now() - started >= 0.045)
+        wake.wait(seconds: 0.2)
+        // A timed wait does not end early unless raised; a wake-up left behind would end it
+        // at once. Half the time, so that clocks' granularity cannot matter.
+        #expect(Clock.now() - started >= 0.1)
     }
 }

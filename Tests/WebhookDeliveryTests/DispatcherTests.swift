@@ -7,18 +7,6 @@ import WhsSupport
 /// The dispatcher against a real receiver on loopback, in process: fan-out, retries, the log.
 /// (The same claims through the built binary: Tests/delivery.)
 @Suite(.serialized) struct DispatcherTests {
-    /// A receiver on a free port, stopped when the test's task ends.
-    func withReceiver(_ options: ListenOptions, _ body: (PushReceiver, Int) async throws -> Void) async throws {
-        var options = options
-        options.port = 0
-        let receiver = PushReceiver(options)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let serving = Task { try await receiver.run(stopOnSignals: false) { port in continuation.yield(port) } }
-        defer { serving.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        try await body(receiver, port)
-    }
 
     func settle(_ dispatcher: Dispatcher, _ ids: [Int], within seconds: Double = 20) async throws {
         let deadline = Clock.now() + seconds

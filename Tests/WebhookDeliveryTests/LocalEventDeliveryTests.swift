@@ -12,30 +12,24 @@ import WhsTestSupport
     @Test func aWaitedFanOutAnswersEveryDeliveryAsTheLogHasIt() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.path + "/fanout.sqlite")
-        var options = ListenOptions()
-        options.port = 0
-        let receiver = PushReceiver(options)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let serving = Task { try await receiver.run(stopOnSignals: false) { port in continuation.yield(port) } }
-        defer { serving.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        for n in 0..<50 {
-            _ = try store.account("local").add(try WebhookDraft.validated(url: "http://127.0.0.1:\(port)/h/\(n)", apiUser: nil, events: nil))
+        try await withReceiver { receiver, port in
+            for n in 0..<50 {
+                _ = try store.account("local").add(try WebhookDraft.validated(url: "http://127.0.0.1:\(port)/h/\(n)", apiUser: nil, events: nil))
+            }
+            // A 30 s deadline per push: a CI run of every suite at once on two cores must not time one out.
+            let delivery = try LocalEventDelivery(store: store, dispatcher: Dispatcher(store: store, timeout: 30))
+            let answer = try delivery.trigger(EventTrigger(event: EventType.named("deliver")!), wait: DeliveryWait(timeout: 120))
+            guard case .array(let deliveries)? = answer["deliveries"] else { Issue.record("no deliveries in \(answer)"); return }
+            #expect(answer["count"] == .int(50))
+            #expect(answer["note"] == nil)
+            #expect(deliveries.count == 50)
+            #expect(deliveries.allSatisfy { $0["state"] == .string("succeeded") })
+            #expect(deliveries.allSatisfy { if case .array(let attempts)? = $0["attempts"] { attempts.count == 1 } else { false } })
+            // The answer is the log's: the same JSON as reading the message's deliveries afterwards.
+            guard case .string(let messageID)? = answer["message_id"] else { Issue.record("no message_id"); return }
+            #expect(try delivery.deliveries(DeliveryQuery(messageID: messageID, limit: 1000))["deliveries"] == .array(deliveries))
+            #expect(receiver.received().count == 50)
         }
-        // A 30 s deadline per push: a CI run of every suite at once on two cores must not time one out.
-        let delivery = try LocalEventDelivery(store: store, dispatcher: Dispatcher(store: store, timeout: 30))
-        let answer = try delivery.trigger(EventTrigger(event: EventType.named("deliver")!), wait: DeliveryWait(timeout: 120))
-        guard case .array(let deliveries)? = answer["deliveries"] else { Issue.record("no deliveries in \(answer)"); return }
-        #expect(answer["count"] == .int(50))
-        #expect(answer["note"] == nil)
-        #expect(deliveries.count == 50)
-        #expect(deliveries.allSatisfy { $0["state"] == .string("succeeded") })
-        #expect(deliveries.allSatisfy { if case .array(let attempts)? = $0["attempts"] { attempts.count == 1 } else { false } })
-        // The answer is the log's: the same JSON as reading the message's deliveries afterwards.
-        guard case .string(let messageID)? = answer["message_id"] else { Issue.record("no message_id"); return }
-        #expect(try delivery.deliveries(DeliveryQuery(messageID: messageID, limit: 1000))["deliveries"] == .array(deliveries))
-        #expect(receiver.received().count == 50)
     }
 
     @Test func anArmedWaitWakesWhenRaised() {

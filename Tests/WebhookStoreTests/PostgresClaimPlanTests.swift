@@ -14,14 +14,10 @@ final class PostgresClaimPlanTests: XCTestCase {
         try XCTSkipUnless(TestPostgres.available, "no PostgreSQL server (scripts/postgres)")
     }
 
-    func open(_ location: PostgresLocation, _ directory: TemporaryDirectory, node: String) async throws -> PostgresStore {
-        try await PostgresStore.open(location, seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"), node: node)
-    }
-
     func testAClaimPlannedWhileTheTablesWereEmptyReadsOnlyTheIndexesItNeeds() async throws {
         let directory = try TemporaryDirectory()
         let location = try TestPostgres.freshDatabase()
-        _ = try await open(location, directory, node: "n")
+        _ = try await PostgresStore.open(location, in: directory, node: "n")
         XCTAssertEqual(try TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations"), "\(PostgresSchema.migrations.count)")
         // One session and transaction (psql sends the statements as one query), as a node on
         // a fresh database: it polls while the tables are empty and analyzed so (a claim on a
@@ -58,7 +54,7 @@ final class PostgresClaimPlanTests: XCTestCase {
     func testTheClaimsSettingsDoNotOutliveIt() async throws {
         let directory = try TemporaryDirectory()
         let location = try TestPostgres.freshDatabase()
-        _ = try await open(location, directory, node: "n")
+        _ = try await PostgresStore.open(location, in: directory, node: "n")
         let settings = try TestPostgres.psql(location, """
             SELECT count(*) FROM whs_claim('n', 10, 30);
             SELECT current_setting('enable_seqscan') || ',' || current_setting('enable_sort') || ',' || current_setting('plan_cache_mode');

@@ -18,7 +18,7 @@ final class PostgresPinnedTests: XCTestCase {
         init() async throws {
             directory = try TemporaryDirectory()
             location = try TestPostgres.freshDatabase()
-            store = try await PostgresStore.open(location, seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"), node: "pinned")
+            store = try await PostgresStore.open(location, in: directory, node: "pinned")
             account = store.account("acme")
             for i in 0..<3 {
                 _ = try await account.add(try WebhookDraft.validated(url: "https://h\(i).example/", apiUser: "", events: [.name("deliver")]))

@@ -14,10 +14,6 @@ final class PostgresQueueTests: XCTestCase {
         try XCTSkipUnless(TestPostgres.available, "no PostgreSQL server (scripts/postgres)")
     }
 
-    func open(_ location: PostgresLocation, _ directory: TemporaryDirectory, node: String) async throws -> PostgresStore {
-        try await PostgresStore.open(location, seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"), node: node)
-    }
-
     /// The queue's rows as "id:due:lease_node", by id.
     func queue(_ location: PostgresLocation) throws -> [String] {
         try TestPostgres.psql(location, "SELECT id || ':' || next_attempt || ':' || coalesce(lease_node, '-') FROM delivery_queue ORDER BY id")
@@ -43,7 +39,7 @@ final class PostgresQueueTests: XCTestCase {
                    (5, 'acme', 1, 'http://127.0.0.1:9/a', 1, 'm5', '\\x7b7d', 'cancelled', 0, NULL, 50, NULL, NULL, NULL);
             SELECT setval('deliveries_id_seq', 5);
             """)
-        let store = try await open(location, directory, node: "new")
+        let store = try await PostgresStore.open(location, in: directory, node: "new")
         XCTAssertEqual(try TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations"), "\(PostgresSchema.migrations.count)")
         XCTAssertEqual(try queue(location), ["2:20:-", "3:30:old", "4:40:-"], "every pending delivery queued, the lease kept, nothing settled")
         XCTAssertEqual(try TestPostgres.psql(location, "SELECT count(*) FROM pg_indexes WHERE indexname = 'deliveries_pending'"), "0")
@@ -92,7 +88,7 @@ final class PostgresQueueTests: XCTestCase {
     func testATriggersDeliveriesAreQueuedAndTheirSettlesAreHOT() async throws {
         let directory = try TemporaryDirectory()
         let location = try TestPostgres.freshDatabase()
-        let store = try await open(location, directory, node: "n")
+        let store = try await PostgresStore.open(location, in: directory, node: "n")
         let account = store.account("acme")
         var webhooks: [Webhook] = []
         for i in 0..<20 {
@@ -123,7 +119,7 @@ final class PostgresQueueTests: XCTestCase {
     func testATriggersFirstDeliveriesAreLeasedToItsNodeAsTheyAreWritten() async throws {
         let directory = try TemporaryDirectory()
         let location = try TestPostgres.freshDatabase()
-        let store = try await open(location, directory, node: "a")
+        let store = try await PostgresStore.open(location, in: directory, node: "a")
         let account = store.account("acme")
         var webhooks: [Webhook] = []
         for i in 0..<12 {

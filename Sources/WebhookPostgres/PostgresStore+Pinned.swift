@@ -54,9 +54,15 @@ extension PostgresStore {
         case .serverClosedConnection, .uncleanShutdown, .connectionError: return true
         case .server:
             guard let state = psql.serverInfo?[.sqlState] else { return false }
-            return state.hasPrefix("57P") || state.hasPrefix("08")
+            return endsConnection(sqlState: state)
         default: return false
         }
+    }
+
+    /// SQLSTATE class 08 (a connection exception) or 57P (the server shutting down, starting,
+    /// or the backend ended by an operator): the database is away, not the statement wrong.
+    static func endsConnection(sqlState state: String) -> Bool {
+        state.hasPrefix("08") || state.hasPrefix("57P")
     }
 
     /// True for the errors after which a connection's prepared statements are no use: postgres-nio

@@ -145,9 +145,9 @@ public final class PostgresStore: Sendable {
             return .unreachable("TLS to the database failed: its certificate is not trusted (sslrootcert=PATH names the CA) (\(location))")
         }
         if psql.code == .server, let state = psql.serverInfo?[.sqlState] {
-            // Class 08 (connection), 57P0x (the server shutting down or starting): the database
-            // is away, not the request wrong.
-            if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
+            // The connection ended, or too many clients (53300): the database is away, not the
+            // request wrong.
+            if endsConnection(sqlState: state) || state == "53300" {
                 return .unreachable("the database is unavailable (\(location)): \(psql.serverInfo?[.message] ?? state)")
             }
             return .storage("\(psql.serverInfo?[.message] ?? "error") (SQLSTATE \(state))")

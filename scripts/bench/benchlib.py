@@ -53,6 +53,20 @@ def compare(name, candidate, baseline, runs):
     return ratio
 
 
+def cpu_seconds(*pids):
+    """User and system CPU seconds these processes have used so far (one that has ended
+    counts nothing)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
 def runs_from_argv(default):
     return int(sys.argv[1]) if len(sys.argv) > 1 else default
 

@@ -24,6 +24,9 @@ final class AttemptLog: Sendable {
         self.metrics = metrics
     }
 
+    /// True while nothing waits to be written and no write is under way.
+    var isIdle: Bool { state.withLock { !$0.writing && $0.waiting.isEmpty } }
+
     /// Adds a record to be written soon; `written` runs once it is.
     func append(_ record: AttemptRecord, written: (@Sendable () -> Void)? = nil) {
         let startWriter = state.withLock { state -> Bool in

@@ -77,7 +77,7 @@ extension Dispatcher {
         shared.claims.onDeliveriesQueued { shared.wake.raise() }
         listenForCancels()
         Task { [weak self] in
-            while let self {
+            while let self, !self.isStopping {
                 let sleep = await self.claimOnce(shared)
                 await shared.wake.wait(seconds: sleep)
             }
@@ -156,7 +156,7 @@ extension Dispatcher {
         // cancelled, and nothing more happens to it.
         // One claimed ahead that waited too long for a worker is not attempted: its lease could
         // end mid-attempt. It stays pending, and is claimed again once the lease runs out.
-        guard let outgoing = job.outgoing, shared.canStart(claimedAt: job.claimedAt, timeout: sender.timeout),
+        guard !isStopping, let outgoing = job.outgoing, shared.canStart(claimedAt: job.claimedAt, timeout: sender.timeout),
               !isCancelled(job, account: outgoing.account), let key = try? await appKey(account: outgoing.account) else {
             free()
             return

@@ -37,6 +37,11 @@ public final class Dispatcher: Sendable {
     public let metrics: Metrics?
     /// Pushes under way now.
     let pushing = Atomic<Int>(0)
+    /// Jobs a worker is on, from taking one until its attempt is handed to the log: a stop
+    /// waits for these, not only for the pushes, so no finished push goes unlogged.
+    let working = Atomic<Int>(0)
+    /// Set by `stop`: no attempt starts from then on.
+    let stopping = Atomic<Bool>(false)
 
     /// A dispatcher that schedules its own work, on a store only this process delivers from.
     public convenience init(store: any AsyncDeliveryStore, schedule: RetrySchedule = .standard, timeout: Double = 3, concurrency: Int = 32,
@@ -226,15 +231,35 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// Ends this process's part in delivery, for a node that is stopping: no attempt starts
+    /// from now on, and it returns once the attempts under way have ended and the log has
+    /// them, or after an attempt's deadline and a second for the log's write. So a push that
+    /// reached its receiver is logged, not sent again after a restart merely because the node
+    /// stopped. What was not attempted stays pending in the log for the next start (on a
+    /// shared log, for any node once its lease runs out).
+    public func stop() async {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        shared?.wake.raise()
+        let deadline = ContinuousClock.now + .milliseconds(Int64((sender.timeout + 1) * 1000))
+        while working.load(ordering: .sequentiallyConsistent) > 0 || !log.isIdle, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// True once `stop` was called.
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
     /// One attempt of a job, on a worker; the job settles or goes back to wait for its retry.
     func process(_ job: Job) async {
+        working.add(1, ordering: .sequentiallyConsistent)
+        defer { working.subtract(1, ordering: .sequentiallyConsistent) }
         if let shared {
             await processClaimed(job, shared)
             return
         }
         var job = job
         if job.outgoing == nil { job.outgoing = try? await store.outgoing(deliveryID: job.id) }
-        guard let outgoing = job.outgoing, outgoing.state == .pending, !isCancelled(job, account: outgoing.account),
+        guard !isStopping, let outgoing = job.outgoing, outgoing.state == .pending, !isCancelled(job, account: outgoing.account),
               let key = try? await appKey(account: outgoing.account) else {
             releaseChain(of: &job)
             settled(job.id)

@@ -145,6 +145,8 @@ enum ServeCommand {
                 // Once the first line named the address: a harness reads that line first.
                 started.startRetention(store) { line in if !quiet { log.write([ServeLog.Line(message: line)]) } }
             }
+            // Stopped: the pushes under way end and are logged before the process exits.
+            await dispatcher.stop()
         }
         if let failure { log.fail(failure, status: 1) }
         return 0

@@ -153,6 +153,35 @@ def test_pending_deliveries_survive_a_restart(store, receiver):
     assert delivery["next_attempt"] is None
 
 
+def test_a_stopped_server_logs_the_push_under_way_before_it_exits(store, receiver):
+    # SIGTERM while a push waits for its answer: the node finishes it and logs it, so the
+    # next start does not send it again (docs/SERVER.md).
+    target = receiver(delay=1.5)
+    server = Server(store)
+    try:
+        status, _ = server.call("POST", "/v1/webhooks", "alice", {"url": target.url(), "event": [1]})
+        assert status == 200
+        assert server.call("POST", "/v1/events", "alice", {"event": "deliver"})[1]["count"] == 1
+        wait_for(lambda: len(target.requests) == 1, what="the push")
+        stopped = time.monotonic()
+        server.process.terminate()
+        assert server.process.wait(10) == 0
+        # It waited for the receiver's answer (1.5 s after the push arrived), not for a deadline.
+        assert 0.8 <= time.monotonic() - stopped < 3.5
+    finally:
+        server.close()
+    # Started again on the same store: the log has the push, and nothing is sent again.
+    server = Server(store)
+    try:
+        delivery = server.call("GET", "/v1/deliveries", "alice")[1]["deliveries"][0]
+        assert delivery["state"] == "succeeded"
+        assert [a["status"] for a in delivery["attempts"]] == [200]
+        time.sleep(0.5)
+        assert len(target.requests) == 1
+    finally:
+        server.close()
+
+
 def test_the_server_triggers_lists_and_redelivers_per_account(store, receiver):
     target = receiver()
     server = Server(store)

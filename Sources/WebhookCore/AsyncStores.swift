@@ -72,6 +72,9 @@ public protocol DeliveryClaims: Sendable {
     func claim(node: String, limit: Int, lease: Double) async throws(WebhookError) -> [ClaimedDelivery]
     /// When the next pending delivery falls due (leased or not); nil when none is pending.
     func nextDue() async throws(WebhookError) -> Double?
+    /// Ends `node`'s leases of `ids` (claimed, never attempted: the node is stopping), so that
+    /// any node may claim them now rather than once the leases run out; wakes every node's claims.
+    func release(_ ids: [Int], node: String) async throws(WebhookError)
     /// Calls `action` whenever any process queues a delivery (PostgreSQL's NOTIFY). Started
     /// once; it keeps listening (and reconnecting) until the process ends.
     func onDeliveriesQueued(_ action: @escaping @Sendable () -> Void)

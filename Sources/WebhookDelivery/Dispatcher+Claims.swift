@@ -15,6 +15,11 @@ final class SharedWork: Sendable {
     let wake = WakeSignal()
     /// Deliveries claimed and not yet logged.
     let inHand = Mutex(0)
+    /// True while a claim is under way (a stop waits for what it brings).
+    let claiming = Atomic<Bool>(false)
+    /// Deliveries claimed but not attempted because the node is stopping: their leases are
+    /// given back (`Dispatcher.stop`).
+    let unstarted = Mutex<[Int]>([])
     /// The longest the loop sleeps without being woken.
     static let poll = 1.0
     /// After the store failed (the database is away), the loop tries again this often.
@@ -125,6 +130,11 @@ extension Dispatcher {
         guard free > 0, inHand == 0 || free >= max(1, ceiling / 4) else { return SharedWork.poll }
         let claimed: [ClaimedDelivery]
         let claimedAt = ContinuousClock.now
+        // Set before `stopping` is read, as `stop` sets `stopping` before reading this: either
+        // the stop waits for this claim, or this claim sees the stop and takes nothing.
+        shared.claiming.store(true, ordering: .sequentiallyConsistent)
+        defer { shared.claiming.store(false, ordering: .sequentiallyConsistent) }
+        if isStopping { return SharedWork.poll }
         do {
             claimed = try await shared.claims.claim(node: shared.node, limit: free, lease: shared.lease)
         } catch {
@@ -152,11 +162,17 @@ extension Dispatcher {
             shared.inHand.withLock { $0 -= 1 }
             shared.wake.raise()
         }
+        // On a node that is stopping, nothing starts: the lease is given back at the end.
+        if isStopping {
+            shared.unstarted.withLock { $0.append(job.id) }
+            free()
+            return
+        }
         // A delivery a reset cancelled after this node claimed it is dropped: its row says
         // cancelled, and nothing more happens to it.
         // One claimed ahead that waited too long for a worker is not attempted: its lease could
         // end mid-attempt. It stays pending, and is claimed again once the lease runs out.
-        guard !isStopping, let outgoing = job.outgoing, shared.canStart(claimedAt: job.claimedAt, timeout: sender.timeout),
+        guard let outgoing = job.outgoing, shared.canStart(claimedAt: job.claimedAt, timeout: sender.timeout),
               !isCancelled(job, account: outgoing.account), let key = try? await appKey(account: outgoing.account) else {
             free()
             return

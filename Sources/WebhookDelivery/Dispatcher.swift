@@ -235,14 +235,22 @@ public final class Dispatcher: Sendable {
     /// from now on, and it returns once the attempts under way have ended and the log has
     /// them, or after an attempt's deadline and a second for the log's write. So a push that
     /// reached its receiver is logged, not sent again after a restart merely because the node
-    /// stopped. What was not attempted stays pending in the log for the next start (on a
-    /// shared log, for any node once its lease runs out).
+    /// stopped. What was not attempted stays pending in the log for the next start; on a shared
+    /// log, the node gives back its leases of what it claimed and did not start, so that the
+    /// other nodes take it now rather than once the leases run out.
     public func stop() async {
         stopping.store(true, ordering: .sequentiallyConsistent)
         shared?.wake.raise()
         let deadline = ContinuousClock.now + .milliseconds(Int64((sender.timeout + 1) * 1000))
-        while working.load(ordering: .sequentiallyConsistent) > 0 || !log.isIdle, ContinuousClock.now < deadline {
+        while working.load(ordering: .sequentiallyConsistent) > 0 || !log.isIdle
+              || shared?.claiming.load(ordering: .sequentiallyConsistent) == true, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
+        }
+        guard let shared else { return }
+        do {
+            try await shared.claims.release(shared.unstarted.withLock { $0 }, node: shared.node)
+        } catch {
+            if let kind = error.storeFailure { metrics?.storeError(kind) }
         }
     }
 

@@ -168,6 +168,16 @@ extension PostgresStore: AsyncDeliveryStore, DeliveryClaims {
         }
     }
 
+    public func release(_ ids: [Int], node: String) async throws(WebhookError) {
+        guard !ids.isEmpty else { return }
+        try await pinned(retry: true) { connection in
+            // Only this node's leases: one that ran out meanwhile may be another node's now.
+            try await connection.query("UPDATE delivery_queue SET lease_node = NULL, lease_until = NULL WHERE id = ANY(\(ids)) AND lease_node = \(node)",
+                                       logger: PostgresStore.quiet)
+            try await connection.query("SELECT pg_notify(\(PostgresStore.queuedChannel), '')", logger: PostgresStore.quiet)
+        }
+    }
+
     public func nextDue() async throws(WebhookError) -> Double? {
         try await pinned(retry: true) { connection -> Double? in
             for try await (due, now) in try await connection.execute(NextDueStatement(), logger: PostgresStore.quiet) {

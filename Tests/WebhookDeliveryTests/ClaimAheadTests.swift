@@ -9,6 +9,7 @@ import WebhookCore
     struct NoClaims: DeliveryClaims {
         func claim(node: String, limit: Int, lease: Double) async throws(WebhookError) -> [ClaimedDelivery] { [] }
         func nextDue() async throws(WebhookError) -> Double? { nil }
+        func release(_ ids: [Int], node: String) async throws(WebhookError) {}
         func onDeliveriesQueued(_ action: @escaping @Sendable () -> Void) {}
     }
 

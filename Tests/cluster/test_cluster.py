@@ -99,6 +99,48 @@ def test_a_fan_out_is_shared_and_survives_a_node_killed_mid_way(database, nodes)
         receiver.close()
 
 
+def test_a_node_stopped_mid_fan_out_logs_its_pushes_and_hands_back_the_rest(database, nodes):
+    # SIGTERM (docs/SERVER.md): the pushes under way end and are logged; what the node had
+    # claimed and not started is given back at once, not after its 30 s lease.
+    receiver = Receiver(delay=1.0)
+    try:
+        first = nodes(database, "n1", "--lease", "30s")
+        for i in range(100):
+            assert first.call("POST", "/v1/webhooks", body={"url": receiver.url(f"/h{i}"), "event": [1]})[0] == 200
+        second = nodes(database, "n2", "--lease", "30s")
+        status, answer = first.call("POST", "/v1/events", body={"event": "deliver"})
+        assert status == 200 and answer["count"] == 100
+        wait_for(lambda: len(receiver.requests) >= 1, seconds=10, what="the first push")
+        # The whole fan-out was leased to n1 as it was written (attempts logged leave the queue).
+        assert psql(database, "SELECT (SELECT count(*) FROM delivery_queue WHERE lease_node = 'n1')"
+                              " + (SELECT count(*) FROM delivery_attempts WHERE node = 'n1')") == "100"
+        stopped = time.monotonic()
+        first.process.terminate()
+        assert first.process.wait(10) == 0
+        # It waited for its pushes' answers (1 s), not for a deadline.
+        assert 0.3 < time.monotonic() - stopped < 3.5
+        # Whatever n1 pushed is logged, and it holds no lease: a push it made and did not log
+        # would stay leased to it for 30 s, and the waits below would fail.
+        assert psql(database, "SELECT count(*) FROM delivery_queue WHERE lease_node = 'n1'") == "0"
+        by_first = int(psql(database, "SELECT count(*) FROM delivery_attempts WHERE node = 'n1'"))
+        assert 1 <= by_first < 100
+        # n2 takes the rest now: three rounds of its 32 workers at 1 s, well inside the lease.
+        wait_for(lambda: psql(database, "SELECT count(*) FROM deliveries WHERE state = 'succeeded'") == "100", seconds=12,
+                 what="the rest of the fan-out pushed by n2 and logged")
+        time.sleep(0.3)
+        # Each webhook was pushed, and only by the attempts in the log: n1's logged pushes were
+        # not made again, and what it gave back it had not pushed. (A retry after a time-out on
+        # the loaded machine is an attempt of its own, logged too.)
+        assert sorted(set(r["path"] for r in receiver.requests)) == sorted(f"/h{i}" for i in range(100))
+        assert len(receiver.requests) == int(psql(database, "SELECT count(*) FROM delivery_attempts"))
+        assert psql(database, "SELECT count(*) FROM (SELECT delivery_id FROM delivery_attempts GROUP BY delivery_id"
+                              " HAVING count(DISTINCT node) > 1) AS both_nodes") == "0", "no delivery pushed by both nodes"
+        assert int(psql(database, "SELECT count(DISTINCT delivery_id) FROM delivery_attempts WHERE node = 'n2'")) == 100 - by_first
+        assert second.process.poll() is None
+    finally:
+        receiver.close()
+
+
 def test_two_nodes_starting_together_on_an_empty_database_migrate_once(database, nodes):
     results = []
 

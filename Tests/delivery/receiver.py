@@ -22,6 +22,12 @@ WHS = os.environ.get("WHS_BINARY") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "debug", "whs")
 
 
+class Backlogged(http.server.ThreadingHTTPServer):
+    """Python's default listen backlog is 5: a node opening its 32 connections at once had
+    some SYNs dropped, and a push retransmitted past its 3 s deadline was retried."""
+    request_queue_size = 128
+
+
 class Receiver:
     def __init__(self, fail_first=0, status=200, hang=False, port=0, delay=0.0):
         self.requests = []
@@ -59,7 +65,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = Backlogged(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -29,6 +29,11 @@ public final class PostgresStore: Sendable {
     /// How long a call may wait for the database before it answers 503: a node must answer
     /// within its clients' timeouts even while the database is away.
     static let callTimeout: Duration = .seconds(5)
+    /// How long opening the store may wait for its migrations, once the database answered: no
+    /// client waits on a node that is starting, another node may hold the migration lock while
+    /// it upgrades a large log, and on a loaded machine opening took over 5 s (the Swift tests:
+    /// 7 stores opened at once beside 290 other tests, once in four runs).
+    static let migrationTimeout: Duration = .seconds(60)
     static let deadlines = CallDeadlines()
     static let queuedChannel = "whs_deliveries"
     static let accountsChannel = "whs_accounts"
@@ -44,7 +49,10 @@ public final class PostgresStore: Sendable {
     /// listening for other nodes' notices.
     public static func open(_ location: PostgresLocation, seal: AppKeySeal, node: String) async throws(WebhookError) -> PostgresStore {
         let store = PostgresStore(location: location, seal: seal, node: node)
-        try await store.call { client in try await PostgresSchema.migrate(client, node: node) }
+        // Reached within a call's deadline (a wrong address or an untrusted certificate fails
+        // as fast as before, with its reason); then the migrations, within theirs.
+        try await store.checkHealth()
+        try await store.call(within: migrationTimeout) { client in try await PostgresSchema.migrate(client, node: node) }
         store.listen()
         return store
     }
@@ -98,22 +106,23 @@ public final class PostgresStore: Sendable {
 
     public var description: String { "store \(location)" }
 
-    /// Runs `body` against the database within `callTimeout`; its failures become the API's
-    /// errors: 503 while the database cannot be reached, else a storage error in words that
-    /// carry no credentials and no query.
-    func call<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(WebhookError) -> T {
+    /// Runs `body` against the database within `timeout` (`callTimeout` unless said); its
+    /// failures become the API's errors: 503 while the database cannot be reached, else a
+    /// storage error in words that carry no credentials and no query.
+    func call<T: Sendable>(within timeout: Duration = callTimeout,
+                           _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(WebhookError) -> T {
         let client = self.client
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body(client) }
                 group.addTask {
-                    await PostgresStore.deadlines.wait(until: .now + PostgresStore.callTimeout)
+                    await PostgresStore.deadlines.wait(until: .now + timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
                     let why = failures.lastReason.map { ": \($0)" } ?? ""
-                    throw WebhookError.unreachable("the database did not answer within \(PostgresStore.callTimeout.components.seconds) s (\(location))\(why)")
+                    throw WebhookError.unreachable("the database did not answer within \(timeout.components.seconds) s (\(location))\(why)")
                 }
                 failures.clear()
                 return value

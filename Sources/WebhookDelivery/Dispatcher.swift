@@ -254,8 +254,9 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// True once `stop` was called.
-    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    /// True once `stop` was called. Sequentially consistent: a claim's check of it pairs with
+    /// `stop`'s check of `claiming` (`claimOnce`).
+    public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
     /// One attempt of a job, on a worker; the job settles or goes back to wait for its retry.
     func process(_ job: Job) async {
@@ -266,7 +267,7 @@ public final class Dispatcher: Sendable {
             return
         }
         var job = job
-        if job.outgoing == nil { job.outgoing = try? await store.outgoing(deliveryID: job.id) }
+        if job.outgoing == nil, !isStopping { job.outgoing = try? await store.outgoing(deliveryID: job.id) }
         guard !isStopping, let outgoing = job.outgoing, outgoing.state == .pending, !isCancelled(job, account: outgoing.account),
               let key = try? await appKey(account: outgoing.account) else {
             releaseChain(of: &job)

@@ -94,23 +94,23 @@ import WhsTestSupport
     }
 
     /// The binary answers `--help` for each subcommand, and `help NAME` the same.
-    @Test func eachSubcommandHasItsHelp() throws {
+    @Test func eachSubcommandHasItsHelp() async throws {
         for subcommand in CommandLineTable.subcommands {
-            let help = try WhsBinary.run([subcommand.name, "--help"])
+            let help = try await WhsBinary.run([subcommand.name, "--help"])
             #expect(help.status == 0 && help.stdout.hasPrefix("usage: whs \(subcommand.name)"), "\(subcommand.name): \(help.stderr)")
-            #expect(try WhsBinary.run(["help", subcommand.name]).stdout == help.stdout)
+            #expect(try await WhsBinary.run(["help", subcommand.name]).stdout == help.stdout)
         }
-        let bad = try WhsBinary.run(["serve", "--sigature", "md5"])
+        let bad = try await WhsBinary.run(["serve", "--sigature", "md5"])
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("whs: serve: unknown option '--sigature'; did you mean \"--signature\"? (known: --host,"))
         #expect(bad.stderr.hasSuffix(")\nTry 'whs serve --help'.\n"))
     }
 
     /// `whs --version`: the version in the file VERSION, the commit and the build date.
-    @Test func versionComesFromTheVersionFile() throws {
+    @Test func versionComesFromTheVersionFile() async throws {
         let version = try String(contentsOf: WhsBinary.packageRoot.appendingPathComponent("VERSION"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let result = try WhsBinary.run(["--version"])
+        let result = try await WhsBinary.run(["--version"])
         #expect(result.status == 0)
         let line = result.stdout
         let pattern = try Regex("^whs (\\S+) \\(([0-9a-f]{7,}|unknown), built ([0-9]{4}-[0-9]{2}-[0-9]{2})\\)\n$")

@@ -85,38 +85,38 @@ import WhsTestSupport
         #expect(throws: CommandLineOptions.UsageError(message: message)) { try CommandLineOptions.parse(words) }
     }
 
-    @Test func badCommandLineExitsTwo() throws {
-        let result = try WhsBinary.run(["--bogus"])
+    @Test func badCommandLineExitsTwo() async throws {
+        let result = try await WhsBinary.run(["--bogus"])
         #expect(result.status == 2)
         #expect(result.stderr == "whs: unknown option '--bogus'\nTry 'whs --help'.\n")
     }
 
-    @Test func versionAndHelp() throws {
-        #expect(try WhsBinary.run(["--version"]).stdout.hasPrefix("whs "))
-        let help = try WhsBinary.run(["--help"])
+    @Test func versionAndHelp() async throws {
+        #expect(try await WhsBinary.run(["--version"]).stdout.hasPrefix("whs "))
+        let help = try await WhsBinary.run(["--help"])
         #expect(help.status == 0 && help.stdout.contains("whs [OPTIONS] -c 'STATEMENTS'"))
-        let serve = try WhsBinary.run(["serve", "--help"])
+        let serve = try await WhsBinary.run(["serve", "--help"])
         #expect(serve.status == 0 && serve.stdout.hasPrefix("usage: whs serve [--host 127.0.0.1]"))
-        #expect(try WhsBinary.run(["serve", "--bogus"]).stderr.hasPrefix("whs: serve: unknown option '--bogus'"))
-        #expect(try WhsBinary.run(["serve", "--user", "nocolons"]).stderr == "whs: serve: a user is ACCOUNT:API_USER:API_KEY, got 1 part\n")
-        let command = try WhsBinary.run(["--memory", "help", "modify"])
+        #expect(try await WhsBinary.run(["serve", "--bogus"]).stderr.hasPrefix("whs: serve: unknown option '--bogus'"))
+        #expect(try await WhsBinary.run(["serve", "--user", "nocolons"]).stderr == "whs: serve: a user is ACCOUNT:API_USER:API_KEY, got 1 part\n")
+        let command = try await WhsBinary.run(["--memory", "help", "modify"])
         #expect(command.stdout.hasPrefix("usage: modify ID [url=URL] [api_user=NAME] [events=LIST]\n"))
     }
 
-    @Test func missingScriptIsABadCommandLine() throws {
-        let result = try WhsBinary.run(["--memory", "/nonexistent/x.whs"])
+    @Test func missingScriptIsABadCommandLine() async throws {
+        let result = try await WhsBinary.run(["--memory", "/nonexistent/x.whs"])
         #expect(result.status == 2)
         #expect(result.stderr == "error: cannot read script /nonexistent/x.whs: No such file or directory\n")
     }
 
-    @Test func jsonOutputPipesIntoJq() throws {
-        let result = try WhsBinary.run(["--memory", "--json", "-c", "add https://a.example/1; add https://a.example/2; list"])
+    @Test func jsonOutputPipesIntoJq() async throws {
+        let result = try await WhsBinary.run(["--memory", "--json", "-c", "add https://a.example/1; add https://a.example/2; list"])
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[2] == #"{"result":[{"url":"https://a.example/1","event":[1,3,4,5,10,11,12,18,32],"api_user":"","id":1},{"url":"https://a.example/2","event":[1,3,4,5,10,11,12,18,32],"api_user":"","id":2}],"count":2,"total":2}"#)
     }
 
-    @Test func shebangScriptsRun() throws {
+    @Test func shebangScriptsRun() async throws {
         let directory = try TemporaryDirectory()
         let script = directory.path + "/hello.whs"
         try "#!\(WhsBinary.path) --memory\nprint \"hello\" $args[0]\n".write(toFile: script, atomically: true, encoding: .utf8)
@@ -135,11 +135,11 @@ import WhsTestSupport
                 try process.run()
                 started = (process, output)
             } catch let error as NSError where attempt < 50 && (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY) {
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .milliseconds(100))
             }
         }
         let (process, output) = try #require(started)
-        process.waitUntilExit()
+        await exited(process)
         #expect(process.terminationStatus == 0)
         #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "hello world\n")
     }

@@ -10,10 +10,10 @@ import WhsTestSupport
         WhsBinary.packageRoot.appendingPathComponent("scripts/examples/\(name)").path
     }
 
-    @Test func everyExampleIsGreenUnderCheck() throws {
+    @Test func everyExampleIsGreenUnderCheck() async throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: WhsBinary.packageRoot.appendingPathComponent("scripts/examples").path)
         #expect(Set(names.filter { $0.hasSuffix(".whs") }) == Set(DemoTests.examples))
-        let result = try WhsBinary.run(["check"] + DemoTests.examples.map(DemoTests.example))
+        let result = try await WhsBinary.run(["check"] + DemoTests.examples.map(DemoTests.example))
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.hasSuffix("4 files, 62 statements, 0 differ\n"), "\(result.stdout)")
     }
@@ -26,14 +26,14 @@ import WhsTestSupport
         }
     }
 
-    @Test func aChangedExpectationFailsWithAPreciseDifference() throws {
+    @Test func aChangedExpectationFailsWithAPreciseDifference() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/onboarding.whs"
         var text = try String(contentsOfFile: DemoTests.example("onboarding.whs"), encoding: .utf8)
         text = text.replacingOccurrences(of: "#=> count: 1\nassert (get", with: "#=> count: 2\nassert (get")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let line = text.components(separatedBy: "\n").firstIndex(of: "#=> count: 2")! + 1
-        let result = try WhsBinary.run(["check", path])
+        let result = try await WhsBinary.run(["check", path])
         #expect(result.status == 1)
         #expect(result.stdout == """
             \(path):\(line): output of `modify $hook.id events=[click, open, 32]` (line \(line - 1)) differs:
@@ -44,7 +44,7 @@ import WhsTestSupport
             """)
     }
 
-    @Test func updateWritesWhatWasShownAndKeepsPatternsThatStillMatch() throws {
+    @Test func updateWritesWhatWasShownAndKeepsPatternsThatStillMatch() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/t.whs"
         try """
@@ -55,8 +55,8 @@ import WhsTestSupport
             #=> wrong
             get 5
             """.write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try WhsBinary.run(["check", path]).status == 1)
-        let updated = try WhsBinary.run(["check", "--update", path])
+        #expect(try await WhsBinary.run(["check", path]).status == 1)
+        let updated = try await WhsBinary.run(["check", "--update", path])
         #expect(updated.status == 0, "\(updated.stdout)")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == """
             print "id ${1 + 1}"
@@ -68,47 +68,46 @@ import WhsTestSupport
             get 5
             #=> error: get: no webhook with id 5
             """)
-        #expect(try WhsBinary.run(["check", path]).status == 0)
+        #expect(try await WhsBinary.run(["check", path]).status == 0)
     }
 
-    @Test func checkRunsEachFileOnAFreshStoreAndSaysWhatCannotBeChecked() throws {
+    @Test func checkRunsEachFileOnAFreshStoreAndSaysWhatCannotBeChecked() async throws {
         let directory = try TemporaryDirectory()
         let first = directory.path + "/one.whs", second = directory.path + "/two.whs", broken = directory.path + "/broken.whs"
         for path in [first, second] {
             try "$h = add https://example.com/same\nprint $h.id\n#=> 1\n".write(toFile: path, atomically: true, encoding: .utf8)
         }
         try "print [1,\n".write(toFile: broken, atomically: true, encoding: .utf8)
-        #expect(try WhsBinary.run(["check", first, second]).status == 0)
-        let result = try WhsBinary.run(["check", first, broken])
+        #expect(try await WhsBinary.run(["check", first, second]).status == 0)
+        let result = try await WhsBinary.run(["check", first, broken])
         #expect(result.status == 2)
         #expect(result.stdout.contains("broken.whs: cannot be checked"))
-        #expect(try WhsBinary.run(["check", directory.path + "/missing.whs"]).status == 2)
+        #expect(try await WhsBinary.run(["check", directory.path + "/missing.whs"]).status == 2)
     }
 
-    @Test func playAtPaceZeroTypesEachStatementAfterItsCaptions() throws {
+    @Test func playAtPaceZeroTypesEachStatementAfterItsCaptions() async throws {
         let demo = WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.whs").path
         let expected = try String(contentsOfFile: WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.transcript").path, encoding: .utf8)
-        let result = try WhsBinary.run(["play", "--pace", "0", demo])
+        let result = try await WhsBinary.run(["play", "--pace", "0", demo])
         #expect(result.stdout == expected)
         #expect(result.stderr.hasPrefix("\(demo):8:1: error: get: no webhook with id 99"))
         #expect(result.status == 1)
     }
 
-    @Test func stepWaitsForALineBeforeEachStatement() throws {
+    @Test func stepWaitsForALineBeforeEachStatement() async throws {
         let demo = WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.whs").path
         let expected = try String(contentsOfFile: WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.transcript").path, encoding: .utf8)
         // Two Enters, then the end of stdin: the play goes on to the end either way.
-        let result = try WhsBinary.run(["play", "--pace", "0", "--step", demo], stdin: "\n\n")
+        let result = try await WhsBinary.run(["play", "--pace", "0", "--step", demo], stdin: "\n\n")
         #expect(result.stdout == expected)
     }
 
-    @Test func playWritesAnAsciicast() throws {
+    @Test func playWritesAnAsciicast() async throws {
         let directory = try TemporaryDirectory()
         let cast = directory.path + "/demo.cast"
         let demo = WhsBinary.packageRoot.appendingPathComponent("Tests/Demos/play-me.whs").path
-        let started = Date()
-        let result = try WhsBinary.run(["play", "--pace", "2", "--cast", cast, demo])
-        #expect(Date().timeIntervalSince(started) > 0.1, "typing at 2 ms a character takes time")
+        let result = try await WhsBinary.run(["play", "--pace", "2", "--cast", cast, demo])
+        #expect(result.seconds > 0.1, "typing at 2 ms a character takes time")
         let lines = try String(contentsOfFile: cast, encoding: .utf8).split(separator: "\n").map(String.init)
         let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(header["version"] as? Int == 2)
@@ -129,10 +128,10 @@ import WhsTestSupport
         #expect(result.stdout.contains("# and the end."))
     }
 
-    @Test func recordWritesTheStatementsThatSucceededWithIdsAsVariablesAndNoSecret() throws {
+    @Test func recordWritesTheStatementsThatSucceededWithIdsAsVariablesAndNoSecret() async throws {
         let directory = try TemporaryDirectory()
         let recording = directory.path + "/session.whs"
-        let session = try WhsBinary.run(["--memory", "--keep-going", "-c", """
+        let session = try await WhsBinary.run(["--memory", "--keep-going", "-c", """
             record \(recording)
             $h = add https://example.com/a events=deliver
             $p = list
@@ -162,10 +161,10 @@ import WhsTestSupport
             """)
         // The recording runs, on a store where ids are not what they were.
         let store = directory.path + "/other.sqlite"
-        _ = try WhsBinary.run(["--store", store, "-c", "add https://example.com/first"])
-        let replay = try WhsBinary.run(["--store", store, recording], environment: ["WHS_SECRET": "s", "WHS_API_KEY": "k"])
+        _ = try await WhsBinary.run(["--store", store, "-c", "add https://example.com/first"])
+        let replay = try await WhsBinary.run(["--store", store, recording], environment: ["WHS_SECRET": "s", "WHS_API_KEY": "k"])
         #expect(replay.status == 0, "\(replay.stderr)")
-        let after = try WhsBinary.run(["--store", store, "--json", "-c", "(get 2).event"])
+        let after = try await WhsBinary.run(["--store", store, "--json", "-c", "(get 2).event"])
         #expect(after.stdout == "[11]\n", "the replay modified the webhook it added, not the one that had its old id")
     }
 }

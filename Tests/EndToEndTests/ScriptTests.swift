@@ -50,7 +50,7 @@ import WhsTestSupport
     }
 
     @Test(arguments: scripts)
-    func script(_ name: String) throws {
+    func script(_ name: String) async throws {
         let file = ScriptTests.scriptsDirectory.appendingPathComponent(name)
         let text = try String(contentsOf: file, encoding: .utf8)
         let expected = ScriptTests.expectations(in: text)
@@ -59,9 +59,9 @@ import WhsTestSupport
         if !options.contains(where: { $0.hasPrefix("--store") }) { options.insert("--memory", at: 0) }
         let result: WhsBinary.Result
         if expected.viaStdin {
-            result = try WhsBinary.run(options, stdin: text, currentDirectory: ScriptTests.scriptsDirectory.path)
+            result = try await WhsBinary.run(options, stdin: text, currentDirectory: ScriptTests.scriptsDirectory.path)
         } else {
-            result = try WhsBinary.run(options + [name] + expected.arguments, currentDirectory: ScriptTests.scriptsDirectory.path)
+            result = try await WhsBinary.run(options + [name] + expected.arguments, currentDirectory: ScriptTests.scriptsDirectory.path)
         }
         var stdout = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if stdout.last == "" { stdout.removeLast() }
@@ -78,15 +78,15 @@ import WhsTestSupport
 
 /// The examples a new user runs first must stay green.
 @Suite struct ExampleTests {
-    @Test func onboardingRunsGreenOnAFreshStoreAndLeavesItEmpty() throws {
+    @Test func onboardingRunsGreenOnAFreshStoreAndLeavesItEmpty() async throws {
         let directory = try TemporaryDirectory()
         let store = directory.path + "/s.sqlite"
         let example = WhsBinary.packageRoot.appendingPathComponent("scripts/examples/onboarding.whs").path
         for _ in 0..<2 {
-            let result = try WhsBinary.run(["--store", store, example])
+            let result = try await WhsBinary.run(["--store", store, example])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.hasSuffix("tour done\n"))
         }
-        #expect(try WhsBinary.run(["--store", store, "--json", "-c", "(list).total"]).stdout == "0\n")
+        #expect(try await WhsBinary.run(["--store", store, "--json", "-c", "(list).total"]).stdout == "0\n")
     }
 }

@@ -16,7 +16,7 @@ import WhsTestSupport
         var stores: [(String, Store)] = [("memory", MemoryStore()), ("sqlite", try SQLiteStore(path: directory.path + "/mail.sqlite"))]
         if TestPostgres.available {
             let seal = try AppKeySeal.fromKeyFile(directory.path + "/seal.key")
-            stores.append(("postgres", try await PostgresStore.open(try TestPostgres.freshDatabase(), seal: seal, node: "test")))
+            stores.append(("postgres", try await PostgresStore.open(try await TestPostgres.freshDatabase(), seal: seal, node: "test")))
         }
         return stores
     }

@@ -146,17 +146,17 @@ import WhsTestSupport
     ]
 
     /// The three backends, each on a fresh store with one webhook for every event.
-    static func backends(_ directory: TemporaryDirectory) throws -> [(String, Mailing, LiveServer?)] {
+    static func backends(_ directory: TemporaryDirectory) async throws -> [(String, Mailing, LiveServer?)] {
         func local(_ store: any MailStore & DeliveryStore & AsyncMailStore & AsyncDeliveryStore) -> Mailing {
             LocalMailing(store: store, dispatcher: Dispatcher(store: store))
         }
         let sqlite = try SQLiteStore(path: directory.path + "/rules.sqlite")
-        let server = try LiveServer()
+        let server = try await LiveServer.start()
         let remote = try RemoteService(baseURL: server.baseURL, apiUser: "api_user", apiKey: "api_key", isInterrupted: { false })
         var backends: [(String, Mailing, LiveServer?)] = [("memory", local(MemoryStore()), nil), ("sqlite", local(sqlite), nil),
-                                                          ("server", RemoteMailing(remote: remote), server)]
+                                                    ("server", RemoteMailing(remote: remote), server)]
         if TestPostgres.available {
-            let shared = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+            let shared = try PostgresShellStore.open(try await TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
                                                      node: "rules")
             let dispatcher = Dispatcher(store: shared.store, node: "rules", lease: 5)
             backends.append(("postgres", LocalMailing(store: shared, mailer: Mailer(store: shared.store, dispatcher: dispatcher)), nil))
@@ -164,9 +164,9 @@ import WhsTestSupport
         return backends
     }
 
-    @Test func everyRuleOnEveryBackend() throws {
+    @Test func everyRuleOnEveryBackend() async throws {
         let directory = try TemporaryDirectory()
-        for (name, mailing, server) in try Self.backends(directory) {
+        for (name, mailing, server) in try await Self.backends(directory) {
             defer { _ = server?.stop() }
             for row in Self.rows {
                 let body = try JSON.parse(row.body)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import WebhookDelivery
+import WhsTestSupport
 
 /// The push client's cap on connections per origin, counted at a receiver that is not whs
 /// (Tests/delivery/faulty.py, run as a process), and how it reads URLs. The faults, reuse and
@@ -35,10 +36,10 @@ import Testing
         }
 
         /// Connections accepted, requests read, and the most connections open at once.
-        func stop() throws -> [String: Int] {
+        func stop() async throws -> [String: Int] {
             input.fileHandleForWriting.write(Data("stats\n".utf8))
             let stats = try JSONDecoder().decode([String: Int].self, from: Data((FaultyReceiver.readLine(output) ?? "").utf8))
-            process.waitUntilExit()
+            await exited(process)
             return stats
         }
     }
@@ -61,7 +62,7 @@ import Testing
         #expect(outcomes.allSatisfy { $0.error == nil && $0.status == 200 }, "\(outcomes.compactMap(\.error))")
         let target = try PushTarget.parse("http://127.0.0.1:\(receiver.port)/").get()
         #expect(sender.client.pool(for: target).openCount == 4)
-        let stats = try receiver.stop()
+        let stats = try await receiver.stop()
         #expect(stats["requests"] == pushes)
         #expect(stats["connections"] == 4, "\(stats)")
         #expect(stats["max_open"] == 4, "\(stats)")
@@ -108,7 +109,7 @@ import Testing
         #expect(client.pool(for: liveTarget).openCount == 1)
         let again = await sender.send(url: live, body: Array("{}".utf8), appKey: "key")
         #expect(again.status == 200, "\(again)")
-        let stats = try receiver.stop()
+        let stats = try await receiver.stop()
         #expect(stats["connections"] == 1, "\(stats)")
     }
 

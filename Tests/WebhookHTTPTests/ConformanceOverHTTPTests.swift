@@ -7,9 +7,9 @@ import WhsTestSupport
 /// live `whs serve` on a loopback port.
 @Suite struct ConformanceOverHTTPTests {
     @Test(arguments: ConformanceCase.all)
-    func remoteClient(_ rule: ConformanceCase) throws {
+    func remoteClient(_ rule: ConformanceCase) async throws {
         // Account a: a-main (the one the client uses), alice and bob; account b: b-main.
-        let server = try LiveServer(users: ["a:a-main:ka", "a:alice:kalice", "a:bob:kbob", "b:b-main:kb"])
+        let server = try await LiveServer.start(users: ["a:a-main:ka", "a:alice:kalice", "a:bob:kbob", "b:b-main:kb"])
         try rule.run { account, _ in
             try RemoteService(baseURL: server.baseURL, apiUser: "\(account)-main", apiKey: "k\(account)")
         }

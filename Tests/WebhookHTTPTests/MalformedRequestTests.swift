@@ -50,35 +50,35 @@ import WhsTestSupport
         (["-X", "OPTIONS"], "/v1/webhooks", 405, 40500),
     ]
 
-    @Test func eachGetsAJSONErrorAndTheServerStaysUp() throws {
-        let server = try LiveServer()
-        _ = try server.curl(MalformedRequestTests.auth + ["-X", "POST", "--data", #"{"url":"https://a.example/kept"}"#], "/v1/webhooks")
+    @Test func eachGetsAJSONErrorAndTheServerStaysUp() async throws {
+        let server = try await LiveServer.start()
+        _ = try await server.curl(MalformedRequestTests.auth + ["-X", "POST", "--data", #"{"url":"https://a.example/kept"}"#], "/v1/webhooks")
         for (arguments, target, status, code) in MalformedRequestTests.corpus {
-            let response = try server.curl(MalformedRequestTests.auth + arguments, target)
+            let response = try await server.curl(MalformedRequestTests.auth + arguments, target)
             #expect(response.status == status, "\(arguments) \(target): \(response.body)")
             #expect(response.body.hasPrefix("{\"code\":\(code),\"message\":\""), "\(arguments) \(target): \(response.body)")
         }
         // Still up, nothing changed by the failures.
-        let list = try server.curl(MalformedRequestTests.auth, "/v1/webhooks")
+        let list = try await server.curl(MalformedRequestTests.auth, "/v1/webhooks")
         #expect(list.body == #"{"result":[{"url":"https://a.example/kept","event":[1,3,4,5,10,11,12,18,32],"api_user":"","id":1}],"count":1,"total":1}"#)
     }
 
-    @Test func bodiesOver64KiBGet413() throws {
-        let server = try LiveServer()
+    @Test func bodiesOver64KiBGet413() async throws {
+        let server = try await LiveServer.start()
         let directory = try TemporaryDirectory()
         let path = directory.path + "/big.json"
         let padding = String(repeating: "x", count: 70_000)
         try "{\"url\":\"https://a.example/\(padding)\"}".write(toFile: path, atomically: true, encoding: .utf8)
-        let response = try server.curl(MalformedRequestTests.auth + ["-X", "POST", "--data-binary", "@" + path], "/v1/webhooks")
+        let response = try await server.curl(MalformedRequestTests.auth + ["-X", "POST", "--data-binary", "@" + path], "/v1/webhooks")
         #expect(response.status == 413)
         #expect(response.body == #"{"code":41300,"message":"request body is larger than 65536 bytes"}"#)
-        #expect(try server.curl(MalformedRequestTests.auth, "/v1/webhooks").status == 200)
+        #expect(try await server.curl(MalformedRequestTests.auth, "/v1/webhooks").status == 200)
     }
 
-    @Test func logsOneLinePerRequestWithoutCredentialsAndStopsCleanly() throws {
-        let server = try LiveServer()
-        _ = try server.curl(["-u", "api_user:api_key"], "/v1/webhooks?limit=1")
-        _ = try server.curl(["-u", "api_user:wrong-key-xyz"], "/v1/webhooks")
+    @Test func logsOneLinePerRequestWithoutCredentialsAndStopsCleanly() async throws {
+        let server = try await LiveServer.start()
+        _ = try await server.curl(["-u", "api_user:api_key"], "/v1/webhooks?limit=1")
+        _ = try await server.curl(["-u", "api_user:wrong-key-xyz"], "/v1/webhooks")
         let (status, log) = server.stop(signal: SIGINT)
         #expect(status == 0)
         let lines = log.split(separator: "\n").filter { $0.contains(" /v1/") }
@@ -88,8 +88,8 @@ import WhsTestSupport
         #expect(!log.contains("api_key") && !log.contains("wrong-key-xyz") && !log.contains("YXBp"))
     }
 
-    @Test func sigtermStopsCleanly() throws {
-        let server = try LiveServer()
+    @Test func sigtermStopsCleanly() async throws {
+        let server = try await LiveServer.start()
         #expect(server.stop(signal: SIGTERM).status == 0)
     }
 }

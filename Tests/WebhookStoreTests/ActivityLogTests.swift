@@ -19,7 +19,7 @@ import WhsTestSupport
         let directory: TemporaryDirectory
         var location: PostgresLocation?
 
-        init(_ kind: Kind) throws {
+        init(_ kind: Kind) async throws {
             directory = try TemporaryDirectory()
             switch kind {
             case .memory:
@@ -29,7 +29,7 @@ import WhsTestSupport
                 let sqlite = try SQLiteStore(path: directory.path + "/s.sqlite")
                 (store, account) = (sqlite, { sqlite.account($0) })
             case .postgres:
-                let database = try TestPostgres.freshDatabase()
+                let database = try await TestPostgres.freshDatabase()
                 location = database
                 let shared = try PostgresShellStore.open(database, seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"), node: "log")
                 (store, account) = (shared, { shared.account($0) })
@@ -59,12 +59,12 @@ import WhsTestSupport
         /// The account's rows after `position`. On PostgreSQL a row shows once every write
         /// transaction older than it ended, anywhere on the server (other tests run at the same
         /// time): read again for a while until `expecting` are there.
-        func all(_ owner: String, after position: ActivityPosition = .origin, expecting: Int = 0) throws -> [ActivityEntry] {
+        func all(_ owner: String, after position: ActivityPosition = .origin, expecting: Int = 0) async throws -> [ActivityEntry] {
             let deadline = Date().addingTimeInterval(5)
             while true {
                 let entries = try store.activity(account: owner, after: position, limit: 1000).entries
                 if entries.count >= expecting || Date() > deadline { return entries }
-                usleep(20_000)
+                try await Task.sleep(for: .milliseconds(20))
             }
         }
     }
@@ -73,8 +73,8 @@ import WhsTestSupport
     static let open = EventType.named("open")!
 
     @Test(arguments: Kind.available)
-    func mailsEngagementAndAttemptsInTheOrderRecordedEachAccountItsOwn(_ kind: Kind) throws {
-        let f = try Fixture(kind)
+    func mailsEngagementAndAttemptsInTheOrderRecordedEachAccountItsOwn(_ kind: Kind) async throws {
+        let f = try await Fixture(kind)
         let start = try f.store.activityEnd()
         let hook = try f.hook("acme", "https://a.example/1")
         let mails = try f.send("acme", to: ["ann@example.com", "bob@example.com"], at: 100)
@@ -87,7 +87,7 @@ import WhsTestSupport
         try f.store.recordAttempt(deliveryID: made[0].id, DeliveryAttempt(number: 2, time: 106, status: 200, latencyMilliseconds: 1, error: nil),
                                   state: .succeeded, nextAttempt: nil)
 
-        let entries = try f.all("acme", after: start, expecting: 5)
+        let entries = try await f.all("acme", after: start, expecting: 5)
         #expect(entries.map(\.kind) == [.mail, .mail, .attempt, .engagement, .attempt])
         #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.position < $1.position }, "positions grow")
         #expect(entries.allSatisfy { $0.position > start })
@@ -104,14 +104,14 @@ import WhsTestSupport
         #expect(entries[4].json["state"] == .string("succeeded") && entries[4].json["attempt"]?["status"] == .int(200))
         #expect(entries[3].json["event"] == .string("open") && entries[3].json["mail_id"] == .int(mails[0]))
 
-        let others = try f.all("other", after: start, expecting: 1)
+        let others = try await f.all("other", after: start, expecting: 1)
         #expect(others.map(\.kind) == [.mail], "another account's rows are its own")
-        #expect(try f.all("nobody", after: start).isEmpty)
+        #expect(try await f.all("nobody", after: start).isEmpty)
     }
 
     @Test(arguments: Kind.available)
-    func pagesResumeWithoutGapsOrRepeats(_ kind: Kind) throws {
-        let f = try Fixture(kind)
+    func pagesResumeWithoutGapsOrRepeats(_ kind: Kind) async throws {
+        let f = try await Fixture(kind)
         let start = try f.store.activityEnd()
         let hook = try f.hook("acme", "https://a.example/1")
         let made = try f.store.insertDeliveries(account: "acme", webhooks: [hook], event: Self.deliver, messageID: "m1", payload: [1], at: 1)
@@ -122,7 +122,7 @@ import WhsTestSupport
                                                                  state: .pending, nextAttempt: 10) })
             _ = try f.send("other", to: ["x\(number)@example.com"], at: Double(number))
         }
-        let whole = try f.all("acme", after: start, expecting: 10)
+        let whole = try await f.all("acme", after: start, expecting: 10)
         #expect(whole.count == 10)
         var read: [ActivityEntry] = []
         var cursor = start
@@ -138,18 +138,18 @@ import WhsTestSupport
         #expect(pages == 4)
         // Nothing after the end; what comes next is after it.
         let end = try f.store.activityEnd()
-        #expect(try f.all("acme", after: end).isEmpty)
+        #expect(try await f.all("acme", after: end).isEmpty)
         try f.store.recordAttempt(deliveryID: made[0].id, DeliveryAttempt(number: 6, time: 6, status: 200, latencyMilliseconds: 1, error: nil),
                                   state: .succeeded, nextAttempt: nil)
-        #expect(try f.all("acme", after: end, expecting: 1).count == 1)
-        #expect(try f.all("acme", after: cursor, expecting: 1).count == 1)
+        #expect(try await f.all("acme", after: end, expecting: 1).count == 1)
+        #expect(try await f.all("acme", after: cursor, expecting: 1).count == 1)
     }
 
     @Test(arguments: Kind.available)
-    func positionsReadBackFromTheirText(_ kind: Kind) throws {
-        let f = try Fixture(kind)
+    func positionsReadBackFromTheirText(_ kind: Kind) async throws {
+        let f = try await Fixture(kind)
         _ = try f.send("acme", to: ["ann@example.com"], at: 1)
-        let position = try #require(try f.all("acme", expecting: 1).first?.position)
+        let position = try #require(try await f.all("acme", expecting: 1).first?.position)
         #expect(ActivityPosition(parsing: position.description) == position)
         #expect(ActivityPosition(parsing: "0.5") == ActivityPosition(id: 5))
         for bad in ["", "x", "1.2.3", "-1", "1.", ".1", String(repeating: "9", count: 19), "1e3", " 1", "+1"] {
@@ -160,8 +160,8 @@ import WhsTestSupport
     /// A reset and retention take their rows of the activity log with them: the table does
     /// not grow with rows whose mails and deliveries are gone.
     @Test(arguments: Kind.available)
-    func aResetAndRetentionTakeTheirRowsWithThem(_ kind: Kind) throws {
-        let f = try Fixture(kind)
+    func aResetAndRetentionTakeTheirRowsWithThem(_ kind: Kind) async throws {
+        let f = try await Fixture(kind)
         let clearing = try #require(f.store as? any DataClearing)
         let hook = try f.hook("acme", "https://a.example/1")
         _ = try f.send("acme", to: ["ann@example.com", "bob@example.com"], at: 100)
@@ -169,32 +169,34 @@ import WhsTestSupport
         let made = try f.store.insertDeliveries(account: "acme", webhooks: [hook], event: Self.deliver, messageID: "m1", payload: [1], at: 100)
         try f.store.recordAttempt(deliveryID: made[0].id, DeliveryAttempt(number: 1, time: 100, status: 200, latencyMilliseconds: 1, error: nil),
                                   state: .succeeded, nextAttempt: nil)
-        func rows(_ account: String) throws -> Int {
+        func rows(_ account: String) async throws -> Int {
             switch kind {
             case .memory: (f.store as! MemoryStore).state.withLock { $0.activity.rows.filter { $0.account == account }.count }
             case .sqlite: try (f.store as! SQLiteStore).withLock { () throws(WebhookError) in
                 try (f.store as! SQLiteStore).connection.integer("SELECT count(*) FROM activity WHERE account = '\(account)'")
             }
-            case .postgres: Int(try TestPostgres.psql(f.location!, "SELECT count(*) FROM activity WHERE account = '\(account)'"))!
+            case .postgres: Int(try await TestPostgres.psql(f.location!, "SELECT count(*) FROM activity WHERE account = '\(account)'"))!
             }
         }
-        #expect(try rows("acme") == 3 && rows("other") == 1)
+        #expect(try await rows("acme") == 3)
+        #expect(try await rows("other") == 1)
         _ = try clearing.clear(account: "acme", [.mails], before: nil)
-        #expect(try rows("acme") == 1, "the mails' rows went with them, the attempt's stayed")
-        #expect(try f.all("acme", expecting: 1).map(\.kind) == [.attempt])
+        #expect(try await rows("acme") == 1, "the mails' rows went with them, the attempt's stayed")
+        #expect(try await f.all("acme", expecting: 1).map(\.kind) == [.attempt])
         _ = try clearing.clear(account: "acme", [.deliveries], before: nil)
-        #expect(try rows("acme") == 0 && rows("other") == 1, "another account's rows stay")
+        #expect(try await rows("acme") == 0)
+        #expect(try await rows("other") == 1, "another account's rows stay")
         _ = try f.send("acme", to: ["cy@example.com"], at: 5000)
         _ = try clearing.prune(RetentionPolicy(maxAge: 3600), now: 4000, limit: 100)
-        #expect(try rows("other") == 0, "rows older than the retention go")
-        #expect(try rows("acme") == 1, "recent rows stay")
+        #expect(try await rows("other") == 0, "rows older than the retention go")
+        #expect(try await rows("acme") == 1, "recent rows stay")
     }
 
     /// PostgreSQL hands out ids before transactions commit: a row of an older transaction still
     /// open must not be passed over by a reader that saw a newer one. The reader waits for it.
     @Test(.enabled(if: TestPostgres.available))
     func aTransactionStillOpenHoldsTheReaderBackInsteadOfLeavingAGap() async throws {
-        let f = try Fixture(.postgres)
+        let f = try await Fixture(.postgres)
         let location = try #require(f.location)
         let start = try f.store.activityEnd()
         // An open transaction writes a row and stays open for two seconds.
@@ -209,13 +211,13 @@ import WhsTestSupport
         // A newer transaction commits a mail meanwhile: it is not read yet.
         _ = try f.send("acme", to: ["ann@example.com"], at: 1)
         #expect(try f.store.activity(account: "acme", after: start, limit: 100).entries.isEmpty)
-        slow.waitUntilExit()
+        await exited(slow)
         #expect(slow.terminationStatus == 0)
         // Once the old one committed, both are there, the old one's row first (it names no
         // mail of the store, so it is passed over, but the position moves past it).
-        let entries = try f.all("acme", after: start, expecting: 1)
+        let entries = try await f.all("acme", after: start, expecting: 1)
         #expect(entries.map(\.kind) == [.mail])
-        let rows = try TestPostgres.psql(location, "SELECT count(*) FROM activity WHERE account = 'acme'")
+        let rows = try await TestPostgres.psql(location, "SELECT count(*) FROM activity WHERE account = 'acme'")
         #expect(rows == "2")
     }
 }
@@ -224,7 +226,7 @@ import WhsTestSupport
 @Suite struct DeliveryCensusTests {
     @Test(arguments: DeliveryLogTests.Kind.available)
     func countsEveryStateOfTheWholeLog(_ kind: DeliveryLogTests.Kind) async throws {
-        let f = try ActivityLogTests.Fixture(kind)
+        let f = try await ActivityLogTests.Fixture(kind)
         let census: any DeliveryCensus = try #require(f.store as? any DeliveryCensus ?? (f.store as? PostgresShellStore)?.store)
         let a = try f.hook("acme", "https://a.example/1")
         let b = try f.hook("other", "https://o.example/1")

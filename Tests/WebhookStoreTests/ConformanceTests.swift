@@ -35,9 +35,9 @@ import WhsTestSupport
     }
 
     @Test(.enabled(if: TestPostgres.available), arguments: ClearingCase.all)
-    func postgresStoreClearing(_ rule: ClearingCase) throws {
+    func postgresStoreClearing(_ rule: ClearingCase) async throws {
         let directory = try TemporaryDirectory()
-        let store = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+        let store = try PostgresShellStore.open(try await TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
                                                 node: "clearing")
         try rule.run(ClearingStore(store: store, account: { store.account($0) }))
     }
@@ -56,17 +56,17 @@ import WhsTestSupport
     }
 
     @Test(.enabled(if: TestPostgres.available), arguments: ClearingCase.queries)
-    func postgresStoreQueries(_ rule: ClearingCase) throws {
+    func postgresStoreQueries(_ rule: ClearingCase) async throws {
         let directory = try TemporaryDirectory()
-        let store = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+        let store = try PostgresShellStore.open(try await TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
                                                 node: "queries")
         try rule.run(ClearingStore(store: store, account: { store.account($0) }))
     }
 
     @Test(.enabled(if: TestPostgres.available), arguments: ConformanceCase.all)
-    func postgresStore(_ rule: ConformanceCase) throws {
+    func postgresStore(_ rule: ConformanceCase) async throws {
         let directory = try TemporaryDirectory()
-        let store = try PostgresShellStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+        let store = try PostgresShellStore.open(try await TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
                                                 node: "conformance")
         try rule.run { account, apiUsers in store.account(account, apiUsers: apiUsers) }
     }

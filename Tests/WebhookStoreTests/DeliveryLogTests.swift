@@ -23,7 +23,7 @@ import WhsTestSupport
         let account: (String) -> WebhookService
         let directory: TemporaryDirectory
 
-        init(_ kind: Kind) throws {
+        init(_ kind: Kind) async throws {
             directory = try TemporaryDirectory()
             switch kind {
             case .memory:
@@ -33,7 +33,7 @@ import WhsTestSupport
                 let sqlite = try SQLiteStore(path: directory.path + "/s.sqlite")
                 (store, account) = (sqlite, { sqlite.account($0) })
             case .postgres:
-                let shared = try PostgresShellStore.open(try TestPostgres.freshDatabase(),
+                let shared = try PostgresShellStore.open(try await TestPostgres.freshDatabase(),
                                                          seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"), node: "log")
                 (store, account) = (shared, { shared.account($0) })
             }
@@ -49,8 +49,8 @@ import WhsTestSupport
     static let open = EventType.named("open")!
 
     @Test(arguments: Kind.available)
-    func subscribersAreTheAccountsWebhooksWithTheEvent(_ kind: Kind) throws {
-        let fixture = try Fixture(kind)
+    func subscribersAreTheAccountsWebhooksWithTheEvent(_ kind: Kind) async throws {
+        let fixture = try await Fixture(kind)
         let store = fixture.store
         let a = try fixture.add("acme", "https://a.example/1", events: "deliver,open")
         let b = try fixture.add("acme", "https://a.example/2", events: "deliver", apiUser: "bob")
@@ -61,8 +61,8 @@ import WhsTestSupport
     }
 
     @Test(arguments: Kind.available)
-    func attemptsAreLoggedAndQueried(_ kind: Kind) throws {
-        let fixture = try Fixture(kind)
+    func attemptsAreLoggedAndQueried(_ kind: Kind) async throws {
+        let fixture = try await Fixture(kind)
         let store = fixture.store
         let a = try fixture.add("acme", "https://a.example/1", events: "deliver")
         let b = try fixture.add("acme", "https://a.example/2", events: "deliver")
@@ -101,8 +101,8 @@ import WhsTestSupport
     }
 
     @Test(arguments: Kind.available)
-    func pendingAndCopies(_ kind: Kind) throws {
-        let fixture = try Fixture(kind)
+    func pendingAndCopies(_ kind: Kind) async throws {
+        let fixture = try await Fixture(kind)
         let store = fixture.store
         let a = try fixture.add("acme", "https://a.example/1", events: "open")
         let made = try store.insertDeliveries(account: "acme", webhooks: [a], event: DeliveryLogTests.open, messageID: "m2", payload: [1, 2, 3], at: 50)
@@ -119,8 +119,8 @@ import WhsTestSupport
     }
 
     @Test(arguments: Kind.available)
-    func appKeysAreStablePerAccountAndDiffer(_ kind: Kind) throws {
-        let fixture = try Fixture(kind)
+    func appKeysAreStablePerAccountAndDiffer(_ kind: Kind) async throws {
+        let fixture = try await Fixture(kind)
         let store = fixture.store
         let acme = try store.appKey(account: "acme")
         #expect(acme.count == 64 && Hex.decode(acme) != nil)

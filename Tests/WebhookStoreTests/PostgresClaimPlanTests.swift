@@ -16,15 +16,16 @@ final class PostgresClaimPlanTests: XCTestCase {
 
     func testAClaimPlannedWhileTheTablesWereEmptyReadsOnlyTheIndexesItNeeds() async throws {
         let directory = try TemporaryDirectory()
-        let location = try TestPostgres.freshDatabase()
+        let location = try await TestPostgres.freshDatabase()
         _ = try await PostgresStore.open(location, in: directory, node: "n")
-        XCTAssertEqual(try TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations"), "\(PostgresSchema.migrations.count)")
+        let migrated = try await TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations")
+        XCTAssertEqual(migrated, "\(PostgresSchema.migrations.count)")
         // One session and transaction (psql sends the statements as one query), as a node on
         // a fresh database: it polls while the tables are empty and analyzed so (a claim on a
         // queue of no pages returns before its plan is made), then the first delivery comes,
         // not yet due, and the claim's plan is made and kept for the later calls. Then 40,000
         // deliveries, every second one chained to the one before it.
-        let answer = try TestPostgres.psql(location, """
+        let answer = try await TestPostgres.psql(location, """
             ANALYZE delivery_queue;
             ANALYZE deliveries;
             SELECT count(*) FROM whs_claim('n', 10, 30);
@@ -38,7 +39,8 @@ final class PostgresClaimPlanTests: XCTestCase {
                 SELECT g, g, CASE WHEN g % 2 = 0 THEN g - 1 END FROM generate_series(1, 40000) AS g;
             EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM whs_claim('n', 3, 30);
             """)
-        let pages = try XCTUnwrap(Int(try TestPostgres.psql(location, "SELECT pg_relation_size('delivery_queue') / 8192")))
+        let size = try await TestPostgres.psql(location, "SELECT pg_relation_size('delivery_queue') / 8192")
+        let pages = try XCTUnwrap(Int(size))
         XCTAssertGreaterThan(pages, 200, "the queue spans many pages")
         // The function scan's buffers include its statement's: pages found in the cache and read.
         let line = try XCTUnwrap(answer.split(separator: "\n").first { $0.contains("Buffers:") }, answer)
@@ -46,16 +48,17 @@ final class PostgresClaimPlanTests: XCTestCase {
         XCTAssertGreaterThan(read, 0, answer)
         XCTAssertLessThan(read, pages / 4, "a claim of three reads a few pages of the indexes, not the tables:\n\(answer)")
         // The first three due whose chain allows them: 2 and 4 wait for 1 and 3.
-        XCTAssertEqual(try TestPostgres.psql(location, "SELECT string_agg(id::text, ',' ORDER BY id) FROM delivery_queue WHERE lease_node = 'n'"), "1,3,5")
+        let leased = try await TestPostgres.psql(location, "SELECT string_agg(id::text, ',' ORDER BY id) FROM delivery_queue WHERE lease_node = 'n'")
+        XCTAssertEqual(leased, "1,3,5")
     }
 
     /// The function's settings (scans, sort and joins off) hold only while it runs: the
     /// connection that called it plans its other statements as before.
     func testTheClaimsSettingsDoNotOutliveIt() async throws {
         let directory = try TemporaryDirectory()
-        let location = try TestPostgres.freshDatabase()
+        let location = try await TestPostgres.freshDatabase()
         _ = try await PostgresStore.open(location, in: directory, node: "n")
-        let settings = try TestPostgres.psql(location, """
+        let settings = try await TestPostgres.psql(location, """
             SELECT count(*) FROM whs_claim('n', 10, 30);
             SELECT current_setting('enable_seqscan') || ',' || current_setting('enable_sort') || ',' || current_setting('plan_cache_mode');
             """)

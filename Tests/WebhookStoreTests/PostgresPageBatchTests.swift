@@ -22,7 +22,7 @@ final class PostgresPageBatchTests: XCTestCase {
     /// went out in fewer statements than requests.
     func testConcurrentListsEachGetTheirOwnPage() async throws {
         let directory = try TemporaryDirectory()
-        let store = try await PostgresStore.open(try TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
+        let store = try await PostgresStore.open(try await TestPostgres.freshDatabase(), seal: try AppKeySeal.fromKeyFile(directory.path + "/seal.key"),
                                                  node: "batch")
         let acme = store.account("acme"), other = store.account("other")
         var expected: [String: [Webhook]] = ["acme": [], "other": []]
@@ -63,7 +63,7 @@ final class PostgresPageBatchTests: XCTestCase {
     /// every list B starts after A's add returned counts the new webhook.
     func testAWriteOnOneNodeIsSeenByTheNextListsOnAnother() async throws {
         let directory = try TemporaryDirectory()
-        let location = try TestPostgres.freshDatabase()
+        let location = try await TestPostgres.freshDatabase()
         let seal = try AppKeySeal.fromKeyFile(directory.path + "/seal.key")
         let nodeA = try await PostgresStore.open(location, seal: seal, node: "a")
         let nodeB = try await PostgresStore.open(location, seal: seal, node: "b")

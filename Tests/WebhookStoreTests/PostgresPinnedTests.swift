@@ -17,7 +17,7 @@ final class PostgresPinnedTests: XCTestCase {
 
         init() async throws {
             directory = try TemporaryDirectory()
-            location = try TestPostgres.freshDatabase()
+            location = try await TestPostgres.freshDatabase()
             store = try await PostgresStore.open(location, in: directory, node: "pinned")
             account = store.account("acme")
             for i in 0..<3 {
@@ -54,7 +54,7 @@ final class PostgresPinnedTests: XCTestCase {
     func testConnectionsReplacedAfterTheirBackendsDied() async throws {
         let fixture = try await Fixture()
         try await fixture.listEverywhere("before")
-        try TestPostgres.psql(fixture.location, """
+        try await TestPostgres.psql(fixture.location, """
             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
             """)
         try await fixture.listEverywhere("after the backends were killed")
@@ -67,9 +67,9 @@ final class PostgresPinnedTests: XCTestCase {
     func testResultTypeChangedBetweenCalls() async throws {
         let fixture = try await Fixture()
         try await fixture.listEverywhere("before")
-        try TestPostgres.psql(fixture.location, "ALTER TABLE webhooks ALTER COLUMN url TYPE varchar(2000)")
+        try await TestPostgres.psql(fixture.location, "ALTER TABLE webhooks ALTER COLUMN url TYPE varchar(2000)")
         try await fixture.listEverywhere("after url became varchar")
-        try TestPostgres.psql(fixture.location, "ALTER TABLE webhooks ALTER COLUMN url TYPE text")
+        try await TestPostgres.psql(fixture.location, "ALTER TABLE webhooks ALTER COLUMN url TYPE text")
         try await fixture.listEverywhere("after url became text again")
     }
 
@@ -77,12 +77,12 @@ final class PostgresPinnedTests: XCTestCase {
     /// once the table is back, every connection prepares it anew.
     func testFailedPreparationIsNotKept() async throws {
         let fixture = try await Fixture()
-        try TestPostgres.psql(fixture.location, "ALTER TABLE webhooks RENAME TO webhooks_away")
+        try await TestPostgres.psql(fixture.location, "ALTER TABLE webhooks RENAME TO webhooks_away")
         for _ in 0..<12 {
             let failure = await fixture.listFailure()
             XCTAssertTrue("\(String(describing: failure))".contains("webhooks"), "\(String(describing: failure))")
         }
-        try TestPostgres.psql(fixture.location, "ALTER TABLE webhooks_away RENAME TO webhooks")
+        try await TestPostgres.psql(fixture.location, "ALTER TABLE webhooks_away RENAME TO webhooks")
         try await fixture.listEverywhere("after the table came back")
     }
 

@@ -15,22 +15,34 @@ final class PostgresQueueTests: XCTestCase {
     }
 
     /// The queue's rows as "id:due:lease_node", by id.
-    func queue(_ location: PostgresLocation) throws -> [String] {
-        try TestPostgres.psql(location, "SELECT id || ':' || next_attempt || ':' || coalesce(lease_node, '-') FROM delivery_queue ORDER BY id")
+    func queue(_ location: PostgresLocation) async throws -> [String] {
+        try await TestPostgres.psql(location, "SELECT id || ':' || next_attempt || ':' || coalesce(lease_node, '-') FROM delivery_queue ORDER BY id")
             .split(separator: "\n").map(String.init)
+    }
+
+    /// Asserts the queue's rows are `expected` ("id:due:lease_node", by id).
+    func assertQueue(_ location: PostgresLocation, _ expected: [String], _ message: String = "", line: UInt = #line) async throws {
+        let rows = try await queue(location)
+        XCTAssertEqual(rows, expected, message, line: line)
+    }
+
+    /// Asserts one answer of psql.
+    func assertAnswer(_ location: PostgresLocation, _ sql: String, _ expected: String, line: UInt = #line) async throws {
+        let answer = try await TestPostgres.psql(location, sql)
+        XCTAssertEqual(answer, expected, line: line)
     }
 
     func testAStoreOfStepSixUpgradesWithItsPendingDeliveriesQueuedAndTheirLeases() async throws {
         let directory = try TemporaryDirectory()
-        let location = try TestPostgres.freshDatabase()
+        let location = try await TestPostgres.freshDatabase()
         // The schema as a node of step 6 left it.
-        try TestPostgres.psql(location, "CREATE TABLE whs_migrations (version int PRIMARY KEY, node text NOT NULL, applied double precision NOT NULL)")
+        try await TestPostgres.psql(location, "CREATE TABLE whs_migrations (version int PRIMARY KEY, node text NOT NULL, applied double precision NOT NULL)")
         for step in 0..<6 {
-            try TestPostgres.psql(location, PostgresSchema.migrations[step])
-            try TestPostgres.psql(location, "INSERT INTO whs_migrations VALUES (\(step + 1), 'old', 0)")
+            try await TestPostgres.psql(location, PostgresSchema.migrations[step])
+            try await TestPostgres.psql(location, "INSERT INTO whs_migrations VALUES (\(step + 1), 'old', 0)")
         }
         let far = Date().timeIntervalSince1970 + 3600
-        try TestPostgres.psql(location, """
+        try await TestPostgres.psql(location, """
             INSERT INTO deliveries(id, account, webhook_id, url, event, message_id, payload, state, attempts, next_attempt, created, after_id, lease_node, lease_until)
             VALUES (1, 'acme', 1, 'http://127.0.0.1:9/a', 1, 'm1', '\\x7b7d', 'succeeded', 1, NULL, 10, NULL, NULL, NULL),
                    (2, 'acme', 1, 'http://127.0.0.1:9/a', 1, 'm2', '\\x7b7d', 'pending', 0, 20, 20, NULL, NULL, NULL),
@@ -40,20 +52,22 @@ final class PostgresQueueTests: XCTestCase {
             SELECT setval('deliveries_id_seq', 5);
             """)
         let store = try await PostgresStore.open(location, in: directory, node: "new")
-        XCTAssertEqual(try TestPostgres.psql(location, "SELECT max(version) FROM whs_migrations"), "\(PostgresSchema.migrations.count)")
-        XCTAssertEqual(try queue(location), ["2:20:-", "3:30:old", "4:40:-"], "every pending delivery queued, the lease kept, nothing settled")
-        XCTAssertEqual(try TestPostgres.psql(location, "SELECT count(*) FROM pg_indexes WHERE indexname = 'deliveries_pending'"), "0")
+        try await assertAnswer(location, "SELECT max(version) FROM whs_migrations", "\(PostgresSchema.migrations.count)")
+        try await assertQueue(location, ["2:20:-", "3:30:old", "4:40:-"], "every pending delivery queued, the lease kept, nothing settled")
+        try await assertAnswer(location, "SELECT count(*) FROM pg_indexes WHERE indexname = 'deliveries_pending'", "0")
 
         // Due now: 2 (4 waits for it, 3 is leased for another hour).
         let first = try await store.claim(node: "new", limit: 10, lease: 30)
         XCTAssertEqual(first.map(\.id), [2])
-        XCTAssertEqual(try queue(location).first, "2:20:new")
+        let afterClaim = try await queue(location)
+        XCTAssertEqual(afterClaim.first, "2:20:new")
         let twice = try await store.claim(node: "other", limit: 10, lease: 30)
         XCTAssertEqual(twice.map(\.id), [], "a leased delivery is not claimed twice")
         // A failed attempt with a retry keeps it queued, due later and no longer leased.
         try await store.recordAttempts([AttemptRecord(deliveryID: 2, attempt: DeliveryAttempt(number: 1, time: 60, status: 500, latencyMilliseconds: 1, error: nil),
                                                       state: .pending, nextAttempt: 70)])
-        XCTAssertEqual(try queue(location).first, "2:70:-")
+        let afterRetry = try await queue(location)
+        XCTAssertEqual(afterRetry.first, "2:70:-")
         // Attempted once, 2 lets the next of its chain, 4, fall due; both are claimed.
         let second = try await store.claim(node: "new", limit: 10, lease: 30)
         XCTAssertEqual(second.map(\.id), [2, 4])
@@ -61,7 +75,7 @@ final class PostgresQueueTests: XCTestCase {
             AttemptRecord(deliveryID: 2, attempt: DeliveryAttempt(number: 2, time: 80, status: 200, latencyMilliseconds: 1, error: nil), state: .succeeded, nextAttempt: nil),
             AttemptRecord(deliveryID: 4, attempt: DeliveryAttempt(number: 1, time: 80, status: 200, latencyMilliseconds: 1, error: nil), state: .succeeded, nextAttempt: nil),
         ])
-        XCTAssertEqual(try queue(location), ["3:30:old"], "settled deliveries leave the queue")
+        try await assertQueue(location, ["3:30:old"], "settled deliveries leave the queue")
         let due = try await store.nextDue()
         XCTAssertEqual(try XCTUnwrap(due), far, accuracy: 5, "the next due is the old lease's end")
         let counts = try await store.deliveryCounts(leasedBy: "old")
@@ -71,12 +85,12 @@ final class PostgresQueueTests: XCTestCase {
 
         // A copy is queued; a reset cancels what is pending and empties the queue.
         let copy = try await store.copyDelivery(account: "acme", id: 1, at: 90)
-        XCTAssertEqual(try queue(location), ["3:30:old", "\(copy.id):90:-"])
+        try await assertQueue(location, ["3:30:old", "\(copy.id):90:-"])
         let pending = try await store.pendingDeliveries()
         XCTAssertEqual(pending.map(\.id), [3, copy.id])
         let cleared = try await store.clear(account: "acme", [.deliveries], before: nil)
         XCTAssertEqual(cleared.cancelled, 2)
-        XCTAssertEqual(try queue(location), [])
+        try await assertQueue(location, [])
         let none = try await store.claim(node: "new", limit: 10, lease: 30)
         XCTAssertEqual(none.map(\.id), [])
         let nothingDue = try await store.nextDue()
@@ -87,7 +101,7 @@ final class PostgresQueueTests: XCTestCase {
     /// `deliveries` (no index holds a column the settle changes).
     func testATriggersDeliveriesAreQueuedAndTheirSettlesAreHOT() async throws {
         let directory = try TemporaryDirectory()
-        let location = try TestPostgres.freshDatabase()
+        let location = try await TestPostgres.freshDatabase()
         let store = try await PostgresStore.open(location, in: directory, node: "n")
         let account = store.account("acme")
         var webhooks: [Webhook] = []
@@ -96,18 +110,19 @@ final class PostgresQueueTests: XCTestCase {
         }
         let made = try await store.insertDeliveries(account: "acme", webhooks: webhooks, event: EventType.all[0], messageID: "m",
                                                     payload: Array("{}".utf8), at: Date().timeIntervalSince1970 - 1)
-        XCTAssertEqual(try queue(location).count, 20)
+        let queued = try await queue(location)
+        XCTAssertEqual(queued.count, 20)
         let claimed = try await store.claim(node: "n", limit: 100, lease: 30)
         XCTAssertEqual(claimed.map(\.id), made.map(\.id))
         XCTAssertEqual(claimed.first?.outgoing.payload, Array("{}".utf8))
         try await store.recordAttempts(claimed.map {
             AttemptRecord(deliveryID: $0.id, attempt: DeliveryAttempt(number: 1, time: 1, status: 200, latencyMilliseconds: 1, error: nil), state: .succeeded, nextAttempt: nil)
         })
-        XCTAssertEqual(try queue(location), [])
+        try await assertQueue(location, [])
         // A backend reports its statistics within ten seconds of going idle (PostgreSQL 15).
         var hot = ""
         for _ in 0..<150 {
-            hot = try TestPostgres.psql(location, "SELECT n_tup_upd || '/' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'deliveries'")
+            hot = try await TestPostgres.psql(location, "SELECT n_tup_upd || '/' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'deliveries'")
             if hot.hasPrefix("20/") { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -118,7 +133,7 @@ final class PostgresQueueTests: XCTestCase {
     /// claims them, and the rest are due for anyone.
     func testATriggersFirstDeliveriesAreLeasedToItsNodeAsTheyAreWritten() async throws {
         let directory = try TemporaryDirectory()
-        let location = try TestPostgres.freshDatabase()
+        let location = try await TestPostgres.freshDatabase()
         let store = try await PostgresStore.open(location, in: directory, node: "a")
         let account = store.account("acme")
         var webhooks: [Webhook] = []
@@ -131,8 +146,8 @@ final class PostgresQueueTests: XCTestCase {
         XCTAssertEqual(inserted.leased, 5)
         XCTAssertEqual(inserted.deliveries.map(\.id), inserted.deliveries.map(\.id).sorted())
         let leased = inserted.deliveries.prefix(5).map(\.id)
-        XCTAssertEqual(try TestPostgres.psql(location, "SELECT string_agg(id::text, ',' ORDER BY id) FROM delivery_queue WHERE lease_node = 'a'"),
-                       leased.map(String.init).joined(separator: ","))
+        try await assertAnswer(location, "SELECT string_agg(id::text, ',' ORDER BY id) FROM delivery_queue WHERE lease_node = 'a'",
+                              leased.map(String.init).joined(separator: ","))
         let other = try await store.claim(node: "b", limit: 100, lease: 30)
         XCTAssertEqual(other.map(\.id), inserted.deliveries.dropFirst(5).map(\.id), "the other node takes only the rest")
         let all = try await store.insertDeliveries(account: "acme", webhooks: webhooks, event: EventType.all[0], messageID: "m2",

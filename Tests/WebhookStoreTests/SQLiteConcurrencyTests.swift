@@ -115,7 +115,7 @@ import WhsTestSupport
         #expect(rows == 400)
     }
 
-    @Test func theWALIsCopiedBackBesideTheWritesAndStaysBoundedAndPrivate() throws {
+    @Test func theWALIsCopiedBackBesideTheWritesAndStaysBoundedAndPrivate() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/s.sqlite"
         let store = try SQLiteStore(path: path)
@@ -124,7 +124,7 @@ import WhsTestSupport
         // Pages reached the database file (no checkpoint would leave it at its first pages);
         // the checkpoint thread copies them back beside the writes, so give it a moment.
         var info = stat()
-        for _ in 0..<300 where stat(path, &info) == 0 && info.st_size <= 200 * 4096 { usleep(10_000) }
+        for _ in 0..<300 where stat(path, &info) == 0 && info.st_size <= 200 * 4096 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(info.st_size > 200 * 4096)
         // The WAL starts again once past `restartFrames`: it never holds many more frames.
         #expect(stat(path + "-wal", &info) == 0)

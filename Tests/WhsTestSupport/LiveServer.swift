@@ -1,8 +1,9 @@
 import Foundation
 
 /// A `whs serve` process on a free loopback port, for tests that talk HTTP to it the way an
-/// application would. Stopped with SIGTERM when released.
-public final class LiveServer {
+/// application would. Stopped with SIGTERM when released. Started and asked on threads of their
+/// own (`start`, `curl`), never on the pool the tests' tasks share (`offPool`).
+public final class LiveServer: @unchecked Sendable {
     public let process = Process()
     public let port: Int
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -12,7 +13,12 @@ public final class LiveServer {
     /// own example credentials) and `alice`; account `other` has `bob`.
     public static let defaultUsers = ["acme:api_user:api_key", "acme:alice:alice-key", "other:bob:bob-key"]
 
-    public init(users: [String] = LiveServer.defaultUsers, arguments: [String] = ["--memory"]) throws {
+    /// A server started, once it has printed its address.
+    public static func start(users: [String] = LiveServer.defaultUsers, arguments: [String] = ["--memory"]) async throws -> LiveServer {
+        try await offPool { try LiveServer(users: users, arguments: arguments) }
+    }
+
+    private init(users: [String], arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: WhsBinary.path)
         process.arguments = ["serve", "--port", "0"] + arguments + users.flatMap { ["--user", $0] }
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
@@ -47,14 +53,18 @@ public final class LiveServer {
 
     deinit { _ = stop() }
 
-    public struct Response {
+    public struct Response: Sendable {
         public let status: Int
         public let body: String
     }
 
     /// One request through the real curl binary: `arguments` are curl's (method, headers,
     /// data), `target` is the path and query.
-    public func curl(_ arguments: [String], _ target: String) throws -> Response {
+    public func curl(_ arguments: [String], _ target: String) async throws -> Response {
+        try await ChildProcesses.run { [self] in try curlWaiting(arguments, target) }
+    }
+
+    private func curlWaiting(_ arguments: [String], _ target: String) throws -> Response {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = ["-s", "-S", "-w", "\n%{http_code}", "--max-time", "10"] + arguments + [baseURL + target]

@@ -18,17 +18,22 @@ public enum TestPostgres {
     }
 
     /// A new, empty database on the test server.
-    public static func freshDatabase() throws -> PostgresLocation {
+    public static func freshDatabase() async throws -> PostgresLocation {
         guard let url else { throw ConformanceFailure("no PostgreSQL server: set WHS_TEST_POSTGRES (scripts/postgres start DIR)") }
         let base = try PostgresLocation(parsing: url)
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try psql(base, "CREATE DATABASE \(name)")
+        try await psql(base, "CREATE DATABASE \(name)")
         return try PostgresLocation(parsing: "postgres://\(base.user):\(base.password ?? "")@\(base.host):\(base.port)/\(name)")
     }
 
-    /// Runs SQL with psql against `location` (its password through the environment, not argv).
+    /// Runs SQL with psql against `location` (its password through the environment, not argv),
+    /// in its turn and waited for on a thread of its own (`ChildProcesses`).
     @discardableResult
-    public static func psql(_ location: PostgresLocation, _ sql: String) throws -> String {
+    public static func psql(_ location: PostgresLocation, _ sql: String) async throws -> String {
+        try await ChildProcesses.run { try psqlWaiting(location, sql) }
+    }
+
+    private static func psqlWaiting(_ location: PostgresLocation, _ sql: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
         process.arguments = ["-h", location.host, "-p", String(location.port), "-U", location.user, "-d", location.database,

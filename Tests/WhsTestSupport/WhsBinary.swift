@@ -35,14 +35,28 @@ public enum WhsBinary {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+        /// From the start of the process to its exit (not its wait for a turn).
+        public let seconds: Double
     }
 
     /// Runs whs to the end. `environment` is added to a clean one (PATH, HOME, and no
     /// WHS_/XDG_ variables from the caller) so tests do not read the developer's store.
     /// A run that takes longer than `timeout` seconds is killed (and its status says so), so a
-    /// whs that hangs fails its test instead of hanging the suite.
+    /// whs that hangs fails its test instead of hanging the suite. The process is started in
+    /// its turn and waited for on a thread of its own (`ChildProcesses`), never on the pool the
+    /// tests' tasks share.
     public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                           currentDirectory: String? = nil, timeout: Double = 60, executable: String? = nil) throws -> Result {
+                           currentDirectory: String? = nil, timeout: Double = 60, executable: String? = nil) async throws -> Result {
+        try await ChildProcesses.run {
+            try runWaiting(arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory,
+                           timeout: timeout, executable: executable)
+        }
+    }
+
+    /// `run` on the calling thread, which it blocks until whs has exited, without waiting for a
+    /// turn: for processes that a test needs running at the same moment (wrap it in `offPool`).
+    public static func runWaiting(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                                  currentDirectory: String? = nil, timeout: Double = 60, executable: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable ?? path)
         process.arguments = arguments
@@ -54,22 +68,16 @@ public enum WhsBinary {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
+        let started = Date()
         try process.run()
-        // Read both pipes while the process runs, so a large output cannot fill a pipe and stall it.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = errors.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let out = PipeReader(output), err = PipeReader(errors)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(started)
         watchdog.cancel()
-        group.wait()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: out.text(), stderr: err.text(), seconds: seconds)
     }
 }

@@ -30,9 +30,8 @@ public final class PostgresStore: Sendable {
     /// within its clients' timeouts even while the database is away.
     static let callTimeout: Duration = .seconds(5)
     /// How long opening the store may wait for its migrations, once the database answered: no
-    /// client waits on a node that is starting, another node may hold the migration lock while
-    /// it upgrades a large log, and on a loaded machine opening took over 5 s (the Swift tests:
-    /// 7 stores opened at once beside 290 other tests, once in four runs).
+    /// client waits on a node that is starting, and another node may hold the migration lock
+    /// while it upgrades a large log.
     static let migrationTimeout: Duration = .seconds(60)
     static let deadlines = CallDeadlines()
     static let queuedChannel = "whs_deliveries"
